@@ -1,0 +1,4 @@
+"""`python -m opcompat` runs the command-line interface."""
+from opcompat.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,57 @@
+"""Command-line entry point: builds the parser, runs one command, maps errors to exit codes.
+
+Each subcommand lives in `opcompat/commands/<name>.py` and exposes `add_parser(subparsers)` and
+`run(args) -> int`. Command modules import only the standard library at module level, so that
+start-up stays lean; they import the engine inside `run`.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from opcompat import __version__
+from opcompat.errors import EXIT_UNREADABLE, EXIT_USAGE, OpcompatError
+
+COMMANDS = ("check", "inspect", "diff", "baseline", "ops", "explain", "tables")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="opcompat",
+        description="How a TensorFlow Lite model will run on Android's NNAPI, per API level.",
+    )
+    parser.add_argument("--version", action="version", version=f"opcompat {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"opcompat.commands.{name}")
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except OpcompatError as exc:
+        print(f"opcompat: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("opcompat: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of our stdout went away (`| head`); not an error of ours.
+        return 0
+    except MemoryError:
+        print("opcompat: error: out of memory", file=sys.stderr)
+        return EXIT_UNREADABLE

@@ -1,0 +1,16 @@
+"""`opcompat explain`: not implemented yet."""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("explain", help="(not implemented yet)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from opcompat.errors import UsageError
+
+    raise UsageError("'explain' is not implemented yet")

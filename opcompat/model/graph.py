@@ -1,0 +1,192 @@
+"""The reader's view of a .tflite model: frozen, typed objects that the rules read.
+
+Field names follow TFLite's `schema.fbs` (tables Model, SubGraph, Operator, OperatorCode,
+Tensor, QuantizationParameters, Buffer, SignatureDef).
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class TensorType(enum.IntEnum):
+    """`enum TensorType` of schema.fbs."""
+
+    FLOAT32 = 0
+    FLOAT16 = 1
+    INT32 = 2
+    UINT8 = 3
+    INT64 = 4
+    STRING = 5
+    BOOL = 6
+    INT16 = 7
+    COMPLEX64 = 8
+    INT8 = 9
+    FLOAT64 = 10
+    COMPLEX128 = 11
+    UINT64 = 12
+    RESOURCE = 13
+    VARIANT = 14
+    UINT32 = 15
+    UINT16 = 16
+    INT4 = 17
+    BFLOAT16 = 18
+    INT2 = 19
+    UINT4 = 20
+    FLOAT8_E4M3FN = 21
+    FLOAT8_E5M2 = 22
+
+
+OPTIONAL_TENSOR = -1
+"""An omitted optional input (kTfLiteOptionalTensor)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quantization:
+    """QuantizationParameters of one tensor."""
+
+    scale: tuple[float, ...] = ()
+    zero_point: tuple[int, ...] = ()
+    quantized_dimension: int = 0
+    min: tuple[float, ...] = ()
+    max: tuple[float, ...] = ()
+    details_type: int = 0
+    """QuantizationDetails union type (0: none, 1: CustomQuantization, 2: BlockwiseQuantization)."""
+
+    @property
+    def is_affine(self) -> bool:
+        """TFLite treats a tensor as affine-quantized when it has scales and zero points."""
+        return bool(self.scale) and bool(self.zero_point)
+
+    @property
+    def is_per_channel(self) -> bool:
+        return len(self.scale) > 1
+
+    @property
+    def legacy_scale(self) -> float:
+        """`TfLiteTensor.params.scale`: the single scale, or 0 when there is not exactly one."""
+        return self.scale[0] if len(self.scale) == 1 and len(self.zero_point) == 1 else 0.0
+
+    @property
+    def legacy_zero_point(self) -> int:
+        """`TfLiteTensor.params.zero_point`: the single zero point, or 0 otherwise."""
+        return self.zero_point[0] if len(self.scale) == 1 and len(self.zero_point) == 1 else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Tensor:
+    """One tensor of a subgraph."""
+
+    index: int
+    name: str
+    dtype: TensorType | int
+    """A TensorType, or the raw value when it is not in the schema enum."""
+    shape: tuple[int, ...]
+    shape_signature: tuple[int, ...] | None
+    """None when the model stores no signature (then it equals `shape`)."""
+    buffer: int
+    is_constant: bool
+    """Its buffer holds data, inline or outside the flatbuffer at an offset."""
+    is_variable: bool
+    quantization: Quantization | None
+    is_sparse: bool = False
+    has_rank: bool = True
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    @property
+    def is_dynamic_shape(self) -> bool:
+        """A dimension is -1 in the shape signature."""
+        return self.shape_signature is not None and -1 in self.shape_signature
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """One operator of a subgraph, in execution order."""
+
+    index: int
+    opcode_index: int
+    builtin_code: int
+    """max(builtin_code, deprecated_builtin_code) of its OperatorCode."""
+    op: str
+    """Schema enum name (`CONV_2D`), `CUSTOM`, or `UNKNOWN_<code>`."""
+    version: int
+    custom_code: str | None
+    inputs: tuple[int, ...]
+    """Tensor indices; OPTIONAL_TENSOR (-1) for an omitted optional input."""
+    outputs: tuple[int, ...]
+    intermediates: tuple[int, ...] = ()
+    options_type: str | None = None
+    """Name of the BuiltinOptions (or BuiltinOptions2) union member, e.g. `Conv2DOptions`."""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Decoded builtin options, keyed by schema field name, schema defaults filled in."""
+    custom_options_size: int = 0
+
+    @property
+    def display_name(self) -> str:
+        """`CONV_2D`, or `CUSTOM:<name>` for custom ops."""
+        if self.op == "CUSTOM":
+            return f"CUSTOM:{self.custom_code or ''}"
+        return self.op
+
+
+@dataclass(frozen=True, slots=True)
+class Subgraph:
+    """One subgraph: its tensors and its operators in execution order."""
+
+    index: int
+    name: str
+    tensors: tuple[Tensor, ...]
+    operators: tuple[Operator, ...]
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Buffer:
+    """A buffer; `offset`/`size` are set when the data lies outside the flatbuffer (> 2 GB models)."""
+
+    index: int
+    data_size: int
+    offset: int = 0
+    size: int = 0
+
+    @property
+    def is_external(self) -> bool:
+        return self.offset > 1
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureDef:
+    """A signature: its key, subgraph index, and input/output names mapped to tensor indices."""
+
+    key: str
+    subgraph_index: int
+    inputs: Mapping[str, int]
+    outputs: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A whole .tflite model."""
+
+    version: int
+    description: str
+    subgraphs: tuple[Subgraph, ...]
+    buffers: tuple[Buffer, ...]
+    metadata_names: tuple[str, ...]
+    signature_defs: tuple[SignatureDef, ...]
+    size: int
+    """Size of the file in bytes."""
+    _data: Any = field(default=None, repr=False, compare=False)
+    """The memoryview the model was read from; used by `buffer_data` only."""
+
+    def buffer_data(self, tensor: Tensor) -> memoryview | None:
+        """The bytes of a constant tensor, without copying; None when it has none here."""
+        from opcompat.model.reader import buffer_data  # the reader owns the bounds checks
+
+        return buffer_data(self, tensor)

@@ -1,0 +1,139 @@
+"""Frozen result objects: the contract between the engine, library users and the formats.
+
+`opcompat.analysis` builds them; `opcompat.formats` only renders them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+REPORT_SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why an operator is not delegated, or a finding about it."""
+
+    code: str
+    """The delegate's NNAPIValidationFailureType name (`kUnsupportedOperatorVersion`), or one of
+    opcompat's own codes (listed in the report schema)."""
+    message: str
+    source: str = ""
+    """Where the rule comes from: file and function in the TFLite or AOSP source."""
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorResult:
+    """The verdict for one operator at the checked level."""
+
+    subgraph: int
+    index: int
+    op: str
+    """Schema enum name, `CUSTOM:<name>`, or `UNKNOWN_<code>`."""
+    version: int
+    nnapi_operations: tuple[str, ...]
+    """The NNAPI operation(s) the delegate maps it to (empty when none)."""
+    supported: bool
+    """What `NNAPIDelegateKernel::Validate` returns."""
+    delegated: bool
+    """Whether it really runs on NNAPI, after partitioning and whole-model refusals."""
+    reasons: tuple[Reason, ...] = ()
+    """Validate's failures, then why a supported op is not delegated."""
+    partition: int | None = None
+    """Index into its subgraph's `partitions`, when delegated."""
+    first_api_level: int | None = None
+    """Lowest API level (under default feature levels) at which Validate accepts it; None: never."""
+    warnings: tuple[Reason, ...] = ()
+    """Findings that do not change the delegate's verdict (spec cross-check, hazards)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """One delegated partition: the nodes an NNAPI delegate kernel replaces."""
+
+    subgraph: int
+    nodes: tuple[int, ...]
+    input_tensors: tuple[int, ...]
+    """Tensors that flow into the partition from the CPU side or from the graph inputs."""
+    output_tensors: tuple[int, ...]
+    """Tensors the partition produces for the CPU side or the graph outputs."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphResult:
+    """Partitioning of one subgraph."""
+
+    index: int
+    name: str
+    partitions: tuple[Partition, ...]
+    """Delegated partitions, in the delegate's order."""
+    dropped_partitions: tuple[Partition, ...] = ()
+    """Supported partitions left on the CPU by the max_number_delegated_partitions cap."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """The delegate delegates nothing in the whole model."""
+
+    code: str
+    message: str
+    tensors: tuple[tuple[int, int], ...] = ()
+    """(subgraph, tensor index) pairs that cause it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """What a check was run with."""
+
+    api_level: int
+    feature_level: int
+    validate_level: int
+    is_accelerator_specified: bool
+    nnapi_cpu: bool = False
+    max_partitions: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ModelReport:
+    """Everything opcompat found for one model at one level."""
+
+    path: str
+    sha256: str
+    options: CheckOptions
+    operators: tuple[OperatorResult, ...]
+    subgraphs: tuple[SubgraphResult, ...]
+    refusal: Refusal | None = None
+    min_api_level: int | None = None
+    """Lowest API level at which every operator is delegated; None when none is."""
+    warnings: tuple[Reason, ...] = ()
+    """Model-wide findings (constant fp16 weights, ...)."""
+
+    @property
+    def delegated_count(self) -> int:
+        return sum(1 for o in self.operators if o.delegated)
+
+    @property
+    def partitions(self) -> tuple[tuple[int, ...], ...]:
+        """Subgraph 0's delegated partitions as node-index tuples."""
+        for sg in self.subgraphs:
+            if sg.index == 0:
+                return tuple(p.nodes for p in sg.partitions)
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelError:
+    """A model that could not be read."""
+
+    path: str
+    error: str
+    exit_code: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of one `opcompat check` run over one or more models."""
+
+    models: tuple[ModelReport | ModelError, ...]
+    tool_version: str = ""
+    tables: dict[str, str] = field(default_factory=dict)
+    """Provenance of the op tables used (name -> source revision)."""

@@ -1,0 +1,31 @@
+"""Shared fixtures: where the model corpus and the reference data are.
+
+The corpus is `../shared/models` beside the checkout, or the folder named by OPCOMPAT_CORPUS;
+tests that need it skip cleanly when it is absent.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("OPCOMPAT_SHARED", REPO.parent / "shared"))
+CORPUS = Path(os.environ.get("OPCOMPAT_CORPUS", SHARED / "models"))
+ORACLE = Path(os.environ.get("OPCOMPAT_ORACLE", SHARED / "oracle"))
+
+
+def corpus_models() -> list[Path]:
+    """Every .tflite of the corpus, sorted; empty when the corpus is absent."""
+    if not CORPUS.is_dir():
+        return []
+    return sorted(CORPUS.glob("*.tflite"))
+
+
+@pytest.fixture(scope="session")
+def corpus() -> list[Path]:
+    models = corpus_models()
+    if not models:
+        pytest.skip(f"model corpus not found at {CORPUS} (set OPCOMPAT_CORPUS)")
+    return models
