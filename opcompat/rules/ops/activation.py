@@ -1,0 +1,1 @@
+"""Validate rules: activation ops. (being written)"""

@@ -1,0 +1,1 @@
+"""Validate rules: arithmetic ops. (being written)"""

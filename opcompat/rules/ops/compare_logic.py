@@ -1,0 +1,1 @@
+"""Validate rules: compare_logic ops. (being written)"""

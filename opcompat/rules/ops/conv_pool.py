@@ -1,0 +1,1 @@
+"""Validate rules: conv_pool ops. (being written)"""

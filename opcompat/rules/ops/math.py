@@ -1,0 +1,1 @@
+"""Validate rules: math ops. (being written)"""

@@ -1,0 +1,1 @@
+"""Validate rules: quantization ops. (being written)"""

@@ -1,0 +1,1 @@
+"""Validate rules: recurrent ops. (being written)"""

@@ -1,0 +1,1 @@
+"""Validate rules: reduce ops. (being written)"""

@@ -1,0 +1,1 @@
+"""Validate rules: sequence ops. (being written)"""

@@ -1,0 +1,1 @@
+"""Validate rules: shape ops. (being written)"""

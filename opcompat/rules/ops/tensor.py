@@ -1,0 +1,1 @@
+"""Validate rules: tensor ops. (being written)"""
