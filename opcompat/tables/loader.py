@@ -1,0 +1,144 @@
+"""Load the op tables under `op_tables/`, checked against the manifest or their JSON Schema.
+
+A shipped table is trusted when its sha256 equals the one in the shipped `MANIFEST.json`: that
+check costs one hash and does not import jsonschema. Any other table (a `--tables DIR`, a
+hand-edited file, a table the manifest does not list) is validated in full against its schema,
+and refused with a `TableError` that names the file and the failing field as a JSON pointer.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from opcompat.errors import TableError
+
+MANIFEST_NAME = "MANIFEST.json"
+SCHEMA_DIR = "schema"
+
+
+def shipped_tables_dir() -> Path:
+    """The `op_tables/` directory installed with the package."""
+    return Path(str(files("opcompat") / "op_tables"))
+
+
+def table_path(name: str, tables_dir: Path | None = None) -> Path:
+    """Where table `name` lives in `tables_dir` (default: the shipped tables)."""
+    return (tables_dir or shipped_tables_dir()) / f"{name}.json"
+
+
+def schema_path(name: str, tables_dir: Path | None = None) -> Path:
+    """The JSON Schema of table `name`: the shipped one, else one beside the table."""
+    shipped = shipped_tables_dir() / SCHEMA_DIR / f"{name}.schema.json"
+    if shipped.is_file() or tables_dir is None:
+        return shipped
+    return tables_dir / SCHEMA_DIR / f"{name}.schema.json"
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_manifest() -> dict[str, Any]:
+    path = shipped_tables_dir() / MANIFEST_NAME
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise TableError(f"{path}: unreadable manifest: {exc}") from None
+    if not isinstance(data, dict):
+        raise TableError(f"{path}: the manifest is not a JSON object")
+    return data
+
+
+def manifest() -> dict[str, Any]:
+    """The shipped manifest (`{"tables": {name: {file, sha256, schema, sources}}}`)."""
+    return _shipped_manifest()
+
+
+def _manifest_entry(name: str) -> dict[str, Any] | None:
+    tables = _shipped_manifest().get("tables")
+    if not isinstance(tables, dict):
+        return None
+    entry = tables.get(name)
+    return entry if isinstance(entry, dict) else None
+
+
+def _pointer(parts: Any) -> str:
+    """RFC 6901 JSON pointer of a jsonschema error path."""
+    out = ""
+    for part in parts:
+        out += "/" + str(part).replace("~", "~0").replace("/", "~1")
+    return out or "/"
+
+
+def validate_table(name: str, data: Any, where: Path | str, tables_dir: Path | None = None) -> None:
+    """Validate `data` against the schema of table `name`; raise TableError naming the field."""
+    import jsonschema  # only here: the shipped-table path must not pay for it
+
+    spath = schema_path(name, tables_dir)
+    try:
+        schema = json.loads(spath.read_bytes())
+    except FileNotFoundError:
+        raise TableError(f"{where}: no schema for table {name!r} (looked for {spath})") from None
+    except (OSError, ValueError) as exc:
+        raise TableError(f"{spath}: unreadable schema: {exc}") from None
+    validator_cls = jsonschema.validators.validator_for(schema)
+    validator = validator_cls(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        err = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise TableError(f"{where}: invalid at {_pointer(err.absolute_path)}: {err.message}{more}")
+
+
+@functools.lru_cache(maxsize=None)
+def _load(name: str, tables_dir: Path | None) -> dict[str, Any]:
+    path = table_path(name, tables_dir)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise TableError(f"{path}: op table {name!r} not found") from None
+    except OSError as exc:
+        raise TableError(f"{path}: cannot read op table: {exc.strerror or exc}") from None
+    entry = _manifest_entry(name)
+    trusted = entry is not None and entry.get("sha256") == hashlib.sha256(raw).hexdigest()
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise TableError(f"{path}: not UTF-8 text: {exc.reason}") from None
+    except json.JSONDecodeError as exc:
+        raise TableError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not trusted:
+        validate_table(name, data, path, tables_dir)
+    if not isinstance(data, dict):
+        raise TableError(f"{path}: invalid at /: the table is not a JSON object")
+    return data
+
+
+def load_table(name: str, tables_dir: Path | None = None) -> dict[str, Any]:
+    """The parsed table `name` (e.g. "tflite_builtins", "nnapi_13"), cached per directory.
+
+    The result is shared between callers: treat it as read-only.
+    """
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise TableError(f"not a table name: {name!r}")
+    resolved = Path(tables_dir).resolve() if tables_dir is not None else None
+    if resolved is not None and resolved == shipped_tables_dir().resolve():
+        resolved = None
+    return _load(name, resolved)
+
+
+def clear_cache() -> None:
+    """Forget every loaded table and the manifest (tests; after `tables update`)."""
+    _load.cache_clear()
+    _shipped_manifest.cache_clear()
+
+
+def tables_provenance() -> dict[str, Any]:
+    """Per shipped table: its sha256 and the sources it was derived from."""
+    tables = _shipped_manifest().get("tables")
+    if not isinstance(tables, dict):
+        return {}
+    return {name: dict(entry) for name, entry in sorted(tables.items()) if isinstance(entry, dict)}
