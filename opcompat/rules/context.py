@@ -17,7 +17,9 @@ from opcompat.report import Reason
 class OpContext:
     """One operator at one target level, plus the failures recorded so far."""
 
-    __slots__ = ("model", "subgraph", "op", "target", "failures", "tensor_override")
+    __slots__ = (
+        "model", "subgraph", "op", "target", "failures", "tensor_override", "refused_silently",
+    )
 
     def __init__(self, model: Model, subgraph: Subgraph, op: Operator, target: Target) -> None:
         self.model = model
@@ -28,6 +30,8 @@ class OpContext:
         # Tensor types as the delegate sees them after fp16 weight remapping
         # (GetSupportedOpsWithFp16WeightRemapping); None when not remapping.
         self.tensor_override: dict[int, Tensor] | None = None
+        # Validate returned false without recording a failure (DENSIFY's `return false`).
+        self.refused_silently = False
 
     @property
     def level(self) -> int:
@@ -82,9 +86,13 @@ class OpContext:
             self.failures.append(Reason(code, message, source))
         return condition
 
+    def refuse_silently(self) -> None:
+        """Make the operator unsupported without a failure (a bare `return false` in Validate)."""
+        self.refused_silently = True
+
     @property
     def supported(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.refused_silently
 
 
 RuleFn = Callable[[OpContext], None]
