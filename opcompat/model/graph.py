@@ -154,6 +154,10 @@ class Buffer:
     data_size: int
     offset: int = 0
     size: int = 0
+    data_offset: int = 0
+    """Position of the inline data in the file (0: no inline data)."""
+    has_data: bool = False
+    """The buffer has a `data` vector, even an empty one (then TFLite maps the tensor read-only)."""
 
     @property
     def is_external(self) -> bool:
