@@ -20,8 +20,10 @@ import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from opcompat.errors import TableError
 from opcompat.model.graph import Tensor, TensorType
 from opcompat.rules.context import OpContext
+from opcompat.tables import delegate_mapping
 
 DELEGATE = "tflite/delegates/nnapi/nnapi_delegate.cc"
 
@@ -66,7 +68,7 @@ def rank(tensor: Tensor | None) -> int:
 
 
 def dim(tensor: Tensor | None, i: int) -> int | None:
-    """`dims->data[i]`, or None when the tensor has fewer dimensions (the C++ reads past the end)."""
+    """`dims->data[i]`; None when the tensor has fewer dimensions (the C++ reads past the end)."""
     if tensor is None or i >= len(tensor.shape):
         return None
     return tensor.shape[i]
@@ -176,6 +178,22 @@ def int_list(value: Any) -> tuple[int, ...]:
     if not value:
         return ()
     return tuple(int(v) for v in value)
+
+
+# --- numbers of the regular checks, from the delegate mapping table ---------------------------
+
+
+def table_max_version(ctx: OpContext) -> int:
+    """The version limit of the op's `ExpectMaxOpVersion`/`ExpectOpVersion` at ctx.level."""
+    value = delegate_mapping.max_op_version(ctx.op.op, ctx.level)
+    if value is None:
+        raise TableError(f"delegate_mapping has no regular version limit for {ctx.op.op}")
+    return value
+
+
+def table_min_level(ctx: OpContext) -> int:
+    """The level of the op's unconditional `ExpectMinAndroidSdkVersion`."""
+    return delegate_mapping.min_level(ctx.op.op)
 
 
 # --- helper functions of the delegate ---------------------------------------------------------

@@ -23,6 +23,7 @@ from opcompat.rules.tensor_checks import (
     is_float,
     is_quantized,
     rank,
+    table_max_version,
 )
 
 
@@ -51,7 +52,7 @@ def softmax(ctx: OpContext) -> None:
     case kTfLiteBuiltinSoftmax
     """
     source = _source("Softmax")
-    expect_op_version(ctx, 2)  # TEMP-LITERAL
+    expect_op_version(ctx, table_max_version(ctx))
     expect_is_float_or_quant8_operator(ctx)
     ctx.expect(
         dtype(ctx.output(0)) in _SOFTMAX_OUTPUT_TYPES,
@@ -77,7 +78,7 @@ def floor(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinFloor
     """
-    expect_op_version(ctx, 1)  # TEMP-LITERAL
+    expect_op_version(ctx, table_max_version(ctx))
 
 
 @rule("RELU", "RELU_N1_TO_1", "RELU6", "LOGISTIC")
@@ -87,7 +88,7 @@ def relu_family(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinRelu / ReluN1To1 / Relu6 / Logistic
     """
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     expect_is_float_or_quant8_operator(ctx)
 
 
@@ -98,7 +99,7 @@ def tanh(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinTanh
     """
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     input_type = dtype(ctx.input(0))
     ctx.expect(
         is_float(input_type) or (is_quantized(input_type) and ctx.level >= SDK_NNAPI12),
@@ -116,7 +117,7 @@ def l2_normalization(ctx: OpContext) -> None:
     case kTfLiteBuiltinL2Normalization
     """
     source = _source("L2Normalization")
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     if ctx.level < SDK_NNAPI12:
         expect_is_float_operator(ctx)
         # The delegate's message says "inputs" but the check is on the input's rank.
@@ -139,4 +140,4 @@ def local_response_normalization(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinLocalResponseNormalization
     """
-    expect_op_version(ctx, 1)  # TEMP-LITERAL
+    expect_op_version(ctx, table_max_version(ctx))

@@ -29,6 +29,8 @@ from opcompat.rules.tensor_checks import (
     is_mmap_ro,
     is_quantized,
     rank,
+    table_max_version,
+    table_min_level,
     tensor_type_value,
 )
 
@@ -66,7 +68,7 @@ def add(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinAdd
     """
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     if ctx.level >= SDK_NNAPI13:
         expect_is_float_quant8_or_int32_operator(ctx)
         if is_int32(dtype(ctx.input(0))):
@@ -101,7 +103,7 @@ def sub(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinSub
     """
-    expect_max_op_version(ctx, 3)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     input_type = dtype(ctx.input(0))
     level = ctx.level
     # The minimum level is part of the type condition: no separate SDK failure is recorded.
@@ -125,8 +127,8 @@ def div(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinDiv
     """
-    expect_op_version(ctx, 1)  # TEMP-LITERAL
-    expect_min_level(ctx, SDK_NNAPI11)  # TEMP-LITERAL
+    expect_op_version(ctx, table_max_version(ctx))
+    expect_min_level(ctx, table_min_level(ctx))
     ctx.expect(
         dtype(ctx.input(0)) == T.FLOAT32,
         "kUnsupportedInputType",
@@ -147,8 +149,8 @@ def arg_max_min(ctx: OpContext) -> None:
     case kTfLiteBuiltinArgMax / kTfLiteBuiltinArgMin
     """
     case = "ArgMax" if ctx.op.op == "ARG_MAX" else "ArgMin"
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
-    expect_min_level(ctx, SDK_NNAPI12)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
+    expect_min_level(ctx, table_min_level(ctx))
     expect_input_type_in(ctx, dtype(ctx.input(0)), _ARG_INPUT_TYPES)
 
     axis = ctx.input(1)
@@ -161,7 +163,9 @@ def arg_max_min(ctx: OpContext) -> None:
             _source(case),
         )
     else:
-        ctx.expect(dtype(axis) == T.INT32, "kUnsupportedInputType", "Axis should be Int32", _source(case))
+        ctx.expect(
+            dtype(axis) == T.INT32, "kUnsupportedInputType", "Axis should be Int32", _source(case)
+        )
 
     params = builtin_params(ctx, f"{case}Options", {"output_type": None})
     # Without an options table the parser leaves output_type as kTfLiteNoType.

@@ -28,6 +28,7 @@ from opcompat.rules.tensor_checks import (
     is_affine,
     is_hybrid_operator,
     is_quantized,
+    table_max_version,
 )
 
 
@@ -49,7 +50,7 @@ def average_pool_2d(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinAveragePool2d
     """
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     expect_is_float_or_quant8_operator(ctx)
     if is_quantized(dtype(ctx.input(0))):
         params = builtin_params(ctx, "Pool2DOptions", {"filter_width": 0, "filter_height": 0})
@@ -69,7 +70,7 @@ def max_pool_2d(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinMaxPool2d
     """
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     expect_is_float_or_quant8_operator(ctx)
 
 
@@ -80,7 +81,7 @@ def l2_pool_2d(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinL2Pool2d
     """
-    expect_op_version(ctx, 1)  # TEMP-LITERAL
+    expect_op_version(ctx, table_max_version(ctx))
     expect_is_float_operator(ctx)
     if ctx.level < SDK_NNAPI12:
         params = builtin_params(ctx, "Pool2DOptions", {"fused_activation_function": 0})
@@ -101,7 +102,7 @@ def conv_2d(ctx: OpContext) -> None:
     case kTfLiteBuiltinConv2d; IsHybridOperator; ExpectIsRestrictedScalesCompliant
     """
     source = _source("Conv2d")
-    expect_max_op_version(ctx, 5)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     input_tensor, filter_tensor = ctx.input(0), ctx.input(1)
     pre_12 = ctx.level < SDK_NNAPI12
     if pre_12:
@@ -153,7 +154,7 @@ def depthwise_conv_2d(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinDepthwiseConv2d; ExpectIsRestrictedScalesCompliant
     """
-    expect_max_op_version(ctx, 3)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     if ctx.level < SDK_NNAPI12:
         expect_is_float_or_uint8_operator(ctx)
         if dtype(ctx.input(0)) == T.UINT8:
@@ -178,7 +179,7 @@ def fully_connected(ctx: OpContext) -> None:
     case kTfLiteBuiltinFullyConnected; IsHybridOperator; ExpectIsRestrictedScalesCompliant
     """
     source = _source("FullyConnected")
-    expect_max_op_version(ctx, 5)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     ctx.expect(
         dtype(ctx.output(0)) != T.INT16,
         "kUnsupportedOutputType",

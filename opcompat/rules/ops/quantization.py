@@ -27,7 +27,8 @@ def dequantize(ctx: OpContext) -> None:
     """
     source = _source("Dequantize")
     input_tensor = ctx.input(0)
-    if ctx.level >= SDK_NNAPI13 and dtype(input_tensor) == T.FLOAT16 and not is_mmap_ro(input_tensor):
+    non_constant_fp16 = dtype(input_tensor) == T.FLOAT16 and not is_mmap_ro(input_tensor)
+    if ctx.level >= SDK_NNAPI13 and non_constant_fp16:
         return
     # Irregular version check (exactly 1 or 2): kept literal.
     ctx.expect(

@@ -13,7 +13,13 @@ from opcompat.rules.predicates import (
     expect_min_level,
     expect_op_version,
 )
-from opcompat.rules.tensor_checks import builtin_params, is_hybrid_operator, lsh_type_is_sparse
+from opcompat.rules.tensor_checks import (
+    builtin_params,
+    is_hybrid_operator,
+    lsh_type_is_sparse,
+    table_max_version,
+    table_min_level,
+)
 
 
 def _source(case: str) -> str:
@@ -36,8 +42,8 @@ def unidirectional_sequence_lstm(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinUnidirectionalSequenceLstm; IsHybridOperator
     """
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
-    expect_min_level(ctx, SDK_NNAPI12)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
+    expect_min_level(ctx, table_min_level(ctx))
     _expect_not_hybrid(ctx, "UnidirectionalSequenceLstm")
     ctx.expect(
         ctx.num_inputs in (20, 24),
@@ -54,8 +60,8 @@ def unidirectional_sequence_rnn(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinUnidirectionalSequenceRnn; IsHybridOperator
     """
-    expect_op_version(ctx, 1)  # TEMP-LITERAL
-    expect_min_level(ctx, SDK_NNAPI12)  # TEMP-LITERAL
+    expect_op_version(ctx, table_max_version(ctx))
+    expect_min_level(ctx, table_min_level(ctx))
     _expect_not_hybrid(ctx, "UnidirectionalSequenceRnn")
 
 
@@ -67,7 +73,7 @@ def lsh_projection(ctx: OpContext) -> None:
     case kTfLiteBuiltinLshProjection
     """
     source = _source("LshProjection")
-    expect_op_version(ctx, 1)  # TEMP-LITERAL
+    expect_op_version(ctx, table_max_version(ctx))
     params = builtin_params(ctx, "LSHProjectionOptions", {"type": 0})
     if lsh_type_is_sparse(params["type"]):
         # The delegate reports the level condition as an input-type failure.

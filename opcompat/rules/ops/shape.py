@@ -31,6 +31,8 @@ from opcompat.rules.tensor_checks import (
     is_mmap_ro,
     legacy_params,
     rank,
+    table_max_version,
+    table_min_level,
 )
 
 
@@ -47,12 +49,14 @@ def reshape(ctx: OpContext) -> None:
     case kTfLiteBuiltinReshape
     """
     source = _source("Reshape")
-    expect_op_version(ctx, 1)  # TEMP-LITERAL
+    expect_op_version(ctx, table_max_version(ctx))
     if ctx.level < FL6:
         expect_is_float_or_quant8_operator(ctx)
     else:
         expect_is_float_quant8_or_int32_operator(ctx)
-    ctx.expect(rank(ctx.input(0)) <= 4, "kUnsupportedOperandRank", "Input rank should be <= 4", source)
+    ctx.expect(
+        rank(ctx.input(0)) <= 4, "kUnsupportedOperandRank", "Input rank should be <= 4", source
+    )
     ctx.expect(
         rank(ctx.output(0)) <= 4, "kUnsupportedOperandRank", "Output rank should be <= 4", source
     )
@@ -92,7 +96,8 @@ def _expect_size_input(ctx: OpContext, source: str) -> None:
 
 def _expect_no_align_or_half_pixel(ctx: OpContext, options_type: str, source: str) -> None:
     """Up to API 29: align_corners and half_pixel_centers both false."""
-    params = builtin_params(ctx, options_type, {"align_corners": False, "half_pixel_centers": False})
+    zero = {"align_corners": False, "half_pixel_centers": False}
+    params = builtin_params(ctx, options_type, zero)
     ctx.expect(
         not params["align_corners"],
         "kUnsupportedOperandValue",
@@ -116,9 +121,11 @@ def resize_bilinear(ctx: OpContext) -> None:
     case kTfLiteBuiltinResizeBilinear
     """
     source = _source("ResizeBilinear")
-    expect_max_op_version(ctx, 3)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     input_tensor, output = ctx.input(0), ctx.output(0)
-    ctx.expect(rank(input_tensor) == 4, "kUnsupportedOperandRank", "Input should have rank 4", source)
+    ctx.expect(
+        rank(input_tensor) == 4, "kUnsupportedOperandRank", "Input should have rank 4", source
+    )
     expect_is_float_or_quant8_operator(ctx)
     _expect_size_input(ctx, source)
     if ctx.level < SDK_NNAPI12:
@@ -147,8 +154,8 @@ def resize_nearest_neighbor(ctx: OpContext) -> None:
     case kTfLiteBuiltinResizeNearestNeighbor
     """
     source = _source("ResizeNearestNeighbor")
-    expect_max_op_version(ctx, 3)  # TEMP-LITERAL
-    expect_min_level(ctx, SDK_NNAPI12)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
+    expect_min_level(ctx, table_min_level(ctx))
     expect_is_float_or_quant8_operator(ctx)
     _expect_size_input(ctx, source)
     if ctx.level <= SDK_NNAPI12:
@@ -162,8 +169,8 @@ def squeeze(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinSqueeze
     """
-    expect_op_version(ctx, 1)  # TEMP-LITERAL
-    expect_min_level(ctx, SDK_NNAPI11)  # TEMP-LITERAL
+    expect_op_version(ctx, table_max_version(ctx))
+    expect_min_level(ctx, table_min_level(ctx))
     if ctx.level == SDK_NNAPI11:
         params = builtin_params(ctx, "SqueezeOptions", {"squeeze_dims": None})
         ctx.expect(
@@ -186,7 +193,7 @@ def concatenation(ctx: OpContext) -> None:
     case kTfLiteBuiltinConcatenation
     """
     source = _source("Concatenation")
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     params = builtin_params(ctx, "ConcatenationOptions", {"fused_activation_function": 0})
     ctx.expect(
         activation_is_none(params["fused_activation_function"]),
@@ -196,7 +203,10 @@ def concatenation(ctx: OpContext) -> None:
     )
     # The delegate's message says "less than 4" but the check is rank <= 4.
     ctx.expect(
-        rank(ctx.input(0)) <= 4, "kUnsupportedOperandRank", "Input rank should be less than 4", source
+        rank(ctx.input(0)) <= 4,
+        "kUnsupportedOperandRank",
+        "Input rank should be less than 4",
+        source,
     )
     input_type = dtype(ctx.input(0))
     expect_input_type_in(ctx, input_type, _CONCAT_INPUT_TYPES)
@@ -223,9 +233,9 @@ def pad(ctx: OpContext) -> None:
     case kTfLiteBuiltinPad / kTfLiteBuiltinPadv2; HasZeroes
     """
     source = _source("Pad")
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     expect_is_float_or_quant8_operator(ctx)
-    expect_min_level(ctx, SDK_NNAPI11)  # TEMP-LITERAL
+    expect_min_level(ctx, table_min_level(ctx))
     input_tensor = ctx.input(0)
     shape = () if input_tensor is None else input_tensor.shape
     ctx.expect(
@@ -261,8 +271,8 @@ def space_to_batch_nd(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinSpaceToBatchNd
     """
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
-    expect_min_level(ctx, SDK_NNAPI11)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
+    expect_min_level(ctx, table_min_level(ctx))
 
 
 @rule("BATCH_TO_SPACE_ND")
@@ -272,8 +282,8 @@ def batch_to_space_nd(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinBatchToSpaceNd
     """
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
-    expect_min_level(ctx, SDK_NNAPI11)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
+    expect_min_level(ctx, table_min_level(ctx))
     # Only a constant crops tensor has data when the delegate is applied; its `bytes` are the
     # buffer's length.
     data = constant_bytes(ctx, ctx.input(2))
@@ -292,9 +302,9 @@ def strided_slice(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinStridedSlice
     """
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
     expect_is_float_or_quant8_operator(ctx)
-    expect_min_level(ctx, SDK_NNAPI11)  # TEMP-LITERAL
+    expect_min_level(ctx, table_min_level(ctx))
 
 
 @rule("TRANSPOSE")
@@ -304,8 +314,8 @@ def transpose(ctx: OpContext) -> None:
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinTranspose
     """
-    expect_max_op_version(ctx, 2)  # TEMP-LITERAL
-    expect_min_level(ctx, SDK_NNAPI11)  # TEMP-LITERAL
+    expect_max_op_version(ctx, table_max_version(ctx))
+    expect_min_level(ctx, table_min_level(ctx))
     ctx.expect(
         ctx.num_inputs > 1 and is_mmap_ro(ctx.input(1)),
         "kInputTensorShouldHaveConstantShape",
