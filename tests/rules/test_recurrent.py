@@ -137,3 +137,10 @@ def test_bidirectional_sequence_lstm() -> None:
         "kUnsupportedHybridOperator",
     ]
     assert messages(ctx)[2] == "Hybrid version of this op is not supported by NN API."
+
+
+def test_lstm_only_the_24_input_form_needs_api_29() -> None:
+    assert check("LSTM", _full_lstm(20, F32, F32_CONST), level=28).supported
+    assert codes(check("LSTM", _full_lstm(24, F32, F32_CONST), level=28)) == [
+        "kUnsupportedAndroidVersion",
+    ]

@@ -359,3 +359,31 @@ def test_reverse_v2() -> None:
         "Input should be Float, Quant8, or Int32",
         "Expecting 2 inputs",
     ]
+
+
+def test_mirror_pad_without_options_table_has_unknown_mode() -> None:
+    # The parser leaves TfLiteMirrorPaddingParams zeroed: kTfLiteMirrorPaddingUnknown.
+    pads = i32s(0, 0, 1, 1, shape=(2, 2))
+    ctx = check("MIRROR_PAD", [F32, pads], level=FL7)
+    assert messages(ctx) == ["Unknown padding mode"]
+    ctx = check("MIRROR_PAD", [F32, pads], level=FL7, options={"mode": 2},
+                options_type="MirrorPadOptions")
+    assert messages(ctx) == ["Unknown padding mode"]
+
+
+def test_transpose_conv_with_one_input() -> None:
+    ctx = check("TRANSPOSE_CONV", [i32s(1, 8, 8, 4)], level=29)
+    assert codes(ctx) == ["kInputTensorShouldHaveConstantShape"]
+
+
+def test_version_and_level_numbers_come_from_the_mapping_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from opcompat.rules import tensor_checks
+
+    monkeypatch.setattr(tensor_checks.delegate_mapping, "max_op_version", lambda op, level: 7)
+    monkeypatch.setattr(tensor_checks.delegate_mapping, "min_level", lambda op: 27)
+    assert check("TILE", [I8, i32s(1, 2)], version=7, level=27).supported
+    assert messages(check("TILE", [I8, i32s(1, 2)], version=8, level=27)) == [
+        "OP Version different from 7",
+    ]
