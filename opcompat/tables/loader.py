@@ -30,12 +30,19 @@ def table_path(name: str, tables_dir: Path | None = None) -> Path:
     return (tables_dir or shipped_tables_dir()) / f"{name}.json"
 
 
+def schema_file_name(name: str) -> str:
+    """The schema file of table `name`: one schema serves every `nnapi_<release>` table."""
+    if name.startswith("nnapi_"):
+        return "nnapi.schema.json"
+    return f"{name}.schema.json"
+
+
 def schema_path(name: str, tables_dir: Path | None = None) -> Path:
     """The JSON Schema of table `name`: the shipped one, else one beside the table."""
-    shipped = shipped_tables_dir() / SCHEMA_DIR / f"{name}.schema.json"
+    shipped = shipped_tables_dir() / SCHEMA_DIR / schema_file_name(name)
     if shipped.is_file() or tables_dir is None:
         return shipped
-    return tables_dir / SCHEMA_DIR / f"{name}.schema.json"
+    return tables_dir / SCHEMA_DIR / schema_file_name(name)
 
 
 @functools.lru_cache(maxsize=1)
