@@ -10,6 +10,7 @@ companion files (the level constants of `nnapi_delegate_kernel.h`, the `kTfLiteB
 `builtin_ops.h`, the `BuiltinOperator` enum of `schema.fbs`) and returns the table as a dict.
 Only the C++ shapes the delegate uses are understood; anything else is reported, not guessed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -269,7 +270,9 @@ def if_statements(masked: str, within: Span) -> list[IfStmt]:
 def lambda_bodies(masked: str, within: Span) -> list[Span]:
     """Bodies of the lambdas inside `within` (a `return` there does not leave the function)."""
     spans = []
-    for m in re.finditer(r"\]\s*\([^()]*\)\s*(?:->\s*[\w:]+\s*)?\{", masked[within.start : within.end]):
+    for m in re.finditer(
+        r"\]\s*\([^()]*\)\s*(?:->\s*[\w:]+\s*)?\{", masked[within.start : within.end]
+    ):
         open_idx = within.start + m.end() - 1
         spans.append(Span(open_idx, match_close(masked, open_idx) + 1))
     return spans
@@ -293,7 +296,11 @@ def calls(masked: str, within: Span, name_pattern: str) -> list[Call]:
         start = within.start + m.start()
         open_idx = within.start + m.end() - 1
         close = match_close(masked, open_idx)
-        found.append(Call(m.group(1), Span(start, close + 1), tuple(split_args(masked[open_idx + 1 : close]))))
+        found.append(
+            Call(
+                m.group(1), Span(start, close + 1), tuple(split_args(masked[open_idx + 1 : close]))
+            )
+        )
     return found
 
 
@@ -305,14 +312,19 @@ def level_constants(*texts: str) -> dict[str, int]:
     """`constexpr int32_t kName = N;` constants (the kMinSdkVersion*/kNNAPIRuntimeFeatureLevel*)."""
     consts: dict[str, int] = {}
     for text in texts:
-        for m in re.finditer(r"\bconstexpr\s+(?:u?int(?:32_t)?|auto)\s+(k\w+)\s*=\s*(\d+)\s*;", mask(text)):
+        for m in re.finditer(
+            r"\bconstexpr\s+(?:u?int(?:32_t)?|auto)\s+(k\w+)\s*=\s*(\d+)\s*;", mask(text)
+        ):
             consts.setdefault(m.group(1), int(m.group(2)))
     return consts
 
 
 def builtin_codes(builtin_ops_h: str) -> dict[str, int]:
     """`kTfLiteBuiltinX = N` of builtin_ops.h."""
-    codes = {m.group(1): int(m.group(2)) for m in re.finditer(r"\b(kTfLiteBuiltin\w+)\s*=\s*(\d+)", mask(builtin_ops_h))}
+    codes = {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(r"\b(kTfLiteBuiltin\w+)\s*=\s*(\d+)", mask(builtin_ops_h))
+    }
     if not codes:
         raise ScrapeError("builtin_ops.h: no kTfLiteBuiltin* enumerators found")
     return codes
@@ -359,7 +371,10 @@ def _called_names(masked: str, span: Span) -> set[str]:
 def helper_operations(masked: str, functions: Mapping[str, Span]) -> dict[str, set[str]]:
     """Per function: the NNAPI operations it adds, directly or through the functions it calls."""
     ops = {name: _direct_ops(masked, span) for name, span in functions.items()}
-    callees = {name: _called_names(masked, span) & functions.keys() - {name} for name, span in functions.items()}
+    callees = {
+        name: _called_names(masked, span) & functions.keys() - {name}
+        for name, span in functions.items()
+    }
     changed = True
     while changed:
         changed = False
@@ -406,12 +421,16 @@ def map_operations(masked: str, enum_names: Iterable[str]) -> dict[str, set[str]
         for later in stmts:
             later_cond = masked[later.cond.start : later.cond.end]
             if later.span.start > stmt.span.end and "builtin_code" not in later_cond:
-                if any(re.search(r"\b" + re.escape(w) + r"\s*>\s*-1\b", later_cond) for w in written):
+                if any(
+                    re.search(r"\b" + re.escape(w) + r"\s*>\s*-1\b", later_cond) for w in written
+                ):
                     ops |= _ops_in(masked, later.then, helpers)
         for name in builtins:
             if name in result:
                 result[name] |= ops
-    return {name: {op.removeprefix("ANEURALNETWORKS_") for op in ops} for name, ops in result.items()}
+    return {
+        name: {op.removeprefix("ANEURALNETWORKS_") for op in ops} for name, ops in result.items()
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -420,15 +439,31 @@ def map_operations(masked: str, enum_names: Iterable[str]) -> dict[str, set[str]
 # Kinds of condition, tested in order on the residual body text (the regular checks removed).
 # (key, description, pattern)
 _KINDS: tuple[tuple[str, str, str], ...] = (
-    ("type", "tensor type check", r"\.type\b|EXPECT_INPUT_TYPE_IN|ExpectTypeIn|ExpectIs\w*Operator|\bIs(?:Float|Quantized|Int32)\w*\("),
+    (
+        "type",
+        "tensor type check",
+        r"\.type\b|EXPECT_INPUT_TYPE_IN|ExpectTypeIn|ExpectIs\w*Operator|\bIs(?:Float|Quantized|Int32)\w*\(",
+    ),
     ("option", "builtin option check", r"builtin_data"),
     ("constant", "constant-input check", r"allocation_type|kTfLiteMmapRo|IsConstantTensor"),
     ("rank", "rank check", r"dims->size"),
-    ("shape", "shape/dimension value check", r"dims->data\s*\[|HasZeroes|TfLiteIntArrayEqual|\bdims\)"),
+    (
+        "shape",
+        "shape/dimension value check",
+        r"dims->data\s*\[|HasZeroes|TfLiteIntArrayEqual|\bdims\)",
+    ),
     ("inputs", "input count check", r"inputs->size"),
     ("hybrid", "hybrid operator check", r"IsHybridOperator"),
-    ("quantization", "quantization parameter check", r"\.params\b|\.scale\b|zero_point|quantization|ExpectIsRestrictedScalesCompliant"),
-    ("values", "constant tensor value check", r"\bdata\.(?:i32|i64|f|uint8|raw)\b|\.bytes\b|ComputeSplitV\w*"),
+    (
+        "quantization",
+        "quantization parameter check",
+        r"\.params\b|\.scale\b|zero_point|quantization|ExpectIsRestrictedScalesCompliant",
+    ),
+    (
+        "values",
+        "constant tensor value check",
+        r"\bdata\.(?:i32|i64|f|uint8|raw)\b|\.bytes\b|ComputeSplitV\w*",
+    ),
     ("builtin", "condition on which builtin of the shared case it is", r"builtin_code\s*[=!]="),
     ("variant", "kernel variant check", r"\bis\w*Kernel\s*\("),
     ("broadcast", "broadcast check", r"IsBroadcast\w*"),
@@ -497,7 +532,9 @@ def _version_steps(
         threshold += 1
     then_v = _single_version(masked, stmt.then, consts, version_calls)
     if re.match(r"\s*if\b", masked[stmt.orelse.start : stmt.orelse.end]):
-        inner = _parse_if(masked, stmt.orelse.start + masked[stmt.orelse.start :].index("if"), stmt.orelse.end)
+        inner = _parse_if(
+            masked, stmt.orelse.start + masked[stmt.orelse.start :].index("if"), stmt.orelse.end
+        )
         nested = _version_steps(inner, masked, consts, version_calls)
         if nested is None or op not in (">=", ">"):
             return None
@@ -527,7 +564,9 @@ def _version_steps(
     return merged
 
 
-def _single_version(masked: str, span: Span, consts: Mapping[str, int], version_calls: list[Call]) -> int | None:
+def _single_version(
+    masked: str, span: Span, consts: Mapping[str, int], version_calls: list[Call]
+) -> int | None:
     inside = [c for c in version_calls if span.contains(c.span.start)]
     text = masked[span.start : span.end]
     if len(inside) != 1 or len(re.findall(r"\b" + VERSION_VAR + r"\b", text)) != 1:
@@ -546,7 +585,11 @@ def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFac
     stmts = if_statements(masked, inner)
 
     def guards(offset: int) -> list[IfStmt]:
-        return [s for s in stmts if (s.then.contains(offset) or (s.orelse is not None and s.orelse.contains(offset)))]
+        return [
+            s
+            for s in stmts
+            if (s.then.contains(offset) or (s.orelse is not None and s.orelse.contains(offset)))
+        ]
 
     lambdas = lambda_bodies(masked, inner)
     returns = [
@@ -575,12 +618,20 @@ def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFac
                 min_level = max(min_level, value)
                 consumed.append(call.span)
                 irregular["min_level_expect"] = (
-                    f"minimum level {value} is enforced by a plain Expect on {LEVEL_VAR}, with its own failure type and message"
+                    f"minimum level {value} is enforced by a plain Expect on {LEVEL_VAR}, "
+                    "with its own failure type and message"
                 )
 
     # Op version.
-    version_calls = [c for c in calls(masked, inner, "|".join(VERSION_CHECKS)) if c.args and c.args[0] == VERSION_VAR]
-    version_refs = [inner.start + m.start() for m in re.finditer(r"\b" + VERSION_VAR + r"\b", masked[inner.start : inner.end])]
+    version_calls = [
+        c
+        for c in calls(masked, inner, "|".join(VERSION_CHECKS))
+        if c.args and c.args[0] == VERSION_VAR
+    ]
+    version_refs = [
+        inner.start + m.start()
+        for m in re.finditer(r"\b" + VERSION_VAR + r"\b", masked[inner.start : inner.end])
+    ]
     max_version: list[dict[str, int]] | None = None
     version_check = "none"
     if version_refs:
@@ -590,7 +641,12 @@ def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFac
         if not early and unguarded and len(unguarded) == len(version_calls) == len(version_refs):
             values = [_const_value(c.args[1], consts) for c in unguarded]
             if all(v is not None for v in values):
-                max_version = [{"min_level": BASE_LEVEL, "max_version": min(v for v in values if v is not None)}]
+                max_version = [
+                    {
+                        "min_level": BASE_LEVEL,
+                        "max_version": min(v for v in values if v is not None),
+                    }
+                ]
                 version_check = "steps"
                 consumed.extend(c.span for c in unguarded)
         elif not early and version_calls:
@@ -606,7 +662,9 @@ def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFac
                     consumed.append(stmt.span)
                 break
         if version_check == "irregular":
-            irregular["version"] = _describe_version(masked, inner, version_calls, version_refs, guards, returns, consts)
+            irregular["version"] = _describe_version(
+                masked, inner, version_calls, version_refs, guards, returns, consts
+            )
 
     # Everything else: blank out what was consumed and classify the rest.
     chars = list(masked[inner.start : inner.end])
@@ -621,12 +679,16 @@ def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFac
         _with_locals(c.name + "(" + ",".join(c.args) + ")", decls) for c in residual_calls
     )
     guard_text = " ".join(
-        residual[s.cond.start - inner.start : s.cond.end - inner.start] for s in stmts if s.cond.start >= inner.start
+        residual[s.cond.start - inner.start : s.cond.end - inner.start]
+        for s in stmts
+        if s.cond.start >= inner.start
     )
     scan_text = _with_locals(used_text + " " + guard_text, decls)
     for key, label, pattern in _KINDS:
         if re.search(pattern, scan_text):
-            irregular[key] = label + _kind_detail(key, residual, scan_text, residual_calls, stmts, inner, masked, decls)
+            irregular[key] = label + _kind_detail(
+                key, residual, scan_text, residual_calls, stmts, inner, masked, decls
+            )
     levels = _level_comparisons(scan_text, consts)
     guarded_min = [c for c in residual_calls if c.name == MIN_LEVEL_CHECK]
     if levels or guarded_min:
@@ -636,16 +698,26 @@ def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFac
             parts.append(f"{MIN_LEVEL_CHECK}({value}) under a condition")
         irregular["level"] = "level-dependent condition: " + ", ".join(sorted(set(parts)))
     if returns:
-        kinds = sorted({re.match(r"return\s+([\w.]+)", masked[r : r + 80]).group(1) for r in returns})  # type: ignore[union-attr]
-        irregular["return"] = "returns early (" + ", ".join(kinds) + "), skipping the checks after it"
+        kinds = sorted(
+            {re.match(r"return\s+([\w.]+)", masked[r : r + 80]).group(1) for r in returns}
+        )  # type: ignore[union-attr]
+        irregular["return"] = (
+            "returns early (" + ", ".join(kinds) + "), skipping the checks after it"
+        )
     # Completeness: every remaining check must fall into some kind.
     for c in residual_calls:
         text = _with_locals(c.name + "(" + ",".join(c.args) + ")", decls)
         if c.name == MIN_LEVEL_CHECK or LEVEL_VAR in text:
             continue
-        if not any(re.search(p, text) for _, _, p in _KINDS) and not re.search(r"\b" + VERSION_VAR + r"\b", text):
-            irregular.setdefault("other:" + c.name, f"other check: {c.name} on {' '.join(c.args[:1])}")
-    return CaseFacts(min_level, max_version, version_check, [irregular[k] for k in sorted(irregular)])
+        if not any(re.search(p, text) for _, _, p in _KINDS) and not re.search(
+            r"\b" + VERSION_VAR + r"\b", text
+        ):
+            irregular.setdefault(
+                "other:" + c.name, f"other check: {c.name} on {' '.join(c.args[:1])}"
+            )
+    return CaseFacts(
+        min_level, max_version, version_check, [irregular[k] for k in sorted(irregular)]
+    )
 
 
 def _kind_detail(
@@ -659,14 +731,24 @@ def _kind_detail(
     decls: Mapping[str, str],
 ) -> str:
     if key == "type":
-        helpers = sorted({c.name for c in residual_calls if re.fullmatch(r"EXPECT_INPUT_TYPE_IN|ExpectTypeIn|ExpectIs\w*Operator", c.name)})
+        helpers = sorted(
+            {
+                c.name
+                for c in residual_calls
+                if re.fullmatch(r"EXPECT_INPUT_TYPE_IN|ExpectTypeIn|ExpectIs\w*Operator", c.name)
+            }
+        )
         level_dependent = False
         for c in residual_calls:
             text = _with_locals(c.name + "(" + ",".join(c.args) + ")", decls)
             if not re.search(_KINDS[0][2], text):
                 continue
             offset = inner.start + c.span.start
-            conds = [masked[s.cond.start : s.cond.end] for s in stmts if s.then.contains(offset) or (s.orelse is not None and s.orelse.contains(offset))]
+            conds = [
+                masked[s.cond.start : s.cond.end]
+                for s in stmts
+                if s.then.contains(offset) or (s.orelse is not None and s.orelse.contains(offset))
+            ]
             if LEVEL_VAR in text or any(LEVEL_VAR in cond for cond in conds):
                 level_dependent = True
         detail = f" ({', '.join(helpers)})" if helpers else ""
@@ -701,8 +783,17 @@ def _describe_version(
         parts.append(f"max {value}{where}")
     other = [r for r in version_refs if not any(c.span.contains(r) for c in version_calls)]
     if other:
-        allowed = sorted({int(v) for r in other for v in re.findall(VERSION_VAR + r"\s*==\s*(\d+)", masked[r : r + 80])})
-        parts.append("custom expression" + (f" accepting versions {', '.join(map(str, allowed))}" if allowed else ""))
+        allowed = sorted(
+            {
+                int(v)
+                for r in other
+                for v in re.findall(VERSION_VAR + r"\s*==\s*(\d+)", masked[r : r + 80])
+            }
+        )
+        parts.append(
+            "custom expression"
+            + (f" accepting versions {', '.join(map(str, allowed))}" if allowed else "")
+        )
     if any(r < min(version_refs) for r in returns):
         parts.append("an early return skips it")
     return "op version check not expressible as level steps: " + "; ".join(parts)
@@ -750,8 +841,9 @@ def parse(
         inner = block_inside(masked, group.body)
         facts = analyse_case(masked, inner, consts)
         body_end = group.body.start + len(masked[group.body.start : group.body.end].rstrip())
-        names = [schema_name(label) for label in group.labels if label != "default"]
-        for label, name in zip((lb for lb in group.labels if lb != "default"), names):
+        labels = [label for label in group.labels if label != "default"]
+        names = [schema_name(label) for label in labels]
+        for label, name in zip(labels, names, strict=True):
             builtins.append(
                 {
                     "name": name,
@@ -802,7 +894,10 @@ def validate(table: Mapping[str, Any], schema_path: Path | None = None) -> None:
     import jsonschema
 
     schema = json.loads((schema_path or schema_file()).read_text(encoding="utf-8"))
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(table), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema).iter_errors(table),
+        key=lambda e: list(map(str, e.absolute_path)),
+    )
     if errors:
         err = errors[0]
         where = "/" + "/".join(map(str, err.absolute_path))
@@ -833,7 +928,9 @@ def read_sources(source_file: Path) -> tuple[str, dict[str, str]]:
     if "tflite" not in parts:
         raise ScrapeError(f"{source_file}: cannot find the tflite/ root above it")
     root = Path(*parts[: len(parts) - parts[::-1].index("tflite") - 1])
-    companions = {key: (root / rel).read_text(encoding="utf-8") for key, rel in COMPANION_PATHS.items()}
+    companions = {
+        key: (root / rel).read_text(encoding="utf-8") for key, rel in COMPANION_PATHS.items()
+    }
     return text, companions
 
 

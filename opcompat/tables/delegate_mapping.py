@@ -5,6 +5,7 @@ The table is scraped from `NNAPIDelegateKernel::Validate` and `::Map` in
 value Validate receives as `android_sdk_version` (`Target.validate_level`): 27..35, or
 1000006..1000008 for NNAPI feature levels 6..8.
 """
+
 from __future__ import annotations
 
 import functools
@@ -123,7 +124,10 @@ def clear_cache() -> None:
 
 
 def mapping(op_name: str) -> MappingEntry | None:
-    """The entry of builtin `op_name` (schema name, e.g. "CONV_2D"); None when Validate has no case."""
+    """The entry of builtin `op_name` (schema name, e.g. "CONV_2D").
+
+    None when Validate has no case for it.
+    """
     return _entries().get(op_name)
 
 
