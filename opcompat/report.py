@@ -68,6 +68,9 @@ class SubgraphResult:
     """Delegated partitions, in the delegate's order."""
     dropped_partitions: tuple[Partition, ...] = ()
     """Supported partitions left on the CPU by the max_number_delegated_partitions cap."""
+    status: str = ""
+    """The delegate's status here: kTfLiteOk, kTfLiteApplicationError (dynamic tensors),
+    kTfLiteDelegateError (the NNAPI model could not be built), or notApplied."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,9 @@ class ModelReport:
     """Lowest API level at which every operator is delegated; None when none is."""
     warnings: tuple[Reason, ...] = ()
     """Model-wide findings (constant fp16 weights, ...)."""
+    status: str = ""
+    """Status of `Interpreter::ModifyGraphWithDelegate`: kTfLiteOk, kTfLiteApplicationError or
+    kTfLiteDelegateError."""
 
     @property
     def delegated_count(self) -> int:
