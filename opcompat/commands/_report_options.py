@@ -1,0 +1,69 @@
+"""Report and gate options shared by commands that produce a `Report` (`check`).
+
+`add_report_arguments(parser)` adds `--format`, `-o/--output`, `--fail-on`,
+`--min-delegated-ratio` and `--baseline`; `emit(report, args)` checks the policy flags, renders
+the report, writes it (atomically with `-o`), prints a short summary to stderr and returns the
+gate's exit code. Standard library only at module level (see `opcompat.cli`).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from opcompat.report import Report
+
+# Kept in step with opcompat.formats.base.FormatChoice and opcompat.gate.FailOn (tested).
+FORMATS = ("table", "markdown", "json", "sarif", "html")
+FAIL_ON = ("any-fallback", "new-fallback", "refusal", "none")
+
+
+def add_report_arguments(parser: Any) -> None:
+    """Add the output and gate options to a subcommand parser."""
+    out = parser.add_argument_group("report")
+    out.add_argument("--format", choices=FORMATS, default="table",
+                     help="report format (default: table)")
+    out.add_argument("-o", "--output", metavar="FILE", default=None,
+                     help="write the report to FILE (atomically) instead of stdout")
+    gate = parser.add_argument_group("gate (exit code 1 when the policy fails)")
+    gate.add_argument("--fail-on", choices=FAIL_ON, default="none",
+                      help="any-fallback: any op on the CPU; new-fallback: an op on the CPU that "
+                           "--baseline does not accept; refusal: a model delegated not at all; "
+                           "none (default)")
+    gate.add_argument("--min-delegated-ratio", metavar="R", default=None,
+                      help="fail when a model has fewer than R (0..1) of its ops on NNAPI")
+    gate.add_argument("--baseline", metavar="FILE", default=None,
+                      help="accepted fallbacks, from 'opcompat baseline' (for --fail-on new-fallback)")
+
+
+def policy_from_args(args: argparse.Namespace) -> Any:
+    """The gate policy of the parsed flags; UsageError for bad values or combinations."""
+    from opcompat.baseline import load
+    from opcompat.gate import make_policy
+
+    fail_on = getattr(args, "fail_on", "none") or "none"
+    ratio = getattr(args, "min_delegated_ratio", None)
+    baseline_path = getattr(args, "baseline", None)
+    # Check the combination before reading the baseline: a usage error needs no file.
+    make_policy(fail_on, ratio, baseline_given=baseline_path is not None)
+    baseline = load(baseline_path) if baseline_path is not None else None
+    return make_policy(fail_on, ratio, baseline)
+
+
+def emit(report: Report, args: argparse.Namespace) -> int:
+    """Render and write the report, print the summary to stderr, return the gate's exit code."""
+    from opcompat.formats.base import FormatChoice
+    from opcompat.formats.summary import one_line
+    from opcompat.gate import evaluate
+    from opcompat.output import emit_text
+
+    policy = policy_from_args(args)
+    fmt = FormatChoice(getattr(args, "format", "table") or "table").to_format()
+    emit_text(lambda: fmt.render(report), getattr(args, "output", None))
+    result = evaluate(report, policy)
+    for entry in report.models:
+        print(one_line(entry), file=sys.stderr)
+    for failure in result.failures:
+        print(f"policy failed: {failure}", file=sys.stderr)
+    return result.exit_code

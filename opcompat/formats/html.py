@@ -1,0 +1,338 @@
+"""`--format html`: one self-contained page (inline CSS, SVG and JS; it fetches nothing).
+
+Per model: the summary, the execution order drawn as partitions (a strip whose widths follow the
+operator counts) and as operators (coloured NNAPI vs CPU and by partition), and a searchable,
+filterable operator table. `#q=TEXT` in the page address pre-fills the search.
+"""
+from __future__ import annotations
+
+import html
+import json
+
+from opcompat.formats import summary as s
+from opcompat.formats.base import ReportFormat
+from opcompat.report import ModelError, ModelReport, OperatorResult, Report
+
+# Partition fills and strokes (colour-blind friendly hues); the CPU is orange, hatched.
+PALETTE = (
+    ("#d3f0dc", "#1a7f37"), ("#d6e8ff", "#0969da"), ("#eadcff", "#8250df"),
+    ("#d2f1f3", "#1b7c83"), ("#f2e8c4", "#7d6608"), ("#ffd8ec", "#bf3989"),
+)
+CPU_FILL, CPU_STROKE = "#ffe7d1", "#c2410c"
+
+COLS = 7
+BOX_W, BOX_H, GAP_X, GAP_Y = 124, 30, 16, 20
+STRIP_W, STRIP_H = 1000, 46
+
+CSS = """
+:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#f6f8fa;--nn:#1a7f37;--cpu:#c2410c}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;
+color:var(--fg);background:#fff}
+header.page{background:#0d1117;color:#f0f6fc;padding:18px max(32px,calc((100% - 1096px)/2))}
+header.page h1{margin:0;font-size:20px;font-weight:600}
+header.page p{margin:4px 0 0;color:#9198a1;font-size:13px}
+main{padding:8px 32px 40px;max-width:1160px;margin:0 auto}
+section.model{border:1px solid var(--line);border-radius:10px;margin:22px 0;padding:18px 22px;
+background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.04)}
+h2{font-size:18px;margin:0 0 4px;word-break:break-all}
+h3{font-size:14px;margin:22px 0 8px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+.path{color:var(--muted);font-size:12px;word-break:break-all}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:14px 0 6px}
+.card{flex:1 1 150px;border:1px solid var(--line);border-radius:8px;padding:10px 14px;background:var(--bg)}
+.card .v{font-size:22px;font-weight:600}
+.card .k{font-size:12px;color:var(--muted)}
+.card.good .v{color:var(--nn)}.card.bad .v{color:var(--cpu)}
+.bar{height:8px;border-radius:4px;background:#ffd9bf;overflow:hidden;margin-top:6px}
+.bar span{display:block;height:100%;background:var(--nn)}
+.banner{border-left:4px solid #cf222e;background:#ffebe9;padding:10px 14px;border-radius:6px;margin:12px 0}
+.warn{border-left:4px solid #9a6700;background:#fff8c5;padding:8px 14px;border-radius:6px;margin:6px 0}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+th{background:var(--bg);position:sticky;top:0;cursor:pointer;user-select:none;white-space:nowrap}
+td.num,th.num{text-align:right}
+td.op{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
+tr.hl td{background:#fff8c5}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}
+.badge.nnapi{background:#dafbe1;color:#116329}.badge.cpu{background:#ffe7d1;color:#9a3412}
+.badge.sup{background:#fff1c2;color:#7d4e00}
+.tools{display:flex;gap:8px;align-items:center;margin:8px 0;flex-wrap:wrap}
+.tools input{flex:1 1 260px;padding:6px 10px;border:1px solid var(--line);border-radius:6px;font:inherit}
+.tools button{padding:5px 12px;border:1px solid var(--line);border-radius:6px;background:#fff;font:inherit;cursor:pointer}
+.tools button.on{background:#0d1117;color:#fff;border-color:#0d1117}
+.count{color:var(--muted);font-size:12px}
+.graph{overflow-x:auto;border:1px solid var(--line);border-radius:8px;padding:10px;background:#fbfcfd}
+.graph svg text{font:11px ui-monospace,SFMono-Regular,Menlo,monospace;fill:#1f2328}
+.graph svg .op{cursor:pointer}
+.graph svg .op:hover rect{stroke-width:2.5}
+.legend{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0 0;font-size:12px;color:var(--muted)}
+.legend i{display:inline-block;width:14px;height:14px;border-radius:3px;vertical-align:-3px;margin-right:5px;border:1.5px solid}
+.scroll{max-height:560px;overflow:auto;border:1px solid var(--line);border-radius:8px}
+details{margin-top:8px}
+footer{color:var(--muted);font-size:12px;padding:0 32px 24px}
+"""
+
+JS = """
+(function(){
+  function apply(sec){
+    var q=(sec.querySelector('input.search').value||'').toLowerCase();
+    var f=sec.getAttribute('data-filter')||'all';
+    var rows=sec.querySelectorAll('table.ops tbody tr'),n=0;
+    for(var i=0;i<rows.length;i++){
+      var r=rows[i],ok=(!q||r.textContent.toLowerCase().indexOf(q)>=0)&&(f==='all'||r.getAttribute('data-where')===f);
+      r.style.display=ok?'':'none';if(ok)n++;
+    }
+    sec.querySelector('.count').textContent=n+' of '+rows.length+' operators shown';
+    sec.setAttribute('data-visible',String(n));
+  }
+  function sortBy(table,col,num){
+    var body=table.tBodies[0],rows=[].slice.call(body.rows);
+    var dir=table.getAttribute('data-sort')===String(col)?-1:1;
+    table.setAttribute('data-sort',dir===1?String(col):'');
+    rows.sort(function(a,b){
+      var x=a.cells[col].getAttribute('data-v')||a.cells[col].textContent,y=b.cells[col].getAttribute('data-v')||b.cells[col].textContent;
+      if(num){x=parseFloat(x);y=parseFloat(y);if(isNaN(x))x=1e9;if(isNaN(y))y=1e9;return (x-y)*dir;}
+      return x.localeCompare(y)*dir;});
+    rows.forEach(function(r){body.appendChild(r);});
+  }
+  var m=/[#&]q=([^&]*)/.exec(location.hash),q0=m?decodeURIComponent(m[1]):'';
+  var secs=document.querySelectorAll('section.model');
+  for(var i=0;i<secs.length;i++)(function(sec){
+    var inp=sec.querySelector('input.search');if(!inp)return;
+    if(q0)inp.value=q0;
+    inp.addEventListener('input',function(){apply(sec);});
+    var bs=sec.querySelectorAll('.tools button');
+    for(var j=0;j<bs.length;j++)bs[j].addEventListener('click',function(){
+      for(var k=0;k<bs.length;k++)bs[k].classList.remove('on');
+      this.classList.add('on');sec.setAttribute('data-filter',this.getAttribute('data-f'));apply(sec);});
+    var ths=sec.querySelectorAll('th');
+    for(var j=0;j<ths.length;j++)(function(th,col){th.addEventListener('click',function(){
+      sortBy(th.closest('table'),col,th.classList.contains('num'));});})(ths[j],j);
+    var ops=sec.querySelectorAll('svg .op');
+    for(var j=0;j<ops.length;j++)ops[j].addEventListener('click',function(){
+      var id=this.getAttribute('data-row'),row=document.getElementById(id);if(!row)return;
+      var old=sec.querySelectorAll('tr.hl');for(var k=0;k<old.length;k++)old[k].classList.remove('hl');
+      inp.value='';sec.setAttribute('data-filter','all');
+      for(var k=0;k<bs.length;k++)bs[k].classList.toggle('on',bs[k].getAttribute('data-f')==='all');
+      apply(sec);row.classList.add('hl');row.scrollIntoView({block:'center'});});
+    apply(sec);
+  })(secs[i]);
+  document.body.setAttribute('data-ready','1');
+})();
+"""
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _colours(partition: int | None) -> tuple[str, str]:
+    if partition is None:
+        return CPU_FILL, CPU_STROKE
+    return PALETTE[partition % len(PALETTE)]
+
+
+def _row_id(mi: int, op: OperatorResult) -> str:
+    return f"m{mi}-s{op.subgraph}-o{op.index}"
+
+
+def _strip(model: ModelReport, subgraph: int) -> str:
+    """The execution order as a strip of partitions and CPU runs, widths by operator count."""
+    segs = s.segments(model, subgraph)
+    total = sum(len(x.ops) for x in segs) or 1
+    min_w = 6.0
+    widths = [max(min_w, STRIP_W * len(x.ops) / total) for x in segs]
+    scale = STRIP_W / sum(widths) if widths else 1.0
+    out = [f'<svg class="strip" role="img" width="{STRIP_W}" height="{STRIP_H + 20}" '
+           f'viewBox="0 0 {STRIP_W} {STRIP_H + 20}">',
+           '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+           'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffe7d1"/>'
+           '<line x1="0" y1="0" x2="0" y2="6" stroke="#f4b183" stroke-width="2"/></pattern></defs>']
+    x = 0.0
+    for seg, w in zip(segs, widths):
+        w *= scale
+        fill, stroke = _colours(seg.partition)
+        fill_attr = "url(#hatch)" if not seg.on_nnapi else fill
+        label = f"NNAPI partition {seg.partition}" if seg.on_nnapi else "CPU"
+        n = len(seg.ops)
+        tip = f"{label}: {n} op{'s' if n != 1 else ''} (ops {seg.ops[0].index}-{seg.ops[-1].index})"
+        out.append(f'<g class="seg" data-where="{"nnapi" if seg.on_nnapi else "cpu"}"><title>{esc(tip)}</title>'
+                   f'<rect x="{x:.1f}" y="0" width="{max(w - 1, 1):.1f}" height="{STRIP_H}" rx="4" '
+                   f'fill="{fill_attr}" stroke="{stroke}" stroke-width="1.5"/>')
+        short = f"p{seg.partition}" if seg.on_nnapi else "CPU"
+        text = f"{short} · {n}" if w > 64 else (short if w > 28 else "")
+        if text:
+            out.append(f'<text x="{x + w / 2:.1f}" y="{STRIP_H / 2 + 4:.1f}" text-anchor="middle">{esc(text)}</text>')
+        out.append("</g>")
+        x += w
+    out.append(f'<text x="0" y="{STRIP_H + 15}">op {segs[0].ops[0].index if segs else 0}</text>')
+    out.append(f'<text x="{STRIP_W}" y="{STRIP_H + 15}" text-anchor="end">execution order →</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _op_graph(model: ModelReport, subgraph: int, mi: int) -> str:
+    """Operators in execution order, wrapped in rows, linked in order, coloured by partition."""
+    ops = sorted((o for o in model.operators if o.subgraph == subgraph), key=lambda o: o.index)
+    rows = (len(ops) + COLS - 1) // COLS
+    width = COLS * (BOX_W + GAP_X) + GAP_X
+    height = rows * (BOX_H + GAP_Y) + GAP_Y
+    out = [f'<svg class="ops" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
+    centres = []
+    for k, _ in enumerate(ops):
+        r, c = divmod(k, COLS)
+        if r % 2:  # boustrophedon: the chain never jumps across the page
+            c = COLS - 1 - c
+        centres.append((GAP_X + c * (BOX_W + GAP_X), GAP_Y + r * (BOX_H + GAP_Y)))
+    path = []
+    for k, (x, y) in enumerate(centres):
+        cx, cy = x + BOX_W / 2, y + BOX_H / 2
+        path.append(f"{'M' if k == 0 else 'L'}{cx:.0f},{cy:.0f}")
+    if len(path) > 1:
+        out.append(f'<path d="{" ".join(path)}" fill="none" stroke="#8c959f" stroke-width="1.2"/>')
+    for op, (x, y) in zip(ops, centres):
+        part = op.partition if op.delegated else None
+        fill, stroke = _colours(part)
+        dash = ' stroke-dasharray="4 2"' if (not op.delegated and op.supported) else ""
+        where = f"NNAPI partition {op.partition}" if op.delegated else s.verdict(op)
+        tip = f"{op.index}: {op.op} v{op.version} - {where}"
+        reason = s.reason_text(op) or ("" if op.delegated else s.cause(op, model))
+        if reason:
+            tip += f"\n{reason}"
+        name = op.op if len(op.op) <= 15 else op.op[:14] + "…"
+        out.append(
+            f'<g class="op" data-row="{_row_id(mi, op)}" data-where="{"nnapi" if op.delegated else "cpu"}">'
+            f'<title>{esc(tip)}</title>'
+            f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" '
+            f'stroke="{stroke}" stroke-width="1.5"{dash}/>'
+            f'<text x="{x + 8}" y="{y + BOX_H / 2 + 4:.0f}">{esc(op.index)}</text>'
+            f'<text x="{x + 34}" y="{y + BOX_H / 2 + 4:.0f}">{esc(name)}</text></g>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _legend(model: ModelReport) -> str:
+    items = []
+    parts = sorted({o.partition for o in model.operators if o.delegated and o.partition is not None})
+    for p in parts:
+        fill, stroke = _colours(p)
+        items.append(f'<span><i style="background:{fill};border-color:{stroke}"></i>NNAPI partition {p}</span>')
+    items.append(f'<span><i style="background:{CPU_FILL};border-color:{CPU_STROKE}"></i>CPU</span>')
+    if any(o.supported and not o.delegated for o in model.operators):
+        items.append(f'<span><i style="background:{CPU_FILL};border-color:{CPU_STROKE};border-style:dashed">'
+                     '</i>CPU, although supported</span>')
+    return f'<div class="legend">{"".join(items)}</div>'
+
+
+def _cards(model: ModelReport) -> str:
+    total = len(model.operators)
+    pct = 100 * s.delegated_ratio(model)
+    cpu = len(s.fallbacks(model))
+    return (
+        '<div class="cards">'
+        f'<div class="card {"good" if cpu == 0 and total else "bad"}"><div class="v">{model.delegated_count}/{total}</div>'
+        f'<div class="k">ops on NNAPI ({pct:.1f}%)</div><div class="bar"><span style="width:{pct:.1f}%"></span></div></div>'
+        f'<div class="card"><div class="v">{s.partition_count(model)}</div><div class="k">NNAPI partitions</div></div>'
+        f'<div class="card {"bad" if cpu else "good"}"><div class="v">{cpu}</div><div class="k">ops on CPU</div></div>'
+        f'<div class="card"><div class="v">{"never" if model.min_api_level is None else model.min_api_level}</div>'
+        f'<div class="k">{"no API level 27-35 delegates every op" if model.min_api_level is None else "lowest API level for full delegation"}</div></div>'
+        f'<div class="card"><div class="v">{model.options.api_level}</div>'
+        f'<div class="k">API level checked (feature level {model.options.feature_level})</div></div>'
+        "</div>"
+    )
+
+
+def _op_table(model: ModelReport, mi: int) -> str:
+    rows = []
+    for op in sorted(model.operators, key=lambda o: (o.subgraph, o.index)):
+        if op.delegated:
+            badge = f'<span class="badge nnapi">NNAPI p{esc(op.partition)}</span>' if op.partition is not None \
+                else '<span class="badge nnapi">NNAPI</span>'
+        elif op.supported:
+            badge = '<span class="badge sup">CPU (supported)</span>'
+        else:
+            badge = '<span class="badge cpu">CPU</span>'
+        reason = s.reason_text(op) or ("" if op.delegated else s.cause(op, model))
+        first = "never" if op.first_api_level is None else op.first_api_level
+        rows.append(
+            f'<tr id="{_row_id(mi, op)}" data-where="{"nnapi" if op.delegated else "cpu"}">'
+            f'<td class="num">{op.subgraph}</td><td class="num">{op.index}</td><td class="op">{esc(op.op)}</td>'
+            f'<td class="num">{op.version}</td><td class="op">{esc(", ".join(op.nnapi_operations) or "-")}</td>'
+            f'<td data-v="{"0" if op.delegated else "1"}">{badge}</td>'
+            f'<td class="num" data-v="{esc(first if op.first_api_level is not None else 999)}">{esc(first)}</td>'
+            f"<td>{esc(reason)}</td></tr>")
+    return (
+        '<div class="tools"><input class="search" type="search" placeholder="Search operators, reasons, NNAPI operations…" '
+        'aria-label="search operators">'
+        '<button class="on" data-f="all">All</button><button data-f="nnapi">NNAPI</button>'
+        '<button data-f="cpu">CPU</button><span class="count"></span></div>'
+        '<div class="scroll"><table class="ops"><thead><tr><th class="num">subgraph</th><th class="num">index</th>'
+        '<th>op</th><th class="num">version</th><th>NNAPI operation</th><th>verdict</th>'
+        '<th class="num">first API level</th><th>reason</th></tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _causes(model: ModelReport) -> str:
+    groups = s.causes(model)
+    if not groups:
+        return ""
+    rows = "".join(f'<tr><td class="op">{esc(c)}</td><td class="num">{len(ops)}</td><td>{esc(s.op_names(ops))}</td></tr>'
+                   for c, ops in groups.items())
+    return ('<h3>Operators on the CPU, by cause</h3><table class="causes"><thead><tr><th>cause</th>'
+            f'<th class="num">ops</th><th>which</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
+def render_model(model: ModelReport, mi: int) -> str:
+    parts = [f'<section class="model" id="model-{mi}" data-filter="all">',
+             f"<h2>{esc(s.model_name(model.path))}</h2>",
+             f'<div class="path">{esc(model.path)}' + (f" · sha256 {esc(model.sha256[:16])}…" if model.sha256 else "")
+             + "</div>", _cards(model)]
+    if model.refusal is not None:
+        parts.append(f'<div class="banner refusal"><b>Whole model refused:</b> {esc(model.refusal.code)}: '
+                     f"{esc(model.refusal.message)}. Nothing is delegated.</div>")
+    parts += [f'<div class="warn">{esc(w.code)}: {esc(w.message)}</div>' for w in model.warnings]
+    parts.append(_causes(model))
+    subgraphs = s.subgraph_indices(model)
+    for sg in subgraphs:
+        name = s.subgraph_name(model, sg)
+        title = f"Subgraph {sg}" + (f" ({name})" if name else "") if len(subgraphs) > 1 else "Graph"
+        ops_in = sum(1 for o in model.operators if o.subgraph == sg)
+        parts.append(f"<h3>{esc(title)}: partitions in execution order</h3>")
+        parts.append(f'<div class="graph">{_strip(model, sg)}</div>')
+        open_attr = " open" if ops_in <= 200 else ""
+        parts.append(f"<details{open_attr}><summary>Operators ({ops_in}), coloured by where they run</summary>"
+                     f'<div class="graph">{_op_graph(model, sg, mi)}</div></details>')
+    parts.append(_legend(model))
+    parts.append("<h3>Operators</h3>")
+    parts.append(_op_table(model, mi))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def render_error(error: ModelError, mi: int) -> str:
+    return (f'<section class="model error" id="model-{mi}"><h2>{esc(s.model_name(error.path))}</h2>'
+            f'<div class="path">{esc(error.path)}</div>'
+            f'<div class="banner">Unreadable: {esc(error.error)}</div></section>')
+
+
+class HtmlFormat(ReportFormat):
+    def render(self, report: Report) -> str:
+        checked, unreadable, full = s.totals(report)
+        sub = f"{checked} model{'s' if checked != 1 else ''} · {full} fully delegated"
+        if unreadable:
+            sub += f" · {unreadable} unreadable"
+        body = "".join(render_error(m, i) if isinstance(m, ModelError) else render_model(m, i)
+                       for i, m in enumerate(report.models))
+        meta = json.dumps({"tool_version": report.tool_version}).replace("</", "<\\/")
+        version = f"opcompat {esc(report.tool_version)}" if report.tool_version else "opcompat"
+        return (
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
+            f"<title>opcompat NNAPI report</title><style>{CSS}</style></head><body>"
+            f'<header class="page"><h1>NNAPI delegation report</h1><p>{esc(sub)}</p></header>'
+            f"<main>{body}</main><footer>{version}. Generated offline; this page loads nothing.</footer>"
+            f'<script type="application/json" id="opcompat-meta">{meta}</script>'
+            f"<script>{JS}</script></body></html>\n"
+        )

@@ -1,0 +1,197 @@
+"""`--format markdown`: a report for pull-request comments and CI job summaries.
+
+Summary first; per-operator details folded in `<details>`; a mermaid flowchart of the NNAPI
+partitions and CPU runs (GitHub and GitLab render mermaid code blocks). Large subgraphs are
+drawn at partition level only, so the diagram stays readable and within renderer limits.
+"""
+from __future__ import annotations
+
+from opcompat.formats import summary as s
+from opcompat.formats.base import ReportFormat
+from opcompat.report import ModelError, ModelReport, OperatorResult, Report
+
+MAX_OPS_DRAWN = 40
+"""Above this many operators in a subgraph, the flowchart shows one node per partition/CPU run."""
+MAX_SEGMENTS_DRAWN = 60
+"""Above this many partitions/CPU runs, the middle of the chain is elided."""
+MAX_SUBGRAPHS_DRAWN = 4
+
+NNAPI_STYLE = "fill:#dafbe1,stroke:#1a7f37,color:#0f3d1c"
+CPU_STYLE = "fill:#fff1e5,stroke:#bc4c00,color:#4a1d00"
+
+
+def cell(text: object) -> str:
+    """Text safe inside a markdown table cell (GitHub-flavoured)."""
+    out = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return out.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(text: str) -> str:
+    """Inline code that survives backticks in the text."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def mermaid_label(text: str) -> str:
+    """Text safe inside a quoted mermaid label."""
+    return (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
+            .replace(">", "#gt;"))
+
+
+def _status(model: ModelReport) -> str:
+    if model.refusal is not None:
+        return "❌"
+    if model.operators and model.delegated_count == len(model.operators):
+        return "✅"
+    return "⚠️"
+
+
+def _overview(report: Report) -> list[str]:
+    lines = [
+        "| | model | API | ops on NNAPI | partitions | ops on CPU | full delegation from |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for m in report.models:
+        name = code(s.model_name(m.path))
+        if isinstance(m, ModelError):
+            lines.append(f"| ❗ | {name} | | | | | unreadable: {cell(m.error)} |")
+            continue
+        total = len(m.operators)
+        pct = f" ({100 * s.delegated_ratio(m):.1f}%)" if total else ""
+        lines.append(
+            f"| {_status(m)} | {name} | {m.options.api_level} | {m.delegated_count}/{total}{pct}"
+            f" | {s.partition_count(m)} | {len(s.fallbacks(m))} | {cell(s.full_delegation_text(m))} |"
+        )
+    return lines
+
+
+def _op_row(op: OperatorResult, model: ModelReport) -> str:
+    where = f"NNAPI p{op.partition}" if op.delegated and op.partition is not None else s.verdict(op)
+    reason = s.reason_text(op) or ("" if op.delegated else s.cause(op, model))
+    return (f"| {op.subgraph} | {op.index} | {code(op.op)} | {op.version} "
+            f"| {cell(', '.join(op.nnapi_operations) or '-')} | {where} | {cell(reason)} |")
+
+
+_OP_HEADER = ["| subgraph | index | op | version | NNAPI operation | verdict | reason |",
+              "|---:|---:|---|---:|---|---|---|"]
+
+
+def _segment_label(seg: s.Segment) -> str:
+    n = len(seg.ops)
+    where = f"NNAPI partition {seg.partition}" if seg.on_nnapi else "CPU"
+    first, last = seg.ops[0].index, seg.ops[-1].index
+    span = f"op {first}" if n == 1 else f"ops {first}-{last}"
+    text = f"{where}<br/>{n} op{'s' if n != 1 else ''} ({span})"
+    if not seg.on_nnapi:
+        names = s.op_names(seg.ops)
+        if len(names) > 60:
+            names = names[:57] + "..."
+        text += f"<br/>{names}"
+    return text
+
+
+def _label(text: str) -> str:
+    # <br/> is mermaid's own line break; the rest is escaped.
+    return "<br/>".join(mermaid_label(part) for part in text.split("<br/>"))
+
+
+def flowchart(model: ModelReport, subgraph: int) -> str:
+    """A mermaid flowchart of one subgraph's partitions (NNAPI) and CPU runs."""
+    segs = s.segments(model, subgraph)
+    n_ops = sum(len(x.ops) for x in segs)
+    lines = ["```mermaid", "flowchart LR"]
+    ids: list[str] = []
+    if n_ops <= MAX_OPS_DRAWN:
+        for k, seg in enumerate(segs):
+            sid = f"s{subgraph}_{k}"
+            ids.append(sid)
+            title = f"NNAPI partition {seg.partition}" if seg.on_nnapi else "CPU"
+            lines.append(f'  subgraph {sid}["{mermaid_label(title)}"]')
+            lines.append("    direction TB")
+            prev = ""
+            for op in seg.ops:
+                oid = f"o{subgraph}_{op.index}"
+                cls = "nnapi" if op.delegated else "cpu"
+                lines.append(f'    {oid}["{mermaid_label(f"{op.index}: {op.op}")}"]:::{cls}')
+                if prev:
+                    lines.append(f"    {prev} --> {oid}")
+                prev = oid
+            lines.append("  end")
+            lines.append(f"  style {sid} {NNAPI_STYLE if seg.on_nnapi else CPU_STYLE}")
+    else:
+        shown: list[s.Segment | int] = list(segs)
+        if len(segs) > MAX_SEGMENTS_DRAWN:
+            half = MAX_SEGMENTS_DRAWN // 2
+            shown = [*segs[:half], len(segs) - 2 * half, *segs[-half:]]
+        for k, item in enumerate(shown):
+            sid = f"s{subgraph}_{k}"
+            ids.append(sid)
+            if isinstance(item, int):
+                lines.append(f'  {sid}["{item} more partitions and CPU runs"]')
+                continue
+            cls = "nnapi" if item.on_nnapi else "cpu"
+            lines.append(f'  {sid}["{_label(_segment_label(item))}"]:::{cls}')
+    for a, b in zip(ids, ids[1:]):
+        lines.append(f"  {a} --> {b}")
+    lines.append(f"  classDef nnapi {NNAPI_STYLE}")
+    lines.append(f"  classDef cpu {CPU_STYLE}")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def render_model(model: ModelReport) -> list[str]:
+    name = s.model_name(model.path)
+    total = len(model.operators)
+    parts = s.partition_count(model)
+    lines = [f"### {_status(model)} {code(name)}", ""]
+    lines.append(
+        f"**{model.delegated_count}/{total} ops on NNAPI** in {parts} partition{'s' if parts != 1 else ''}"
+        f" at API {model.options.api_level} (feature level {model.options.feature_level})."
+        f" Full delegation from: **{s.full_delegation_text(model)}**."
+    )
+    lines.append("")
+    if model.refusal is not None:
+        lines += [f"> **Whole model refused**: {code(model.refusal.code)}: {cell(model.refusal.message)}", ""]
+    groups = s.causes(model)
+    if groups:
+        lines += ["| ops on CPU, by cause | count | ops |", "|---|---:|---|"]
+        lines += [f"| {code(c)} | {len(ops)} | {cell(s.op_names(ops))} |" for c, ops in groups.items()]
+        lines.append("")
+    if model.warnings:
+        lines += [f"- ⚠️ {code(w.code)}: {cell(w.message)}" for w in model.warnings]
+        lines.append("")
+    subgraphs = s.subgraph_indices(model)
+    for sg in subgraphs[:MAX_SUBGRAPHS_DRAWN]:
+        if len(subgraphs) > 1:
+            sg_name = s.subgraph_name(model, sg)
+            lines += [f"Subgraph {sg}" + (f" ({code(sg_name)})" if sg_name else "") + ":", ""]
+        lines += [flowchart(model, sg), ""]
+    if len(subgraphs) > MAX_SUBGRAPHS_DRAWN:
+        lines += [f"({len(subgraphs) - MAX_SUBGRAPHS_DRAWN} more subgraphs not drawn.)", ""]
+    ops = sorted(model.operators, key=lambda o: (o.subgraph, o.index))
+    cpu = [o for o in ops if not o.delegated]
+    if cpu:
+        lines += [f"<details><summary>Operators on the CPU ({len(cpu)})</summary>", ""]
+        lines += _OP_HEADER + [_op_row(o, model) for o in cpu]
+        lines += ["", "</details>", ""]
+    if ops:
+        lines += [f"<details><summary>All operators ({len(ops)})</summary>", ""]
+        lines += _OP_HEADER + [_op_row(o, model) for o in ops]
+        lines += ["", "</details>", ""]
+    return lines
+
+
+class MarkdownFormat(ReportFormat):
+    def render(self, report: Report) -> str:
+        checked, unreadable, full = s.totals(report)
+        lines = ["## opcompat: NNAPI delegation report", ""]
+        lines.append(f"{checked} model{'s' if checked != 1 else ''} checked, {full} fully delegated"
+                     + (f", {unreadable} unreadable" if unreadable else "") + ".")
+        lines.append("")
+        lines += _overview(report)
+        lines.append("")
+        for m in report.models:
+            if isinstance(m, ModelReport):
+                lines += render_model(m)
+        if report.tool_version:
+            lines.append(f"<sub>opcompat {cell(report.tool_version)}</sub>")
+        return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,151 @@
+"""`--format sarif`: SARIF 2.1.0 for code-scanning dashboards.
+
+One result per operator left on the CPU; one rule per reason code (the first reason of the
+operator is its rule, the others are in the message). Unreadable models are tool execution
+notifications, not results. A model is a binary artifact, so results carry a logical location
+(`subgraph[S]/op[I]:NAME`) beside the file, and a stable partial fingerprint for de-duplication.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from opcompat import __version__
+from opcompat.formats import summary as s
+from opcompat.formats.base import ReportFormat
+from opcompat.report import ModelError, ModelReport, OperatorResult, Report
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+# Short help per delegate failure type (NNAPIValidationFailureType in
+# delegates/nnapi/nnapi_delegate_kernel.h); opcompat's own codes fall back to the message.
+RULE_HELP = {
+    "kUnsupportedOperator": "The operator is not supported by NNAPI or by the NNAPI delegate.",
+    "kUnsupportedAndroidVersion": "The operation or its operands need a newer Android API level.",
+    "kUnsupportedOperatorVersion": "This version of the operator is not supported by the delegate.",
+    "kUnsupportedInputType": "An input operand type is not supported for this op at this level.",
+    "kNotRestrictedScaleCompliant": "NNAPI 1.0/1.1 need input_scale * filter_scale < output_scale.",
+    "kUnsupportedOutputType": "An output operand type is not supported for this op at this level.",
+    "kUnsupportedOperandSize": "An operand tensor is too large.",
+    "kUnsupportedOperandValue": "An operand value (or combination of values) is not supported.",
+    "kUnsupportedHybridOperator": "Float inputs with quantized weights are not supported.",
+    "kUnsupportedQuantizationType": "The quantization type (e.g. per-channel) is not supported.",
+    "kMissingRequiredOperand": "NNAPI needs an operand that the model does not specify.",
+    "kUnsupportedOperandRank": "The rank of an operand is not supported.",
+    "kInputTensorShouldHaveConstantShape": "An input tensor must have a constant shape.",
+    "kUnsupportedOperatorVariant": "The operator's number of inputs is not supported by NNAPI.",
+    "kNoActivationExpected": "The NNAPI operation cannot have a fused activation.",
+    "kUnsupportedQuantizationParameters": "The quantization scale or zero point is not supported.",
+}
+
+
+def _rule_id(op: OperatorResult, model: ModelReport) -> str:
+    return s.cause(op, model)
+
+
+def _message(op: OperatorResult, model: ModelReport) -> str:
+    head = f"{op.op} (v{op.version}) at subgraph {op.subgraph}, index {op.index} runs on the CPU"
+    head += f" at API {model.options.api_level}"
+    reasons = s.reason_text(op)
+    if not reasons and model.refusal is not None:
+        reasons = f"{model.refusal.code}: {model.refusal.message}"
+    if op.supported and not reasons:
+        reasons = "supported, but not delegated"
+    return f"{head}: {reasons}" if reasons else head + "."
+
+
+def _fingerprint(op: OperatorResult, model: ModelReport) -> str:
+    key = "|".join([s.model_name(model.path), str(op.subgraph), op.op, str(op.index),
+                    ",".join(r.code for r in op.reasons)])
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _result(op: OperatorResult, model: ModelReport, rule_index: int) -> dict[str, Any]:
+    fqn = f"subgraph[{op.subgraph}]/op[{op.index}]:{op.op}"
+    return {
+        "ruleId": _rule_id(op, model),
+        "ruleIndex": rule_index,
+        "level": "warning",
+        "message": {"text": _message(op, model)},
+        "locations": [{
+            "physicalLocation": {"artifactLocation": {"uri": _uri(model.path)}},
+            "logicalLocations": [{"name": op.op, "fullyQualifiedName": fqn, "kind": "function"}],
+        }],
+        "partialFingerprints": {"opcompatOperator/v1": _fingerprint(op, model)},
+        "properties": {
+            "subgraph": op.subgraph,
+            "index": op.index,
+            "op": op.op,
+            "version": op.version,
+            "supported": op.supported,
+            "reasonCodes": [r.code for r in op.reasons],
+            "apiLevel": model.options.api_level,
+            "firstApiLevel": op.first_api_level,
+        },
+    }
+
+
+def _uri(path: str) -> str:
+    """A relative URI reference for the model file (forward slashes, spaces escaped)."""
+    from urllib.parse import quote
+
+    return quote(path.replace("\\", "/"))
+
+
+def _rule(code: str, example: str) -> dict[str, Any]:
+    text = RULE_HELP.get(code, example)
+    return {
+        "id": code,
+        "name": code.lstrip("k") if code.startswith("k") else code,
+        "shortDescription": {"text": text},
+        "fullDescription": {"text": f"Operators left on the CPU by the NNAPI delegate: {text}"},
+        "defaultConfiguration": {"level": "warning"},
+    }
+
+
+def to_sarif(report: Report) -> dict[str, Any]:
+    """The SARIF log as a dict."""
+    rules: dict[str, int] = {}
+    rule_objs: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = []
+    artifacts: list[dict[str, Any]] = []
+    for m in report.models:
+        if isinstance(m, ModelError):
+            notifications.append({
+                "level": "error",
+                "message": {"text": f"{m.path}: {m.error}"},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(m.path)}}}],
+            })
+            continue
+        artifacts.append({"location": {"uri": _uri(m.path)},
+                          "hashes": {"sha-256": m.sha256}} if m.sha256 else
+                         {"location": {"uri": _uri(m.path)}})
+        for op in sorted(s.fallbacks(m), key=lambda o: (o.subgraph, o.index)):
+            rid = _rule_id(op, m)
+            if rid not in rules:
+                rules[rid] = len(rule_objs)
+                example = op.reasons[0].message if op.reasons else (
+                    m.refusal.message if m.refusal else "Left on the CPU.")
+                rule_objs.append(_rule(rid, example))
+            results.append(_result(op, m, rules[rid]))
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "opcompat",
+            "version": report.tool_version or __version__,
+            "rules": rule_objs,
+        }},
+        "artifacts": artifacts,
+        "results": results,
+        "invocations": [{
+            "executionSuccessful": not notifications,
+            "toolExecutionNotifications": notifications,
+        }],
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+class SarifFormat(ReportFormat):
+    def render(self, report: Report) -> str:
+        return json.dumps(to_sarif(report), indent=2) + "\n"

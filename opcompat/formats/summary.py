@@ -1,0 +1,181 @@
+"""What every human-facing format says about a model: counts, causes, segments.
+
+Derived from the frozen result objects only, so table, markdown, HTML and the CLI's stderr
+summary agree word for word.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from opcompat.report import ModelError, ModelReport, OperatorResult, Report
+
+NO_REASON = "(no reason recorded)"
+
+
+def model_name(path: str) -> str:
+    """The file name shown for a model."""
+    return os.path.basename(path.rstrip("/\\")) or path
+
+
+def cause(op: OperatorResult, model: ModelReport) -> str:
+    """The reason code an operator on the CPU is filed under: its first reason, else the refusal."""
+    if op.reasons:
+        return op.reasons[0].code
+    if model.refusal is not None:
+        return model.refusal.code
+    return NO_REASON
+
+
+def verdict(op: OperatorResult) -> str:
+    """`NNAPI`, `CPU`, or `CPU (supported)` for an op Validate accepts but that stays on the CPU."""
+    if op.delegated:
+        return "NNAPI"
+    return "CPU (supported)" if op.supported else "CPU"
+
+
+def reason_text(op: OperatorResult) -> str:
+    """Every reason of an operator, `code: message`, joined by `; `."""
+    return "; ".join(f"{r.code}: {r.message}" if r.message else r.code for r in op.reasons)
+
+
+def fallbacks(model: ModelReport) -> list[OperatorResult]:
+    """Operators of any subgraph that stay on the CPU (refused models included)."""
+    return [o for o in model.operators if not o.delegated]
+
+
+def partition_count(model: ModelReport) -> int:
+    """Delegated partitions over all subgraphs."""
+    return sum(len(sg.partitions) for sg in model.subgraphs)
+
+
+def delegated_ratio(model: ModelReport) -> float:
+    """Delegated operators / all operators; 1.0 for a model without operators."""
+    total = len(model.operators)
+    return model.delegated_count / total if total else 1.0
+
+
+def causes(model: ModelReport) -> dict[str, list[OperatorResult]]:
+    """Operators on the CPU grouped by cause, largest group first, then by code."""
+    groups: dict[str, list[OperatorResult]] = {}
+    for op in fallbacks(model):
+        groups.setdefault(cause(op, model), []).append(op)
+    return dict(sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+
+
+def op_names(ops: Iterable[OperatorResult]) -> str:
+    """`CONV_2D x3, ADD` style list of the op names in a group, most frequent first."""
+    counts: dict[str, int] = {}
+    for o in ops:
+        counts[o.op] = counts.get(o.op, 0) + 1
+    parts = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{name} x{n}" if n > 1 else name for name, n in parts)
+
+
+def full_delegation_text(model: ModelReport) -> str:
+    """The lowest API level where the whole model is delegated, in words."""
+    if model.min_api_level is None:
+        return "never (at any API level 27-35)"
+    return f"API {model.min_api_level}"
+
+
+def summary_lines(model: ModelReport) -> list[str]:
+    """The summary of one model as short lines (no model name)."""
+    lines = [
+        f"API level {model.options.api_level} (feature level {model.options.feature_level})",
+        f"ops on NNAPI: {model.delegated_count}/{len(model.operators)}"
+        f" in {partition_count(model)} partition{'s' if partition_count(model) != 1 else ''}",
+    ]
+    groups = causes(model)
+    if groups:
+        lines.append(f"ops on CPU: {len(fallbacks(model))}")
+        for code, ops in groups.items():
+            lines.append(f"  {code}: {len(ops)} ({op_names(ops)})")
+    if model.refusal is not None:
+        lines.append(f"whole model refused: {model.refusal.code}: {model.refusal.message}")
+    lines.append(f"full delegation from: {full_delegation_text(model)}")
+    return lines
+
+
+def one_line(entry: ModelReport | ModelError) -> str:
+    """One line per model, for stderr and CI logs."""
+    name = model_name(entry.path)
+    if isinstance(entry, ModelError):
+        return f"{name}: unreadable: {entry.error}"
+    total = len(entry.operators)
+    parts = [
+        f"{name}: {entry.delegated_count}/{total} ops on NNAPI at API {entry.options.api_level}",
+        f"{partition_count(entry)} partition{'s' if partition_count(entry) != 1 else ''}",
+    ]
+    if entry.refusal is not None:
+        parts.append(f"whole model refused ({entry.refusal.code})")
+    parts.append(f"full delegation from {full_delegation_text(entry)}")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of operators in execution order that runs in one place.
+
+    `partition` is the delegated partition's index in its subgraph, or None for a run of
+    operators left on the CPU.
+    """
+
+    subgraph: int
+    partition: int | None
+    ops: tuple[OperatorResult, ...]
+
+    @property
+    def on_nnapi(self) -> bool:
+        return self.partition is not None
+
+
+def segments(model: ModelReport, subgraph: int) -> list[Segment]:
+    """The subgraph's operators cut into NNAPI partitions and CPU runs, in execution order.
+
+    A partition is placed where its first operator is; the CPU operators between two
+    partitions form one run. This is the order the interpreter's execution plan has after the
+    delegate replaced each partition with one kernel.
+    """
+    ops = sorted((o for o in model.operators if o.subgraph == subgraph), key=lambda o: o.index)
+    by_partition: dict[int, list[OperatorResult]] = {}
+    for o in ops:
+        if o.delegated and o.partition is not None:
+            by_partition.setdefault(o.partition, []).append(o)
+    out: list[Segment] = []
+    cpu_run: list[OperatorResult] = []
+    placed: set[int] = set()
+    for o in ops:
+        if o.delegated and o.partition is not None:
+            if o.partition in placed:
+                continue
+            if cpu_run:
+                out.append(Segment(subgraph, None, tuple(cpu_run)))
+                cpu_run = []
+            placed.add(o.partition)
+            out.append(Segment(subgraph, o.partition, tuple(by_partition[o.partition])))
+        else:
+            cpu_run.append(o)
+    if cpu_run:
+        out.append(Segment(subgraph, None, tuple(cpu_run)))
+    return out
+
+
+def subgraph_indices(model: ModelReport) -> list[int]:
+    """Subgraphs that have operators, in index order."""
+    return sorted({o.subgraph for o in model.operators})
+
+
+def subgraph_name(model: ModelReport, index: int) -> str:
+    for sg in model.subgraphs:
+        if sg.index == index and sg.name:
+            return sg.name
+    return ""
+
+
+def totals(report: Report) -> tuple[int, int, int]:
+    """(models checked, models unreadable, models fully delegated)."""
+    ok = [m for m in report.models if isinstance(m, ModelReport)]
+    full = sum(1 for m in ok if m.operators and m.delegated_count == len(m.operators))
+    return len(report.models), len(report.models) - len(ok), full
