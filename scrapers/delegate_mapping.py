@@ -511,14 +511,15 @@ def _with_locals(text: str, decls: Mapping[str, str], depth: int = 3) -> str:
 @dataclass
 class CaseFacts:
     min_level: int
-    max_version: list[dict[str, int]] | None
+    min_level_expect: str | None  # the check that sets min_level; None when it is 27 by default
+    max_version: list[dict[str, Any]] | None
     version_check: str  # "steps" | "none" | "irregular"
     irregular: list[str]
 
 
 def _version_steps(
     stmt: IfStmt, masked: str, consts: Mapping[str, int], version_calls: list[Call]
-) -> list[dict[str, int]] | None:
+) -> list[dict[str, Any]] | None:
     """Steps of `if (level CMP K) {ExpectMaxOpVersion(A)} else {...}`, else None."""
     cond = masked[stmt.cond.start : stmt.cond.end].strip()
     m = re.fullmatch(LEVEL_VAR + r"\s*(>=|>|<|<=)\s*(\w+)", cond)
@@ -543,30 +544,38 @@ def _version_steps(
         else_v = _single_version(masked, stmt.orelse, consts, version_calls)
         if else_v is None:
             return None
-        below_steps = [{"min_level": BASE_LEVEL, "max_version": else_v}]
+        below_steps = [_step(BASE_LEVEL, else_v)]
     if then_v is None:
         return None
     if op in ("<", "<="):  # then-branch is the lower range: only the two-branch form
         if len(below_steps) != 1:
             return None
-        lower, upper = then_v, below_steps[0]["max_version"]
-        below_steps = [{"min_level": BASE_LEVEL, "max_version": lower}]
+        upper = (below_steps[0]["max_version"], below_steps[0]["expect"])
+        below_steps = [_step(BASE_LEVEL, then_v)]
         above = upper
     else:
         above = then_v
     steps = [s for s in below_steps if s["min_level"] < threshold]
-    steps.append({"min_level": max(threshold, BASE_LEVEL), "max_version": above})
-    merged: list[dict[str, int]] = []
+    steps.append(_step(max(threshold, BASE_LEVEL), above))
+    merged: list[dict[str, Any]] = []
     for s in steps:
-        if merged and merged[-1]["max_version"] == s["max_version"]:
+        if merged and (merged[-1]["max_version"], merged[-1]["expect"]) == (
+            s["max_version"],
+            s["expect"],
+        ):
             continue
         merged.append(s)
     return merged
 
 
+def _step(min_level: int, check: tuple[int, str]) -> dict[str, Any]:
+    return {"min_level": min_level, "max_version": check[0], "expect": check[1]}
+
+
 def _single_version(
     masked: str, span: Span, consts: Mapping[str, int], version_calls: list[Call]
-) -> int | None:
+) -> tuple[int, str] | None:
+    """(N, check name) of a branch that holds nothing but one version check, else None."""
     inside = [c for c in version_calls if span.contains(c.span.start)]
     text = masked[span.start : span.end]
     if len(inside) != 1 or len(re.findall(r"\b" + VERSION_VAR + r"\b", text)) != 1:
@@ -575,7 +584,8 @@ def _single_version(
     rest = text.replace(masked[inside[0].span.start : inside[0].span.end], "")
     if re.sub(r"[\s{};]", "", rest):
         return None
-    return _const_value(inside[0].args[1], consts)
+    value = _const_value(inside[0].args[1], consts)
+    return None if value is None else (value, inside[0].name)
 
 
 def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFacts:
@@ -601,6 +611,7 @@ def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFac
     # Minimum level: unconditional ExpectMinAndroidSdkVersion, or a plain unconditional
     # Expect(android_sdk_version >= K, ...) that does the same with its own message.
     min_level = BASE_LEVEL
+    min_level_expect: str | None = None
     for call in calls(masked, inner, MIN_LEVEL_CHECK):
         if call.args[0] != LEVEL_VAR:
             continue
@@ -608,14 +619,16 @@ def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFac
         if value is None:
             raise ScrapeError(f"unknown level constant {call.args[1]!r}")
         if not guards(call.span.start) and not any(r < call.span.start for r in returns):
-            min_level = max(min_level, value)
+            if value > min_level:
+                min_level, min_level_expect = value, call.name
             consumed.append(call.span)
     for call in calls(masked, inner, "Expect"):
         m = re.fullmatch(LEVEL_VAR + r"\s*>=\s*(\w+)", call.args[0]) if call.args else None
         if m and not guards(call.span.start) and not any(r < call.span.start for r in returns):
             value = _const_value(m.group(1), consts)
             if value is not None:
-                min_level = max(min_level, value)
+                if value > min_level:
+                    min_level, min_level_expect = value, call.name
                 consumed.append(call.span)
                 irregular["min_level_expect"] = (
                     f"minimum level {value} is enforced by a plain Expect on {LEVEL_VAR}, "
@@ -639,14 +652,10 @@ def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFac
         early = any(r < min(version_refs) for r in returns)
         unguarded = [c for c in version_calls if not guards(c.span.start)]
         if not early and unguarded and len(unguarded) == len(version_calls) == len(version_refs):
-            values = [_const_value(c.args[1], consts) for c in unguarded]
-            if all(v is not None for v in values):
-                max_version = [
-                    {
-                        "min_level": BASE_LEVEL,
-                        "max_version": min(v for v in values if v is not None),
-                    }
-                ]
+            values = [(_const_value(c.args[1], consts), c.name) for c in unguarded]
+            known = [(v, name) for v, name in values if v is not None]
+            if len(known) == len(values):
+                max_version = [_step(BASE_LEVEL, min(known))]
                 version_check = "steps"
                 consumed.extend(c.span for c in unguarded)
         elif not early and version_calls:
@@ -716,7 +725,11 @@ def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFac
                 "other:" + c.name, f"other check: {c.name} on {' '.join(c.args[:1])}"
             )
     return CaseFacts(
-        min_level, max_version, version_check, [irregular[k] for k in sorted(irregular)]
+        min_level,
+        min_level_expect,
+        max_version,
+        version_check,
+        [irregular[k] for k in sorted(irregular)],
     )
 
 
@@ -850,6 +863,7 @@ def parse(
                     "builtin_code": codes[label],
                     "nnapi_operations": sorted(nn_ops.get(label, set())),
                     "min_level": facts.min_level,
+                    "min_level_expect": facts.min_level_expect,
                     "max_version": facts.max_version,
                     "version_check": facts.version_check,
                     "irregular": facts.irregular,

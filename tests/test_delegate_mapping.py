@@ -57,7 +57,9 @@ def test_shared_case_body_gives_every_label_the_same_facts(fixture_table: dict[s
     relus = [by["RELU"], by["RELU6"], by["RELU_N1_TO_1"]]
     for entry in relus:
         assert entry["min_level"] == 28
-        assert entry["max_version"] == [{"min_level": 27, "max_version": 2}]
+        assert entry["max_version"] == [
+            {"min_level": 27, "max_version": 2, "expect": "ExpectOpVersion"}
+        ]
         assert entry["source"] == relus[0]["source"]
     assert by["RELU"]["shares_case_with"] == ["RELU6", "RELU_N1_TO_1"]
     # ... but each label keeps its own Map case.
@@ -70,14 +72,14 @@ def test_if_else_version_by_level_gives_two_steps(fixture_table: dict[str, Any])
     by = _by_name(fixture_table)
     # if (level >= 30) {5} else {3}
     assert by["CONV_2D"]["max_version"] == [
-        {"min_level": 27, "max_version": 3},
-        {"min_level": 30, "max_version": 5},
+        {"min_level": 27, "max_version": 3, "expect": "ExpectMaxOpVersion"},
+        {"min_level": 30, "max_version": 5, "expect": "ExpectMaxOpVersion"},
     ]
     assert by["CONV_2D"]["version_check"] == "steps"
     # if (level < 29) {1} else {2}: the same thing written the other way round.
     assert by["PAD"]["max_version"] == [
-        {"min_level": 27, "max_version": 1},
-        {"min_level": 29, "max_version": 2},
+        {"min_level": 27, "max_version": 1, "expect": "ExpectMaxOpVersion"},
+        {"min_level": 29, "max_version": 2, "expect": "ExpectMaxOpVersion"},
     ]
 
 
@@ -88,6 +90,8 @@ def test_min_level_constants_resolve_to_numbers(fixture_table: dict[str, Any]) -
     assert by["COS"]["min_level"] == 29  # kMinSdkVersionForNNAPI12
     assert by["BATCH_MATMUL"]["min_level"] == 1000006  # kNNAPIRuntimeFeatureLevel6
     assert by["MIRROR_PAD"]["min_level"] == 1000007  # kNNAPIRuntimeFeatureLevel7
+    assert by["ADD"]["min_level_expect"] is None
+    assert by["MIRROR_PAD"]["min_level_expect"] == "ExpectMinAndroidSdkVersion"
 
 
 def test_case_without_version_check(fixture_table: dict[str, Any]) -> None:
@@ -361,6 +365,11 @@ def test_real_irregular_kinds(real_table: dict[str, Any]) -> None:
         for i in by["FULLY_CONNECTED"]["irregular"]
     )
     assert any("plain Expect" in i for i in by["SVDF"]["irregular"])
+    assert by["SVDF"]["min_level_expect"] == by["LSTM"]["min_level_expect"] == "Expect"
+    assert by["PACK"]["min_level_expect"] == "ExpectMinAndroidSdkVersion"
+    assert by["ADD"]["min_level_expect"] is None
+    assert by["CONV_2D"]["max_version"][0]["expect"] == "ExpectMaxOpVersion"
+    assert by["SOFTMAX"]["max_version"][0]["expect"] == "ExpectOpVersion"
     assert any(
         i.startswith("builtin option check (keep_num_dims)")
         for i in by["FULLY_CONNECTED"]["irregular"]

@@ -158,6 +158,52 @@ def test_oracle_version_failures_only_above_max_version(
     assert wrong == []
 
 
+def test_oracle_failure_messages_match_the_recorded_checks(
+    oracle_nodes: list[tuple[str, int, dict[str, Any]]],
+) -> None:
+    wording = {
+        "ExpectMaxOpVersion": "OP Version higher than",
+        "ExpectOpVersion": "OP Version different from",
+    }
+    wrong = []
+    checked = 0
+    for f, level, node in oracle_nodes:
+        entry = dm.mapping(node["op"])
+        if entry is None:
+            continue
+        step = entry.step_at(level)
+        for failure in node["failures"]:
+            if failure["type"] == "kUnsupportedOperatorVersion" and step is not None:
+                checked += 1
+                if failure["message"] != f"{wording[step.expect]} {step.max_version}":
+                    wrong.append((f, level, node["op"], failure["message"], step))
+            if (
+                level < entry.min_level
+                and entry.min_level_expect == "ExpectMinAndroidSdkVersion"
+                and failure["type"] == "kUnsupportedAndroidVersion"
+            ):
+                checked += 1
+                if failure["message"] != f"Android sdk version less than {entry.min_level}":
+                    wrong.append((f, level, node["op"], failure["message"], entry.min_level))
+    assert checked > 0
+    assert wrong == []
+
+
+def test_oracle_min_level_checks_fail_below_min_level(
+    oracle_nodes: list[tuple[str, int, dict[str, Any]]],
+) -> None:
+    missing = []
+    for f, level, node in oracle_nodes:
+        entry = dm.mapping(node["op"])
+        if entry is None or entry.min_level_expect != "ExpectMinAndroidSdkVersion":
+            continue
+        if level < entry.min_level:
+            expected = f"Android sdk version less than {entry.min_level}"
+            if not any(fl["message"] == expected for fl in node["failures"]):
+                missing.append((f, level, node["op"]))
+    assert missing == []
+
+
 def test_oracle_no_supported_node_below_min_level(
     oracle_nodes: list[tuple[str, int, dict[str, Any]]],
 ) -> None:

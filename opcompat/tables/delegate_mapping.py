@@ -21,6 +21,9 @@ class VersionStep:
 
     min_level: int
     max_version: int
+    expect: str = "ExpectMaxOpVersion"
+    """The delegate helper that checks it (ExpectMaxOpVersion or ExpectOpVersion): both test
+    version <= max_version; their failure messages differ."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,9 @@ class MappingEntry:
     """NNAPI operations (without ANEURALNETWORKS_) the delegate may emit for it."""
     min_level: int
     """Below this level Validate always refuses it (27: no unconditional minimum)."""
+    min_level_expect: str | None
+    """The check that sets min_level: "ExpectMinAndroidSdkVersion", or "Expect" (a plain
+    Expect with its own failure type and message); None when min_level is 27 by default."""
     max_version: tuple[VersionStep, ...] | None
     """Highest accepted op version per level; None when version_check is not "steps"."""
     version_check: str
@@ -50,15 +56,20 @@ class MappingEntry:
     shares_case_with: tuple[str, ...]
     source: SourceRef
 
-    def max_op_version(self, level: int) -> int | None:
-        """Highest op version accepted at `level`; None when there is no regular limit."""
+    def step_at(self, level: int) -> VersionStep | None:
+        """The version step in force at `level`; None when there is no regular limit."""
         if self.max_version is None:
             return None
-        best = None
+        found = None
         for step in self.max_version:
             if step.min_level <= level:
-                best = step.max_version
-        return best
+                found = step
+        return found
+
+    def max_op_version(self, level: int) -> int | None:
+        """Highest op version accepted at `level`; None when there is no regular limit."""
+        step = self.step_at(level)
+        return None if step is None else step.max_version
 
     @property
     def regular(self) -> bool:
@@ -74,9 +85,12 @@ def _entry(raw: dict[str, Any]) -> MappingEntry:
         builtin_code=int(raw["builtin_code"]),
         nnapi_operations=tuple(raw["nnapi_operations"]),
         min_level=int(raw["min_level"]),
+        min_level_expect=raw.get("min_level_expect"),
         max_version=None
         if steps is None
-        else tuple(VersionStep(int(s["min_level"]), int(s["max_version"])) for s in steps),
+        else tuple(
+            VersionStep(int(s["min_level"]), int(s["max_version"]), s["expect"]) for s in steps
+        ),
         version_check=raw["version_check"],
         irregular=tuple(raw["irregular"]),
         shares_case_with=tuple(raw["shares_case_with"]),
