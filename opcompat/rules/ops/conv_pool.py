@@ -44,8 +44,7 @@ def _int32(value: int) -> int:
 
 @rule("AVERAGE_POOL_2D")
 def average_pool_2d(ctx: OpContext) -> None:
-    """Float or quant8 input; a quantized input's filter area is at most 256 unless an
-    accelerator is targeted.
+    """Float or quant8 input; quantized: filter area <= 256 unless an accelerator is targeted.
 
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinAveragePool2d
@@ -95,8 +94,9 @@ def l2_pool_2d(ctx: OpContext) -> None:
 
 @rule("CONV_2D")
 def conv_2d(ctx: OpContext) -> None:
-    """Three inputs; before API 29: not hybrid, float/uint8, per-tensor filter, the scale rule,
-    no dilation and no grouped convolution.
+    """Three inputs; before API 29 float/uint8, not hybrid, per-tensor, undilated, ungrouped.
+
+    Before API 29 a uint8 input must also satisfy input_scale * filter_scale < output_scale.
 
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinConv2d; IsHybridOperator; ExpectIsRestrictedScalesCompliant
@@ -172,8 +172,9 @@ def depthwise_conv_2d(ctx: OpContext) -> None:
 
 @rule("FULLY_CONNECTED")
 def fully_connected(ctx: OpContext) -> None:
-    """No int16 output; before API 29: not hybrid, float/uint8, the scale rule; keep_num_dims
-    needs API 30.
+    """No int16 output; before API 29 float/uint8 and not hybrid; keep_num_dims from API 30.
+
+    Before API 29 a uint8 input must also satisfy input_scale * filter_scale < output_scale.
 
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinFullyConnected; IsHybridOperator; ExpectIsRestrictedScalesCompliant

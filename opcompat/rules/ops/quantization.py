@@ -19,8 +19,9 @@ def _source(case: str) -> str:
 
 @rule("DEQUANTIZE")
 def dequantize(ctx: OpContext) -> None:
-    """Non-constant float16 input from API 30; otherwise version 1-2 and a uint8 (or, from
-    API 29, int8; symmetric at API 29) input.
+    """Non-constant float16 from API 30; else version 1-2 and uint8 (int8 from API 29) input.
+
+    At API 29 an int8 input must be symmetric (zero point 0).
 
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinDequantize

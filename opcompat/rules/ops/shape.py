@@ -42,8 +42,7 @@ def _source(case: str) -> str:
 
 @rule("RESHAPE")
 def reshape(ctx: OpContext) -> None:
-    """Float/quant8 input (int32 too from feature level 6); ranks <= 4; a constant shape
-    tensor, or a non-scalar new_shape.
+    """Float/quant8 (int32 from FL6), ranks <= 4, constant shape tensor or non-scalar new_shape.
 
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinReshape
@@ -114,8 +113,9 @@ def _expect_no_align_or_half_pixel(ctx: OpContext, options_type: str, source: st
 
 @rule("RESIZE_BILINEAR")
 def resize_bilinear(ctx: OpContext) -> None:
-    """Rank-4 float/quant8 input, constant size; before API 29 float32 and a square output;
-    up to API 29 no align_corners/half_pixel_centers.
+    """Rank-4 float/quant8 input, constant size; float32 and square output before API 29.
+
+    Up to API 29 neither align_corners nor half_pixel_centers may be set.
 
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinResizeBilinear
@@ -186,8 +186,7 @@ _CONCAT_INPUT_TYPES = (T.FLOAT16, T.FLOAT32, T.UINT8, T.INT8)
 
 @rule("CONCATENATION")
 def concatenation(ctx: OpContext) -> None:
-    """No activation, input rank <= 4, f16/f32/quant8 input; before API 29 uint8 inputs must
-    share one scale and zero point.
+    """No activation, rank <= 4, f16/f32/quant8; before API 29 uint8 inputs share scale and zp.
 
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinConcatenation
@@ -226,8 +225,7 @@ def concatenation(ctx: OpContext) -> None:
 
 @rule("PAD", "PADV2")
 def pad(ctx: OpContext) -> None:
-    """Float/quant8 input without empty dimensions, API 28+; a pad value needs API 29; before
-    API 29 PAD takes float32 only.
+    """API 28+, float/quant8 input with no empty dimension; quant8 or a pad value from API 29.
 
     Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate,
     case kTfLiteBuiltinPad / kTfLiteBuiltinPadv2; HasZeroes
