@@ -397,6 +397,32 @@ def _ops_in(masked: str, span: Span, helpers: Mapping[str, set[str]]) -> set[str
     return ops
 
 
+def _post_switch_operations(
+    masked: str, body: Span, helpers: Mapping[str, set[str]]
+) -> dict[str, set[str]]:
+    """Case label -> ops of a `switch (builtin_code)` helper, including those after the switch."""
+    try:
+        groups = switch_cases(masked, body)
+    except ScrapeError:
+        return {}
+    default = [g for g in groups if "default" in g.labels]
+    if not default or not re.search(
+        r"\breturn\b", masked[default[0].body.start : default[0].body.end]
+    ):
+        return {}
+    switch_end = max(g.body.end for g in groups) + 1  # the switch's closing brace
+    after = _ops_in(masked, Span(switch_end, body.end), helpers)
+    found: dict[str, set[str]] = {}
+    for group in groups:
+        if "default" in group.labels:
+            continue
+        returns = re.search(r"\breturn\b", masked[group.body.start : group.body.end])
+        ops = _ops_in(masked, group.body, helpers) | (set() if returns else after)
+        for label in group.labels:
+            found.setdefault(label, set()).update(ops)
+    return found
+
+
 def map_operations(masked: str, enum_names: Iterable[str]) -> dict[str, set[str]]:
     """Builtin enum name (kTfLiteBuiltinX) -> NNAPI operation names (ANEURALNETWORKS_ stripped)."""
     functions = defined_functions(masked)
@@ -409,6 +435,12 @@ def map_operations(masked: str, enum_names: Iterable[str]) -> dict[str, set[str]
                 result[label] |= ops
     # Builtin-specific branches of AddOpsAndTensors: lowerings and ops added before/after Map's.
     add_ops = function_body(masked, ADD_OPS)
+    # Helpers it calls with the builtin code that pick builtins with a switch whose default
+    # returns: what they add after the switch is added for the builtins of their case labels.
+    for name in sorted(_called_names(masked, add_ops) & functions.keys() - _EXCLUDED_HELPERS):
+        for label, ops in _post_switch_operations(masked, functions[name], helpers).items():
+            if label in result:
+                result[label] |= ops
     stmts = if_statements(masked, add_ops)
     for stmt in stmts:
         cond = masked[stmt.cond.start : stmt.cond.end]

@@ -134,7 +134,9 @@ def test_nnapi_operations_include_lowerings(fixture_table: dict[str, Any]) -> No
     assert by["COS"]["nnapi_operations"] == ["SIN", "SUB"]
     # An op appended after Map's, selected by an output index set in a builtin branch.
     assert by["MUL"]["nnapi_operations"] == ["MUL", "RESHAPE"]
-    assert by["CONV_2D"]["nnapi_operations"] == ["CONV_2D", "GROUPED_CONV_2D"]
+    # A helper picking builtins with a switch adds its op after the switch.
+    assert by["CONV_2D"]["nnapi_operations"] == ["CONV_2D", "DEQUANTIZE", "GROUPED_CONV_2D"]
+    assert by["DEQUANTIZE"]["nnapi_operations"] == ["DEQUANTIZE"]
 
 
 def test_names_come_from_codes_not_case_conversion(fixture_table: dict[str, Any]) -> None:
@@ -308,7 +310,8 @@ def test_real_every_check_is_classified(real_table: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("name", "min_level", "max_version", "version_check", "operations"),
     [
-        ("CONV_2D", 27, [[27, 5]], "steps", ["CONV_2D", "GROUPED_CONV_2D"]),
+        ("CONV_2D", 27, [[27, 5]], "steps", ["CONV_2D", "DEQUANTIZE", "GROUPED_CONV_2D"]),
+        ("DEPTHWISE_CONV_2D", 27, [[27, 3]], "steps", ["DEPTHWISE_CONV_2D"]),
         ("MUL", 27, None, "irregular", ["MUL"]),
         ("DEQUANTIZE", 27, None, "irregular", ["DEQUANTIZE"]),
         ("HARD_SWISH", 27, None, "none", ["ADD", "HARD_SWISH", "MUL"]),
@@ -316,7 +319,13 @@ def test_real_every_check_is_classified(real_table: dict[str, Any]) -> None:
         ("DENSIFY", 27, None, "none", []),
         ("SPLIT", 29, [[27, 3]], "steps", ["SPLIT"]),
         ("SVDF", 28, [[27, 1]], "steps", ["SVDF"]),
-        ("LSTM", 28, [[27, 3]], "steps", ["LSTM", "QUANTIZED_16BIT_LSTM", "QUANTIZED_LSTM"]),
+        (
+            "LSTM",
+            28,
+            [[27, 3]],
+            "steps",
+            ["DEQUANTIZE", "LSTM", "QUANTIZED_16BIT_LSTM", "QUANTIZED_LSTM"],
+        ),
         ("PACK", 30, [[27, 2]], "steps", ["CONCATENATION", "PACK", "RESHAPE"]),
         ("UNPACK", 30, [[27, 2]], "steps", ["RESHAPE", "SPLIT"]),
         ("SPLIT_V", 30, [[27, 2]], "steps", ["SLICE"]),
@@ -325,7 +334,7 @@ def test_real_every_check_is_classified(real_table: dict[str, Any]) -> None:
         ("BATCH_MATMUL", 1000006, [[27, 2]], "steps", ["BATCH_MATMUL"]),
         ("MIRROR_PAD", 1000007, [[27, 2]], "steps", ["MIRROR_PAD"]),
         ("REVERSE_V2", 1000007, [[27, 3]], "steps", ["REVERSE"]),
-        ("FULLY_CONNECTED", 27, [[27, 5]], "steps", ["FULLY_CONNECTED", "RESHAPE"]),
+        ("FULLY_CONNECTED", 27, [[27, 5]], "steps", ["DEQUANTIZE", "FULLY_CONNECTED", "RESHAPE"]),
         ("MEAN", 28, [[27, 2]], "steps", ["ADD", "MEAN"]),
         ("QUANTIZE", 29, [[27, 2]], "steps", ["DEQUANTIZE", "QUANTIZE"]),
         ("RELU_N1_TO_1", 27, [[27, 2]], "steps", ["RELU1"]),

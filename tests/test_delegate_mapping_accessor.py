@@ -19,7 +19,7 @@ def test_mapping_entry_is_frozen_and_typed() -> None:
     assert entry is not None
     assert entry.name == "CONV_2D"
     assert entry.builtin_code == 3
-    assert entry.nnapi_operations == ("CONV_2D", "GROUPED_CONV_2D")
+    assert entry.nnapi_operations == ("CONV_2D", "DEQUANTIZE", "GROUPED_CONV_2D")
     assert entry.max_version == (dm.VersionStep(27, 5),)
     assert entry.source.function == "NNAPIDelegateKernel::Validate"
     assert entry.source.line_start <= entry.source.line_end
