@@ -384,3 +384,11 @@ def test_real_irregular_kinds(real_table: dict[str, Any]) -> None:
         for i in by["FULLY_CONNECTED"]["irregular"]
     )
     assert any("the accepted types depend on the level" in i for i in by["CAST"]["irregular"])
+
+
+def test_main_writes_the_committed_table(tmp_path: Path) -> None:
+    if not UPSTREAM_SOURCE.is_file():
+        pytest.skip(f"upstream source not found at {UPSTREAM_SOURCE}")
+    out = tmp_path / "delegate_mapping.json"
+    assert dm.main([str(UPSTREAM_SOURCE), str(out)]) == 0
+    assert out.read_bytes() == TABLE.read_bytes()

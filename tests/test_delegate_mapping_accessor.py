@@ -79,6 +79,18 @@ def test_handled_and_never_accepted() -> None:
     assert "CUSTOM" in dm.never_accepted()
 
 
+def test_loads_directly_without_the_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    via_loader = dm.mapping("CONV_2D")
+    monkeypatch.setitem(sys.modules, "opcompat.tables.loader", None)  # import now fails
+    dm.clear_cache()
+    try:
+        assert dm.mapping("CONV_2D") == via_loader
+        assert len(dm.handled_builtins()) == 94
+    finally:
+        monkeypatch.undo()
+        dm.clear_cache()
+
+
 def test_regular_flag() -> None:
     assert dm.mapping("FLOOR").regular  # type: ignore[union-attr]
     assert not dm.mapping("MUL").regular  # type: ignore[union-attr]
