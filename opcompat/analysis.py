@@ -1,0 +1,292 @@
+"""Check models: per-operator verdicts, partitions, refusals and the lowest fully delegated level.
+
+`check(model) -> ModelReport` for one model, in-process; `check_many(paths) -> Report` for
+several (in parallel over all cores when there are many).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from opcompat import __version__
+from opcompat.errors import ModelReadError, OpcompatError, UsageError
+from opcompat.levels import API_LEVELS, Target, make_target
+from opcompat.model.graph import Model, Operator, Subgraph
+from opcompat.report import (
+    CheckOptions,
+    ModelError,
+    ModelReport,
+    OperatorResult,
+    Partition,
+    Reason,
+    Report,
+    SubgraphResult,
+)
+
+DEFAULT_API_LEVEL = 33
+"""API level checked when none is given: Android 13, the lowest level with an updatable NNAPI
+module at feature level 8 (so every feature-level-gated rule applies)."""
+DEFAULT_MAX_PARTITIONS = 3
+"""The delegate's default `max_number_delegated_partitions`."""
+
+_PARALLEL_THRESHOLD = 4
+
+
+class _Validator:
+    """Validate with a per-operator memo keyed by what Validate receives of the target."""
+
+    def __init__(self, model: Model) -> None:
+        from opcompat.rules import engine
+
+        self.model = model
+        self._engine = engine
+        self._memo: dict[tuple[int, int, int, bool], tuple[Reason, ...]] = {}
+
+    def plain(self, subgraph: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
+        key = (subgraph.index, op.index, target.validate_level, target.is_accelerator_specified)
+        got = self._memo.get(key)
+        if got is None:
+            got = self._engine.validate(self.model, subgraph, op, target)
+            self._memo[key] = got
+        return got
+
+    def rewired(self, subgraph: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
+        return self._engine.validate(self.model, subgraph, op, target)
+
+
+def _targets() -> dict[int, Target]:
+    from opcompat.rules.engine import default_targets
+
+    return default_targets()
+
+
+def _sha256(model: Model, source: Any) -> str:
+    data = model._data
+    if data is None:
+        data = bytes(source)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _partition(subgraph: Subgraph, nodes: Sequence[int], inputs: Iterable[int],
+               outputs: Iterable[int]) -> Partition:
+    tensors = subgraph.tensors
+
+    def boundary(ts: Iterable[int]) -> tuple[int, ...]:
+        return tuple(t for t in ts if 0 <= t < len(tensors) and not tensors[t].is_constant)
+
+    return Partition(subgraph.index, tuple(sorted(nodes)), boundary(inputs), boundary(outputs))
+
+
+def _delegation(model: Model, validator: _Validator, target: Target, max_partitions: int):  # type: ignore[no-untyped-def]
+    from opcompat.delegation import modify_graph_with_delegate
+
+    plain = [[validator.plain(sg, op, target) for op in sg.operators] for sg in model.subgraphs]
+    return plain, modify_graph_with_delegate(
+        model, target, plain, lambda sg, op: validator.rewired(sg, op, target), max_partitions)
+
+
+def _fully_delegated(model: Model, delegation: Any) -> bool:
+    if delegation.status != "kTfLiteOk":
+        return False
+    for sg, d in zip(model.subgraphs, delegation.subgraphs):
+        if len(d.delegated_nodes) != len(sg.operators):
+            return False
+    return True
+
+
+def _min_api_level(model: Model, validator: _Validator, support: dict[tuple[int, int], dict[int, bool]],
+                   max_partitions: int) -> int | None:
+    """Lowest API level (default feature levels) at which every operator is delegated."""
+    from opcompat.rules.fp16 import is_dequantize_const_fp16
+
+    if not any(sg.operators for sg in model.subgraphs):
+        return None
+    # Operators the fp16 path may still delegate although Validate refuses them as they stand.
+    fp16_related: set[tuple[int, int]] = set()
+    for sg in model.subgraphs:
+        outs: set[int] = set()
+        for op in sg.operators:
+            if is_dequantize_const_fp16(sg, op):
+                fp16_related.add((sg.index, op.index))
+                outs.update(op.outputs)
+        if outs:
+            for op in sg.operators:
+                if outs.intersection(op.inputs):
+                    fp16_related.add((sg.index, op.index))
+    targets = _targets()
+    for api in API_LEVELS:
+        if all(support[key][api] or key in fp16_related for key in support):
+            _, delegation = _delegation(model, validator, targets[api], max_partitions)
+            if _fully_delegated(model, delegation):
+                return api
+    return None
+
+
+def check(
+    path_or_bytes: Any,
+    api_level: int = DEFAULT_API_LEVEL,
+    feature_level: int | None = None,
+    nnapi_cpu: bool = False,
+    max_partitions: int = DEFAULT_MAX_PARTITIONS,
+    *,
+    path: str | None = None,
+) -> ModelReport:
+    """Check one model (a path, or the bytes of a .tflite file) for one device level.
+
+    Raises ModelReadError for an unreadable model and UsageError for bad levels.
+    """
+    from opcompat.model import read_model
+    from opcompat.rules.graph_checks import (
+        DELEGATION_REFUSED,
+        FP16_DELEGATED_WITH_WEIGHTS,
+        FP16_REWIRED_ON_CPU,
+        PARTITION_DROPPED,
+        REASON_CODES,
+        SUBGRAPH_NOT_DELEGATED,
+        WARNING_CODES,
+        fp16_conversion_hazard,
+    )
+    from opcompat.tables.delegate_mapping import mapping
+
+    if max_partitions < 0:
+        raise UsageError(f"--max-partitions must be 0 (no limit) or more, got {max_partitions}")
+    target = make_target(api_level, feature_level, nnapi_cpu)
+    model = read_model(path_or_bytes)
+    if path is None:
+        path = os.fspath(path_or_bytes) if isinstance(path_or_bytes, (str, os.PathLike)) else "<bytes>"
+    sha = _sha256(model, path_or_bytes)
+    validator = _Validator(model)
+    targets = _targets()
+
+    # Validate at every default level: first_api_level per operator, min_api_level per model.
+    support: dict[tuple[int, int], dict[int, bool]] = {}
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            support[(sg.index, op.index)] = {
+                api: not validator.plain(sg, op, t) for api, t in targets.items()
+            }
+
+    plain, delegation = _delegation(model, validator, target, max_partitions)
+
+    operators: list[OperatorResult] = []
+    subgraph_results: list[SubgraphResult] = []
+    model_warnings: list[Reason] = []
+    refused = delegation.status == "kTfLiteDelegateError"
+    for sg, d in zip(model.subgraphs, delegation.subgraphs):
+        parts = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.partitions]
+        dropped = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.dropped]
+        part_of = {n: k for k, p in enumerate(parts) for n in p.nodes}
+        dropped_nodes = {n for p in dropped for n in p.nodes}
+        fp16_selected = set(d.fp16.supported_nodes) if d.fp16 else set()
+        for op in sg.operators:
+            reasons = plain[sg.index][op.index]
+            supported = not reasons
+            delegated = op.index in part_of and d.status == "kTfLiteOk"
+            warnings: list[Reason] = []
+            extra: list[Reason] = []
+            if d.fp16 is not None and op.index in d.fp16.remapped_reasons:
+                remapped = d.fp16.remapped_reasons[op.index]
+                if supported and remapped:
+                    extra.extend(Reason(r.code, f"with fp16 weights remapped: {r.message}", r.source)
+                                 for r in remapped)
+            if delegated and not supported:
+                warnings.append(Reason(FP16_DELEGATED_WITH_WEIGHTS,
+                                       WARNING_CODES[FP16_DELEGATED_WITH_WEIGHTS],
+                                       "tflite/delegates/utils.cc, FP16GraphPartitionHelper"))
+            if not delegated and op.index in fp16_selected and d.rewired_inputs.get(op.index):
+                warnings.append(Reason(FP16_REWIRED_ON_CPU, WARNING_CODES[FP16_REWIRED_ON_CPU],
+                                       "tflite/delegates/utils.cc, RemapFp16InputTensors"))
+            if supported and not delegated and not extra:
+                if refused or (d.status != "kTfLiteOk" and d.status != "notApplied"):
+                    extra.append(Reason(DELEGATION_REFUSED, REASON_CODES[DELEGATION_REFUSED],
+                                        "tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl"))
+                elif d.status == "notApplied":
+                    extra.append(Reason(SUBGRAPH_NOT_DELEGATED, REASON_CODES[SUBGRAPH_NOT_DELEGATED],
+                                        "tflite/core/interpreter.cc, ModifyGraphWithDelegateImpl"))
+                elif op.index in dropped_nodes:
+                    extra.append(Reason(PARTITION_DROPPED, REASON_CODES[PARTITION_DROPPED],
+                                        "tflite/delegates/nnapi/nnapi_delegate.cc, "
+                                        "StatefulNnApiDelegate::LimitDelegatedPartitions"))
+            entry = mapping(op.op) if op.op not in ("CUSTOM",) else None
+            levels = support[(sg.index, op.index)]
+            operators.append(OperatorResult(
+                subgraph=sg.index,
+                index=op.index,
+                op=op.display_name,
+                version=op.version,
+                nnapi_operations=entry.nnapi_operations if entry is not None else (),
+                supported=supported,
+                delegated=delegated,
+                reasons=tuple(reasons) + tuple(extra),
+                partition=part_of.get(op.index) if delegated else None,
+                first_api_level=next((api for api, ok in levels.items() if ok), None),
+                warnings=tuple(warnings),
+            ))
+        if d.status == "kTfLiteOk" and not refused:
+            hazard = fp16_conversion_hazard(sg, (n for p in parts for n in p.nodes), d.rewired_inputs)
+            if hazard is not None:
+                model_warnings.append(hazard)
+        else:
+            parts = []
+        subgraph_results.append(SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped),
+                                               status=d.status))
+
+    return ModelReport(
+        path=path,
+        sha256=sha,
+        options=CheckOptions(target.api_level, target.feature_level, target.validate_level,
+                             target.is_accelerator_specified, nnapi_cpu, max_partitions),
+        operators=tuple(operators),
+        subgraphs=tuple(subgraph_results),
+        refusal=delegation.refusal,
+        min_api_level=_min_api_level(model, validator, support, max_partitions),
+        warnings=tuple(model_warnings),
+        status=delegation.status,
+    )
+
+
+def _check_one(args: tuple[str, dict[str, Any]]) -> ModelReport | ModelError:
+    path, kwargs = args
+    try:
+        return check(path, **kwargs)
+    except ModelReadError as exc:
+        return ModelError(path, str(exc), exc.exit_code)
+    except UsageError:
+        raise
+    except OpcompatError as exc:
+        return ModelError(path, str(exc), exc.exit_code)
+    except (OSError, MemoryError, RecursionError) as exc:
+        return ModelError(path, f"{type(exc).__name__}: {exc}", 3)
+
+
+def check_many(
+    paths: Sequence[str],
+    api_level: int = DEFAULT_API_LEVEL,
+    feature_level: int | None = None,
+    nnapi_cpu: bool = False,
+    max_partitions: int = DEFAULT_MAX_PARTITIONS,
+    jobs: int | None = None,
+) -> Report:
+    """Check several models; unreadable ones become `ModelError` entries, in input order.
+
+    Models are independent: with many of them, a process pool uses every core; a few are checked
+    in this process (start-up of workers costs more than it saves).
+    """
+    make_target(api_level, feature_level, nnapi_cpu)  # bad levels: one usage error, up front
+    if max_partitions < 0:
+        raise UsageError(f"--max-partitions must be 0 (no limit) or more, got {max_partitions}")
+    kwargs = {"api_level": api_level, "feature_level": feature_level, "nnapi_cpu": nnapi_cpu,
+              "max_partitions": max_partitions}
+    work = [(os.fspath(p), kwargs) for p in paths]
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    results: list[ModelReport | ModelError]
+    if workers > 1 and len(work) >= _PARALLEL_THRESHOLD:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(workers, len(work))) as pool:
+            results = list(pool.map(_check_one, work, chunksize=max(1, len(work) // (4 * workers))))
+    else:
+        results = [_check_one(w) for w in work]
+    return Report(models=tuple(results), tool_version=__version__)

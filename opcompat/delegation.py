@@ -1,0 +1,182 @@
+"""What `Interpreter::ModifyGraphWithDelegate` does with the NNAPI delegate, subgraph by subgraph.
+
+Per subgraph (tflite/core/subgraph.cc, `Subgraph::ModifyGraphWithDelegateImpl`): refuse graphs
+with dynamic tensors (kTfLiteApplicationError), then run the delegate's prepare,
+`StatefulNnApiDelegate::DoPrepare` (tflite/delegates/nnapi/nnapi_delegate.cc):
+
+1. Validate every node of the plan, or take the fp16 path (`opcompat.rules.fp16`);
+2. preview the partitioning of the supported nodes;
+3. on API >= 29 with target devices (the default), build an NNAPI model per previewed partition
+   (`GetNodesSupportedByAccelerator`) -- a failure fails the delegate; the best-case device
+   accepts every operation, so no node is filtered out;
+4. apply `max_number_delegated_partitions` (`LimitDelegatedPartitions`);
+5. replace the remaining nodes with delegate kernels (`ReplaceNodeSubsetsWithDelegateKernels`,
+   which partitions again); each kernel builds its NNAPI model -- a failure fails the delegate.
+
+Across subgraphs (`Interpreter::ModifyGraphWithDelegateImpl`, tflite/core/interpreter.cc): they
+are processed in order, validation subgraphs ("VALIDATION:" names) skipped; the first status
+other than kTfLiteOk stops the loop; kTfLiteDelegateError removes the delegate from every
+subgraph, kTfLiteApplicationError leaves earlier subgraphs delegated.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from opcompat.levels import SDK_NNAPI12, Target
+from opcompat.model.graph import Model, Operator, Subgraph
+from opcompat.partition import (
+    GraphInfo,
+    NodeSubset,
+    PartitionError,
+    limit_delegated_partitions,
+    preview_partitioning,
+)
+from opcompat.report import Reason, Refusal
+from opcompat.rules import graph_checks
+from opcompat.rules.fp16 import Fp16Selection, has_const_fp16_dequantize, select_fp16
+
+OK = "kTfLiteOk"
+APPLICATION_ERROR = "kTfLiteApplicationError"
+DELEGATE_ERROR = "kTfLiteDelegateError"
+NOT_APPLIED = "notApplied"
+"""The interpreter never applied the delegate to this subgraph (skipped or stopped earlier)."""
+
+VALIDATION_SUBGRAPH_PREFIX = "VALIDATION:"
+
+ValidateFn = Callable[[Subgraph, Operator], tuple[Reason, ...]]
+
+
+@dataclass(slots=True)
+class SubgraphDelegation:
+    """The delegate's work on one subgraph."""
+
+    index: int
+    status: str = NOT_APPLIED
+    plain: list[tuple[Reason, ...]] = field(default_factory=list)
+    """Validate's failures per node, as the node stands."""
+    fp16: Fp16Selection | None = None
+    supported_nodes: list[int] = field(default_factory=list)
+    """What DoPrepare collected as supported (after the fp16 path, when taken)."""
+    rewired_inputs: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    previewed: list[NodeSubset] = field(default_factory=list)
+    partitions: list[NodeSubset] = field(default_factory=list)
+    """The partitions replaced by NNAPI kernels (empty when the delegate failed)."""
+    dropped: list[NodeSubset] = field(default_factory=list)
+    """Previewed partitions left on the CPU by the partition cap."""
+    refusal: Refusal | None = None
+
+    @property
+    def delegated_nodes(self) -> set[int]:
+        return {n for p in self.partitions for n in p.nodes}
+
+
+@dataclass(slots=True)
+class ModelDelegation:
+    status: str
+    subgraphs: list[SubgraphDelegation]
+    refusal: Refusal | None = None
+
+
+def is_validation_subgraph(subgraph: Subgraph) -> bool:
+    """`IsValidationSubgraph` (core/interpreter.cc uses it to skip subgraphs)."""
+    return subgraph.name.startswith(VALIDATION_SUBGRAPH_PREFIX)
+
+
+def do_prepare(
+    model: Model,
+    subgraph: Subgraph,
+    target: Target,
+    plain: list[tuple[Reason, ...]],
+    validate: ValidateFn,
+    max_partitions: int,
+) -> SubgraphDelegation:
+    """`StatefulNnApiDelegate::DoPrepare` on one subgraph (the dynamic-tensor gate is not here)."""
+    result = SubgraphDelegation(subgraph.index, OK, plain)
+    if has_const_fp16_dequantize(subgraph):
+        sel = select_fp16(model, subgraph, plain, lambda op: validate(subgraph, op))
+        result.fp16 = sel
+        result.supported_nodes = sel.supported_nodes
+        result.rewired_inputs = sel.rewired_inputs
+    else:
+        result.supported_nodes = [i for i, r in enumerate(plain) if not r]
+    if not result.supported_nodes:
+        return result
+
+    info = GraphInfo.of(subgraph, result.rewired_inputs or None)
+    try:
+        previewed = preview_partitioning(info, result.supported_nodes)
+    except PartitionError:
+        result.status = DELEGATE_ERROR  # PreviewDelegatePartitioning fails: DoPrepare fails
+        result.refusal = graph_checks.build_refusal(
+            subgraph, graph_checks.BuildFailure("the graph cannot be partitioned"))
+        return result
+    result.previewed = previewed
+
+    built: set[tuple[int, ...]] = set()
+
+    def build(p: NodeSubset) -> bool:
+        key = tuple(p.nodes)
+        if key in built:
+            return True
+        failure = graph_checks.nnapi_build_failure(
+            subgraph, p.nodes, p.input_tensors, p.output_tensors, target,
+            result.rewired_inputs or None)
+        if failure is not None:
+            result.status = DELEGATE_ERROR
+            result.refusal = graph_checks.build_refusal(subgraph, failure)
+            return False
+        built.add(key)
+        return True
+
+    nodes_to_delegate = list(result.supported_nodes)
+    if target.is_accelerator_specified and target.api_level >= SDK_NNAPI12:
+        # GetNodesSupportedByAccelerator builds every previewed partition before the cap.
+        for p in previewed:
+            if not build(p):
+                return result
+    nodes_to_delegate = limit_delegated_partitions(max_partitions, previewed, nodes_to_delegate)
+    try:
+        final = preview_partitioning(info, nodes_to_delegate)
+    except PartitionError:
+        final = []
+    for p in final:
+        if not build(p):
+            return result
+    result.partitions = final
+    kept = {n for p in final for n in p.nodes}
+    result.dropped = [p for p in previewed if not kept.intersection(p.nodes)]
+    return result
+
+
+def modify_graph_with_delegate(
+    model: Model,
+    target: Target,
+    plain_by_subgraph: Sequence[list[tuple[Reason, ...]]],
+    validate: ValidateFn,
+    max_partitions: int,
+) -> ModelDelegation:
+    """`Interpreter::ModifyGraphWithDelegate` over every subgraph, in order."""
+    results = [SubgraphDelegation(sg.index, NOT_APPLIED, plain_by_subgraph[i])
+               for i, sg in enumerate(model.subgraphs)]
+    status = OK
+    refusal: Refusal | None = None
+    for i, sg in enumerate(model.subgraphs):
+        if is_validation_subgraph(sg):
+            continue
+        dyn = graph_checks.dynamic_refusal(sg)
+        if dyn is not None:
+            results[i].status = APPLICATION_ERROR
+            results[i].refusal = dyn
+            status, refusal = APPLICATION_ERROR, dyn
+            break
+        done = do_prepare(model, sg, target, plain_by_subgraph[i], validate, max_partitions)
+        results[i] = done
+        if done.status != OK:
+            status, refusal = done.status, done.refusal
+            break
+    if status == DELEGATE_ERROR:
+        # Interpreter::RemoveAllDelegates: every subgraph gets its original plan back.
+        for r in results:
+            r.partitions = []
+    return ModelDelegation(status, results, refusal)

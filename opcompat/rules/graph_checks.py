@@ -1,0 +1,370 @@
+"""Whole-model refusals and hazards: what happens outside Validate that changes (or threatens) delegation.
+
+* Dynamic tensors. Without `kTfLiteDelegateFlagsAllowDynamicTensors` (the NNAPI delegate sets it
+  only with `allow_dynamic_dimensions`), `Subgraph::ModifyGraphWithDelegateImpl` prepares the
+  graph first and returns kTfLiteApplicationError, delegating nothing, when a subgraph output or
+  a node output is a dynamic tensor (tflite/core/subgraph.cc, PrepareOpsStartingAt). Before any
+  kernel runs, the dynamic tensors are the non-constant string, resource and variant tensors
+  (`SetTensorParametersReadWrite` gives them kTfLiteDynamic).
+* Building the NNAPI model. For each partition the delegate builds an NNAPI model
+  (`NNAPIDelegateKernel::Init` -> `BuildGraph` -> `AddOpsAndTensors`). Any failure makes the
+  delegate's prepare fail (kTfLiteDelegateError), and the interpreter restores the original
+  graph: nothing is delegated in any subgraph. Reproduced here: a tensor type NNAPI cannot
+  represent reaching `NNAPIOpBuilder::AddTensor` ("Failed to add NN API tensor: type %s is not
+  supported."), a PAD value of another type, an int8 full LSTM without its 5 intermediates, a
+  scalar MAXIMUM/MINIMUM operand that is not constant, and an empty input or output memory pool
+  (`NNMemory::Create` returns null for size 0, so `BuildGraph` fails).
+* Hazards (warnings only): constant fp16 weights converted while building the NNAPI model (the
+  delegate keeps a `TfLiteTensor*` across `context->AddTensors`, a dangling pointer when the
+  tensor vector grows); nodes left on the CPU that the fp16 remapping rewired to fp16 weights.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from opcompat.levels import FEATURE_LEVEL_CODE, Target
+from opcompat.model.graph import OPTIONAL_TENSOR, Operator, Subgraph, Tensor, TensorType
+from opcompat.report import Reason, Refusal
+
+DELEGATE = "tflite/delegates/nnapi/nnapi_delegate.cc"
+SUBGRAPH = "tflite/core/subgraph.cc"
+
+# Model-wide refusals (Refusal.code).
+DYNAMIC_TENSORS = "opcompatDynamicTensors"
+NNAPI_MODEL_BUILD_FAILS = "opcompatNnapiModelBuildFails"
+# Why a supported operator is not delegated (OperatorResult.reasons).
+PARTITION_DROPPED = "opcompatPartitionDropped"
+DELEGATION_REFUSED = "opcompatDelegationRefused"
+SUBGRAPH_NOT_DELEGATED = "opcompatSubgraphNotDelegated"
+# Hazards (warnings).
+FP16_WEIGHTS_HAZARD = "opcompatFp16WeightsConversionHazard"
+FP16_REWIRED_ON_CPU = "opcompatFp16RewiredNodeOnCpu"
+# Why an operator is delegated although Validate refuses it.
+FP16_DELEGATED_WITH_WEIGHTS = "opcompatFp16Remapped"
+
+REFUSAL_CODES: dict[str, str] = {
+    DYNAMIC_TENSORS: "A subgraph has tensors that are dynamic before any kernel runs (string, "
+    "resource or variant): ModifyGraphWithDelegate returns kTfLiteApplicationError.",
+    NNAPI_MODEL_BUILD_FAILS: "The NNAPI model of a partition cannot be built: the delegate fails "
+    "(kTfLiteDelegateError) and the interpreter restores the original graph.",
+}
+REASON_CODES: dict[str, str] = {
+    PARTITION_DROPPED: "Supported, but its partition was dropped by max_number_delegated_partitions.",
+    DELEGATION_REFUSED: "Supported, but the delegate delegated nothing in this model (see refusal).",
+    SUBGRAPH_NOT_DELEGATED: "Supported, but the delegate was not applied to this subgraph.",
+    "opcompatRefusedWithoutReason": "Validate returned false without recording a failure.",
+    "opcompatRuleError": "The rule could not evaluate this (malformed) operator.",
+}
+WARNING_CODES: dict[str, str] = {
+    FP16_WEIGHTS_HAZARD: "Constant fp16 weights are converted while the NNAPI model is built; the "
+    "delegate keeps a TfLiteTensor pointer across context->AddTensors (a dangling pointer when "
+    "the tensor vector grows).",
+    FP16_REWIRED_ON_CPU: "The fp16 remapping rewired this node to fp16 weights, but it stays on the "
+    "CPU, whose kernel may not accept fp16 weights.",
+    FP16_DELEGATED_WITH_WEIGHTS: "Validate refuses it as it stands, but it is delegated through the "
+    "fp16 weight remapping (GetSupportedOpsWithFp16WeightRemapping).",
+}
+OPCOMPAT_CODES: tuple[str, ...] = (*REFUSAL_CODES, *REASON_CODES, *WARNING_CODES)
+"""Every code of opcompat's own, for the report schema."""
+
+DYNAMIC_TYPES = frozenset({TensorType.STRING, TensorType.RESOURCE, TensorType.VARIANT})
+
+# TfLiteType -> NNAPI operand type in NNAPIOpBuilder::AddTensor; anything else fails.
+NNAPI_TENSOR_TYPES = frozenset({
+    TensorType.FLOAT32, TensorType.FLOAT16, TensorType.UINT8, TensorType.INT8,
+    TensorType.INT32, TensorType.BOOL, TensorType.INT16,
+})
+
+_TYPE_NAMES = {  # TfLiteTypeGetName
+    TensorType.FLOAT32: "FLOAT32", TensorType.FLOAT16: "FLOAT16", TensorType.INT32: "INT32",
+    TensorType.UINT8: "UINT8", TensorType.INT64: "INT64", TensorType.STRING: "STRING",
+    TensorType.BOOL: "BOOL", TensorType.INT16: "INT16", TensorType.COMPLEX64: "COMPLEX64",
+    TensorType.INT8: "INT8", TensorType.FLOAT64: "FLOAT64", TensorType.COMPLEX128: "COMPLEX128",
+    TensorType.UINT64: "UINT64", TensorType.RESOURCE: "RESOURCE", TensorType.VARIANT: "VARIANT",
+    TensorType.UINT32: "UINT32", TensorType.UINT16: "UINT16", TensorType.INT4: "INT4",
+    TensorType.BFLOAT16: "BFLOAT16",
+}
+
+_ITEM_SIZE = {
+    TensorType.FLOAT32: 4, TensorType.FLOAT16: 2, TensorType.INT32: 4, TensorType.UINT8: 1,
+    TensorType.INT64: 8, TensorType.BOOL: 1, TensorType.INT16: 2, TensorType.COMPLEX64: 8,
+    TensorType.INT8: 1, TensorType.FLOAT64: 8, TensorType.COMPLEX128: 16, TensorType.UINT64: 8,
+    TensorType.UINT32: 4, TensorType.UINT16: 2, TensorType.BFLOAT16: 2,
+}
+
+
+def type_name(dtype: int) -> str:
+    try:
+        return _TYPE_NAMES.get(TensorType(dtype), f"type {int(dtype)}")
+    except ValueError:
+        return f"type {int(dtype)}"
+
+
+def _tensor(subgraph: Subgraph, index: int) -> Tensor | None:
+    if index == OPTIONAL_TENSOR or not 0 <= index < len(subgraph.tensors):
+        return None
+    return subgraph.tensors[index]
+
+
+def byte_size(tensor: Tensor) -> int:
+    """`TfLiteTensor.bytes` for a statically shaped tensor (0 for dynamic types)."""
+    size = _ITEM_SIZE.get(tensor.dtype, 0)  # type: ignore[call-overload]
+    for d in tensor.shape:
+        size *= max(d, 0)
+    return size
+
+
+# --- dynamic tensors ---------------------------------------------------------------------------
+
+
+def dynamic_tensors(subgraph: Subgraph) -> tuple[int, ...]:
+    """Tensors that are kTfLiteDynamic before any kernel runs: non-constant string/resource/variant."""
+    return tuple(t.index for t in subgraph.tensors if t.dtype in DYNAMIC_TYPES and not t.is_constant)
+
+
+def dynamic_trigger(subgraph: Subgraph) -> int | None:
+    """The dynamic tensor that makes ModifyGraphWithDelegate give up, or None.
+
+    Source: tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl and PrepareOpsStartingAt: the
+    subgraph outputs are looked at first, then each node's outputs in plan order.
+    """
+    dyn = set(dynamic_tensors(subgraph))
+    if not dyn:
+        return None
+    for t in subgraph.outputs:
+        if t in dyn:
+            return t
+    for op in subgraph.operators:
+        for t in op.outputs:
+            if t in dyn:
+                return t
+    return None
+
+
+def dynamic_refusal(subgraph: Subgraph) -> Refusal | None:
+    """The whole-model refusal caused by this subgraph's dynamic tensors, if any."""
+    trigger = dynamic_trigger(subgraph)
+    if trigger is None:
+        return None
+    t = subgraph.tensors[trigger]
+    return Refusal(
+        DYNAMIC_TENSORS,
+        f"subgraph {subgraph.index} has dynamic-sized tensors (tensor #{trigger} "
+        f"'{t.name}' is {type_name(t.dtype)}): the NNAPI delegate supports static-sized tensors "
+        f"only, so ModifyGraphWithDelegate returns kTfLiteApplicationError and nothing is delegated",
+        tuple((subgraph.index, i) for i in dynamic_tensors(subgraph)),
+    )
+
+
+# --- building the NNAPI model -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BuildFailure:
+    message: str
+    tensors: tuple[int, ...] = ()
+
+
+_SCALAR_AXIS_REDUCERS = frozenset({"REDUCE_ANY", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "SUM", "MEAN"})
+
+
+def _is_lstm_full(op: Operator) -> bool:
+    return len(op.inputs) in (20, 24)
+
+
+def _added_inputs(
+    subgraph: Subgraph, op: Operator, builder_level: int
+) -> tuple[list[int], list[int], BuildFailure | None]:
+    """Inputs of `op` that reach AddTensor (and so must have an NNAPI type), non-constant inputs
+    read as scalar operands (`AddSingleValueTensorAsScalarOperand`: mapped, no type check), or a
+    failure.
+
+    Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::AddOpsAndTensors (the
+    per-op special cases of its input loop) and the Map cases that add inputs themselves
+    (TRANSPOSE_CONV, GATHER).
+    """
+    name = op.op
+    ins = op.inputs
+    out: list[int] = []
+    scalars: list[int] = []
+
+    def t(i: int) -> Tensor | None:
+        return _tensor(subgraph, ins[i]) if i < len(ins) else None
+
+    for pos, index in enumerate(ins):
+        tensor = _tensor(subgraph, index)
+        if tensor is None:
+            continue  # omitted optional input: a zero-sized operand of a fixed type, or skipped
+        if name == "FULLY_CONNECTED" and index == OPTIONAL_TENSOR:
+            continue
+        if name == "SPLIT" and index == ins[0]:
+            continue  # the axis becomes a scalar in Map
+        if name in ("PAD", "PADV2") and len(ins) == 3 and pos == 2:
+            if tensor.dtype not in (TensorType.FLOAT16, TensorType.FLOAT32, TensorType.UINT8,
+                                    TensorType.INT8):
+                return out, scalars, BuildFailure("Unsupported type of pad value for pad_v2", (index,))
+            if not tensor.is_constant:
+                scalars.append(index)
+            continue
+        if name in ("RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR") and pos > 0:
+            continue
+        if name == "TOPK_V2" and pos > 0:
+            continue
+        if name == "EXPAND_DIMS" and pos == 1:
+            continue
+        if name == "BATCH_TO_SPACE_ND" and pos == 2:
+            continue
+        if name in ("ARG_MAX", "ARG_MIN") and pos == 1:
+            if tensor.dtype not in (TensorType.INT32, TensorType.INT64):
+                return out, scalars, BuildFailure(f"{name} axis of type {type_name(tensor.dtype)}",
+                                                  (index,))
+            if not tensor.is_constant:
+                scalars.append(index)
+            continue
+        if name in ("MAXIMUM", "MINIMUM") and tensor.rank == 0:
+            if not tensor.is_constant or tensor.dtype not in (
+                TensorType.FLOAT32, TensorType.UINT8, TensorType.INT8, TensorType.INT32
+            ):
+                return out, scalars, BuildFailure(f"{name} scalar operand must be a constant "
+                                                  f"of a supported type", (index,))
+            continue
+        if name in _SCALAR_AXIS_REDUCERS and pos == 1 and tensor.rank == 0:
+            continue
+        if name == "FILL":
+            if pos == 0:
+                if tensor.dtype == TensorType.INT64:
+                    continue  # converted to an int32 constant
+                if tensor.dtype != TensorType.INT32:
+                    return out, scalars, BuildFailure(f"FILL dims of type {type_name(tensor.dtype)}",
+                                                      (index,))
+            else:
+                if tensor.dtype not in (TensorType.FLOAT32, TensorType.INT32, TensorType.INT64):
+                    return out, scalars, BuildFailure(f"FILL value of type {type_name(tensor.dtype)}",
+                                                      (index,))
+                if not tensor.is_constant:
+                    scalars.append(index)
+                continue  # a scalar operand
+        out.append(index)
+
+    if name == "LSTM" and _is_lstm_full(op) and builder_level >= 30:
+        first = t(0)
+        if first is not None and first.dtype == TensorType.INT8 and len(op.intermediates) != 5:
+            return out, scalars, BuildFailure(
+                "the int8 LSTM needs 5 intermediate tensors "
+                f"(node->intermediates->size is {len(op.intermediates)})")
+    return out, scalars, None
+
+
+def _skipped(subgraph: Subgraph, op: Operator) -> bool:
+    """Nodes AddOpsAndTensors folds into others: constant DENSIFY, non-constant fp16 DEQUANTIZE."""
+    if not op.inputs:
+        return False
+    first = _tensor(subgraph, op.inputs[0])
+    if first is None:
+        return False
+    if op.op == "DENSIFY" and first.is_constant:
+        return True
+    return op.op == "DEQUANTIZE" and first.dtype == TensorType.FLOAT16 and not first.is_constant
+
+
+def builder_level(target: Target) -> int:
+    """`target_feature_level_` of the graph builder: the runtime feature level (device-capped)."""
+    return FEATURE_LEVEL_CODE[target.feature_level]
+
+
+def nnapi_build_failure(
+    subgraph: Subgraph,
+    nodes: Sequence[int],
+    input_tensors: Iterable[int],
+    output_tensors: Iterable[int],
+    target: Target,
+    inputs_override: dict[int, tuple[int, ...]] | None = None,
+) -> BuildFailure | None:
+    """Why the NNAPI model of one partition cannot be built, or None when it can.
+
+    Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Init, BuildGraph,
+    AddOpsAndTensors, NNAPIOpBuilder::AddTensor; NNMemory::Create.
+    """
+    level = builder_level(target)
+    mapped: set[int] = set()
+    for idx in nodes:
+        op = subgraph.operators[idx]
+        if inputs_override and idx in inputs_override:
+            op = _with_inputs(op, inputs_override[idx])
+        if _skipped(subgraph, op):
+            continue
+        if op.op == "DEQUANTIZE" and op.inputs:
+            first = _tensor(subgraph, op.inputs[0])
+            if first is not None and first.dtype == TensorType.FLOAT16 and first.is_constant:
+                mapped.add(op.inputs[0])  # converted to an fp32 constant; no operation
+                continue
+        added, scalars, failure = _added_inputs(subgraph, op, level)
+        if failure is not None:
+            return failure
+        mapped.update(scalars)
+        for i in added + [o for o in op.outputs if o != OPTIONAL_TENSOR]:
+            tensor = _tensor(subgraph, i)
+            if tensor is None:
+                continue
+            if tensor.dtype not in NNAPI_TENSOR_TYPES:
+                return BuildFailure(
+                    f"Failed to add NN API tensor: type {type_name(tensor.dtype)} is not supported "
+                    f"(tensor #{i} '{tensor.name}' of {op.display_name} #{idx})",
+                    (i,),
+                )
+            mapped.add(i)
+    in_bytes = 0
+    for i in input_tensors:
+        tensor = _tensor(subgraph, i)
+        if tensor is not None and not tensor.is_constant and i in mapped:
+            in_bytes += byte_size(tensor)
+    if in_bytes == 0:
+        return BuildFailure("the partition's NNAPI model has no input data: its input memory pool "
+                            "would be empty (NNMemory::Create returns null, BuildGraph fails)")
+    out_bytes = sum(byte_size(t) for t in (_tensor(subgraph, i) for i in output_tensors) if t is not None)
+    if out_bytes == 0:
+        return BuildFailure("the partition's NNAPI model has no output data: its output memory "
+                            "pool would be empty (NNMemory::Create returns null, BuildGraph fails)")
+    return None
+
+
+def _with_inputs(op: Operator, inputs: tuple[int, ...]) -> Operator:
+    import dataclasses
+
+    return dataclasses.replace(op, inputs=inputs)
+
+
+def build_refusal(subgraph: Subgraph, failure: BuildFailure) -> Refusal:
+    return Refusal(
+        NNAPI_MODEL_BUILD_FAILS,
+        f"subgraph {subgraph.index}: {failure.message}; the delegate fails and the interpreter "
+        f"restores the original graph, so nothing is delegated",
+        tuple((subgraph.index, i) for i in failure.tensors),
+    )
+
+
+# --- hazards ------------------------------------------------------------------------------------
+
+
+def fp16_conversion_hazard(subgraph: Subgraph, delegated: Iterable[int],
+                           inputs_override: dict[int, tuple[int, ...]] | None = None) -> Reason | None:
+    """A warning when delegated nodes read constant fp16 tensors (converted to fp32 at build time)."""
+    found: list[int] = []
+    for idx in delegated:
+        op = subgraph.operators[idx]
+        inputs = inputs_override.get(idx, op.inputs) if inputs_override else op.inputs
+        for i in inputs:
+            t = _tensor(subgraph, i)
+            if t is not None and t.dtype == TensorType.FLOAT16 and t.is_constant:
+                found.append(i)
+    if not found:
+        return None
+    return Reason(
+        FP16_WEIGHTS_HAZARD,
+        f"subgraph {subgraph.index}: {len(set(found))} constant fp16 tensor(s) are converted to "
+        "fp32 while the NNAPI model is built; NNAPIOpBuilder::AddTensor keeps a TfLiteTensor* "
+        "across context->AddTensors, which dangles if the tensor vector reallocates (a crash or "
+        "corrupted weights depending on the allocator)",
+        f"{DELEGATE}, NNAPIOpBuilder::AddTensor",
+    )
