@@ -13,11 +13,11 @@ Standard library only: importing this module must stay cheap.
 """
 from __future__ import annotations
 
+import gc
 import mmap
 import os
 import struct
-from collections.abc import Callable
-from typing import Any, NoReturn, Union
+from typing import Any, Union
 
 from opcompat.errors import ModelReadError
 from opcompat.model import schema
@@ -51,6 +51,9 @@ _I32 = struct.Struct("<i").unpack_from
 _U32 = struct.Struct("<I").unpack_from
 _U64 = struct.Struct("<Q").unpack_from
 _BOOL = struct.Struct("<?").unpack_from
+
+_SMALL = 32
+_INTS = [struct.Struct(f"<{c}i").unpack_from for c in range(_SMALL)]
 
 _SCALAR_SIZE = {"?": 1, "b": 1, "B": 1, "h": 2, "H": 2, "i": 4, "I": 4, "q": 8, "Q": 8,
                 "f": 4, "d": 8}
@@ -96,12 +99,21 @@ def read_model(source: Source) -> Model:
     corrupted or hostile file.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return _Reader(_as_bytes_view(source), None).model()
-    if isinstance(source, (str, os.PathLike)):
+        reader = _Reader(_as_bytes_view(source), None)
+    elif isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
-        view = _map_file(path)
-        return _Reader(view, path).model()
-    raise TypeError(f"read_model() takes a path or bytes, not {type(source).__name__}")
+        reader = _Reader(_map_file(path), path)
+    else:
+        raise TypeError(f"read_model() takes a path or bytes, not {type(source).__name__}")
+    # The walk allocates many small objects and no cycles; the cyclic collector would only
+    # rescan them (about 15% of the time on large graphs).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return reader.model()
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def buffer_data(model: Model, tensor: Tensor) -> memoryview | None:
@@ -176,8 +188,24 @@ def _sniff(view: memoryview) -> str | None:
     return None
 
 
+class _Bad(Exception):
+    """A malformed spot; callers up the walk prefix where it is, the top makes it a
+    ModelReadError. Messages are built only on failure, so the walk stays fast."""
+
+    def __init__(self, what: str, offset: int | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.offset = offset
+
+    def within(self, where: str) -> _Bad:
+        return _Bad(f"{where}: {self.what}", self.offset)
+
+
 class _Reader:
-    """One pass over one file. Positions are absolute byte offsets into `buf`."""
+    """One pass over one file. Positions are absolute byte offsets into `buf`.
+
+    `f` is a table's vtable entries (field offsets by slot, 0 = absent), as `table()` gives.
+    """
 
     def __init__(self, view: memoryview, path: str | None) -> None:
         self.buf = view
@@ -186,347 +214,393 @@ class _Reader:
         self.vtables: dict[int, tuple[tuple[int, ...], int]] = {}
         self.work = _WORK_PER_BYTE * self.n + _WORK_BASE
 
-    # -- errors ------------------------------------------------------------------------
-
-    def fail(self, what: str, offset: int | None = None) -> NoReturn:
-        prefix = f"{self.path}: " if self.path is not None else ""
-        raise ModelReadError(prefix + what, offset=offset)
-
-    def spend(self, amount: int, at: int) -> None:
-        self.work -= amount
-        if self.work < 0:
-            self.fail("too many objects for the file size (corrupted or hostile file)", at)
-
     # -- primitives --------------------------------------------------------------------
 
-    def table(self, p: int, what: str) -> tuple[int, ...]:
-        """The vtable entries of the table at `p` (field offsets by slot; 0 = absent)."""
-        n = self.n
-        if p < 0 or p + 4 > n:
-            self.fail(f"{what}: table offset outside the file", p)
+    def table(self, p: int) -> tuple[int, ...]:
+        """The vtable entries of the table at `p`."""
+        if p < 0 or p + 4 > self.n:
+            raise _Bad("table offset outside the file", p)
         vt = p - _I32(self.buf, p)[0]
         cached = self.vtables.get(vt)
         if cached is None:
-            cached = self._vtable(vt, p, what)
-        fields, objsize = cached
-        if p + objsize > n:
-            self.fail(f"{what}: table runs past the end of the file", p)
+            cached = self._vtable(vt, p)
+        if p + cached[1] > self.n:
+            raise _Bad("table runs past the end of the file", p)
         self.work -= 1
-        return fields
+        if self.work < 0:
+            raise _Bad("too many objects for the file size (corrupted or hostile file)", p)
+        return cached[0]
 
-    def _vtable(self, vt: int, p: int, what: str) -> tuple[tuple[int, ...], int]:
+    def _vtable(self, vt: int, p: int) -> tuple[tuple[int, ...], int]:
         if vt < 0 or vt + 4 > self.n:
-            self.fail(f"{what}: vtable offset outside the file", p)
+            raise _Bad("vtable offset outside the file", p)
         vtsize, objsize = _U16x2(self.buf, vt)
         if vtsize < 4 or vtsize & 1 or vt + vtsize > self.n:
-            self.fail(f"{what}: bad vtable size {vtsize}", vt)
+            raise _Bad(f"bad vtable size {vtsize}", vt)
         if objsize < 4:
-            self.fail(f"{what}: bad table size {objsize}", vt)
+            raise _Bad(f"bad table size {objsize}", vt)
         entries = struct.unpack_from(f"<{(vtsize - 4) // 2}H", self.buf, vt + 4)
         for e in entries:
             if e and (e < 4 or e >= objsize):
-                self.fail(f"{what}: field offset {e} outside its table ({objsize} bytes)", vt)
+                raise _Bad(f"field offset {e} outside its table ({objsize} bytes)", vt)
         result = (entries + _PAD, objsize)
         self.vtables[vt] = result
         return result
 
-    def ref(self, p: int, fields: tuple[int, ...], slot: int, what: str) -> int:
-        """Absolute position of the object a uoffset field points to; 0 when absent."""
-        off = fields[slot]
-        if not off:
-            return 0
+    def target(self, p: int, off: int) -> int:
+        """Where the uoffset field at `p + off` points."""
         q = p + off
-        target = q + _U32(self.buf, q)[0]
-        if target >= self.n:
-            self.fail(f"{what}: offset points outside the file", q)
-        return target
-
-    def length(self, v: int, elem: int, what: str) -> int:
-        """Element count of the vector at `v`, checked against the bytes left."""
+        v = q + _U32(self.buf, q)[0]
         if v + 4 > self.n:
-            self.fail(f"{what}: vector outside the file", v)
+            raise _Bad("offset points outside the file", q)
+        return v
+
+    def vector(self, p: int, off: int, size: int) -> tuple[int, int]:
+        """(position of the first element, count) of the vector a field points to; the
+        count is checked against the bytes left before anything is allocated."""
+        q = p + off
+        v = q + _U32(self.buf, q)[0]
+        n = self.n
+        if v + 4 > n:
+            raise _Bad("offset points outside the file", q)
         count = _U32(self.buf, v)[0]
-        if v + 4 + count * elem > self.n:
-            self.fail(f"{what}: vector of {count} elements runs past the end of the file", v)
-        return count
+        if v + 4 + count * size > n:
+            raise _Bad(f"vector of {count} elements runs past the end of the file", v)
+        return v + 4, count
 
-    def scalars(self, v: int, code: str, size: int, what: str) -> tuple[Any, ...]:
-        if not v:
+    def scalars(self, p: int, off: int, code: str, size: int) -> tuple[Any, ...]:
+        """A vector of scalars; () when the field is absent."""
+        if not off:
             return ()
-        count = self.length(v, size, what)
-        if count == 0:
+        start, count = self.vector(p, off, size)
+        if not count:
             return ()
-        self.spend(count, v)
-        return struct.unpack_from(f"<{count}{code}", self.buf, v + 4)
+        self.work -= count
+        return struct.unpack_from(f"<{count}{code}", self.buf, start)
 
-    def tables(self, v: int, what: str) -> list[int]:
-        """Positions of the tables of a vector of tables."""
-        if not v:
-            return []
-        count = self.length(v, 4, what)
-        if count == 0:
-            return []
-        self.spend(count, v)
-        base = v + 4
-        offs = struct.unpack_from(f"<{count}I", self.buf, base)
-        return [base + 4 * i + o for i, o in enumerate(offs)]
+    def ints(self, p: int, off: int) -> tuple[int, ...]:
+        """A vector of int32 (shapes, tensor indices): `scalars` unrolled, it is the hot path."""
+        if not off:
+            return ()
+        buf, n = self.buf, self.n
+        q = p + off
+        v = q + _U32(buf, q)[0]
+        if v + 4 > n:
+            raise _Bad("offset points outside the file", q)
+        count = _U32(buf, v)[0]
+        if v + 4 + 4 * count > n:
+            raise _Bad(f"vector of {count} elements runs past the end of the file", v)
+        self.work -= count
+        if count < _SMALL:
+            return _INTS[count](buf, v + 4)
+        return struct.unpack_from(f"<{count}i", buf, v + 4)
 
-    def string(self, v: int, what: str) -> str:
-        if not v:
+    def tables(self, p: int, off: int) -> list[int]:
+        """Positions of the tables of a vector of tables; [] when the field is absent."""
+        if not off:
+            return []
+        start, count = self.vector(p, off, 4)
+        if not count:
+            return []
+        self.work -= count
+        offs = struct.unpack_from(f"<{count}I", self.buf, start)
+        return [start + 4 * i + o for i, o in enumerate(offs)]
+
+    def string(self, p: int, off: int) -> str:
+        """A string field, decoded with errors='replace'; "" when absent."""
+        if not off:
             return ""
-        count = self.length(v, 1, what)
-        self.spend(count, v)
-        return str(self.buf[v + 4:v + 4 + count], "utf-8", "replace")
-
-    def opt_string(self, p: int, fields: tuple[int, ...], slot: int, what: str) -> str | None:
-        v = self.ref(p, fields, slot, what)
-        return self.string(v, what) if v else None
-
-    def scalar(self, p: int, fields: tuple[int, ...], slot: int, unpack: Callable[..., Any],
-               default: Any) -> Any:
-        off = fields[slot]
-        return unpack(self.buf, p + off)[0] if off else default
+        start, count = self.vector(p, off, 1)
+        self.work -= count
+        return str(self.buf[start:start + count], "utf-8", "replace")
 
     # -- the model ---------------------------------------------------------------------
 
     def model(self) -> Model:
+        prefix = f"{self.path}: " if self.path is not None else ""
         try:
             return self._model()
-        except ModelReadError:
-            raise
+        except _Bad as exc:
+            raise ModelReadError(prefix + exc.what, offset=exc.offset) from None
         except (struct.error, IndexError, ValueError, OverflowError, UnicodeError,
                 RecursionError, MemoryError) as exc:
-            # A backstop: the checks above should catch every malformed file first.
-            self.fail(f"malformed flatbuffer ({type(exc).__name__}: {exc})")
+            # A backstop: the checks should catch every malformed file first.
+            raise ModelReadError(
+                f"{prefix}malformed flatbuffer ({type(exc).__name__}: {exc})") from None
 
     def _model(self) -> Model:
         why = _sniff(self.buf)
         if why is not None:
-            self.fail(why)
+            raise _Bad(why)
         root = _U32(self.buf, 0)[0]
         if root < 4 or root + 4 > self.n:
-            self.fail(f"root table offset {root} outside the file (not a .tflite model?)", 0)
+            raise _Bad(f"root table offset {root} outside the file (not a .tflite model?)", 0)
         p = root
-        f = self.table(p, "model")
-        version = self.scalar(p, f, _M["version"], _U32, 0)
-        description = self.string(self.ref(p, f, _M["description"], "description"),
-                                  "description")
-        buffers = self._buffers(self.ref(p, f, _M["buffers"], "buffers"))
-        opcodes = self._opcodes(self.ref(p, f, _M["operator_codes"], "operator codes"))
-        subgraphs = tuple(
-            self._subgraph(i, sp, opcodes, buffers)
-            for i, sp in enumerate(self.tables(self.ref(p, f, _M["subgraphs"], "subgraphs"),
-                                               "subgraphs"))
-        )
-        metadata_names = tuple(
-            self.string(self.ref(mp, mf, _MD["name"], "metadata name"), "metadata name")
-            for mp in self.tables(self.ref(p, f, _M["metadata"], "metadata"), "metadata")
-            for mf in (self.table(mp, "metadata"),)
-        )
-        signatures = tuple(
-            self._signature(sp)
-            for sp in self.tables(self.ref(p, f, _M["signature_defs"], "signature defs"),
-                                  "signature defs")
-        )
+        try:
+            f = self.table(p)
+            version = _U32(self.buf, p + f[_M["version"]])[0] if f[_M["version"]] else 0
+            description = self.string(p, f[_M["description"]])
+        except _Bad as exc:
+            raise exc.within("model") from None
+        buffers = self._buffers(p, f[_M["buffers"]])
+        opcodes = self._opcodes(p, f[_M["operator_codes"]])
+        subgraphs = []
+        try:
+            positions = self.tables(p, f[_M["subgraphs"]])
+        except _Bad as exc:
+            raise exc.within("subgraphs") from None
+        for i, sp in enumerate(positions):
+            try:
+                subgraphs.append(self._subgraph(i, sp, opcodes, buffers))
+            except _Bad as exc:
+                raise exc.within(f"subgraph {i}") from None
+        metadata_names = []
+        try:
+            for mp in self.tables(p, f[_M["metadata"]]):
+                metadata_names.append(self.string(mp, self.table(mp)[_MD["name"]]))
+        except _Bad as exc:
+            raise exc.within("metadata") from None
+        signatures = []
+        try:
+            for sp in self.tables(p, f[_M["signature_defs"]]):
+                signatures.append(self._signature(sp))
+        except _Bad as exc:
+            raise exc.within("signature defs") from None
         return Model(
             version=version,
             description=description,
-            subgraphs=subgraphs,
+            subgraphs=tuple(subgraphs),
             buffers=buffers,
-            metadata_names=metadata_names,
-            signature_defs=signatures,
+            metadata_names=tuple(metadata_names),
+            signature_defs=tuple(signatures),
             size=self.n,
             _data=self.buf,
         )
 
-    def _buffers(self, v: int) -> tuple[Buffer, ...]:
+    def _buffers(self, p: int, off: int) -> tuple[Buffer, ...]:
         out = []
-        slot_data, slot_off, slot_size = _BUF["data"], _BUF["offset"], _BUF["size"]
-        for i, p in enumerate(self.tables(v, "buffers")):
-            f = self.table(p, f"buffer {i}")
-            data_size = data_offset = offset = size = 0
-            has_data = False
-            if f[slot_data]:
-                d = self.ref(p, f, slot_data, f"buffer {i} data")
-                data_size = self.length(d, 1, f"buffer {i} data")
-                data_offset = d + 4
-                has_data = True
-            if f[slot_off]:
-                offset = _U64(self.buf, p + f[slot_off])[0]
-            if f[slot_size]:
-                size = _U64(self.buf, p + f[slot_size])[0]
-            if not has_data and offset > 1 and offset + size > self.n:
-                self.fail(f"buffer {i}: external data (offset {offset}, {size} bytes) lies "
-                          f"outside the file", p)
+        s_data, s_off, s_size = _BUF["data"], _BUF["offset"], _BUF["size"]
+        buf, n = self.buf, self.n
+        try:
+            positions = self.tables(p, off)
+        except _Bad as exc:
+            raise exc.within("buffers") from None
+        for i, bp in enumerate(positions):
+            try:
+                f = self.table(bp)
+                data_size = data_offset = 0
+                has_data = bool(f[s_data])
+                if has_data:
+                    data_offset, data_size = self.vector(bp, f[s_data], 1)
+                offset = _U64(buf, bp + f[s_off])[0] if f[s_off] else 0
+                size = _U64(buf, bp + f[s_size])[0] if f[s_size] else 0
+                if not has_data and offset > 1 and offset + size > n:
+                    raise _Bad(f"external data (offset {offset}, {size} bytes) lies outside "
+                               f"the file", bp)
+            except _Bad as exc:
+                raise exc.within(f"buffer {i}") from None
             out.append(Buffer(i, data_size, offset, size, data_offset, has_data))
         return tuple(out)
 
-    def _opcodes(self, v: int) -> list[tuple[int, str, int, str | None]]:
+    def _opcodes(self, p: int, off: int) -> list[tuple[int, str, int, str | None]]:
         """(code, name, version, custom_code) of every OperatorCode."""
         out = []
         s_dep, s_code = _OC["deprecated_builtin_code"], _OC["builtin_code"]
         s_ver, s_custom = _OC["version"], _OC["custom_code"]
-        names = schema.BUILTIN_OPERATORS
-        for i, p in enumerate(self.tables(v, "operator codes")):
-            f = self.table(p, f"operator code {i}")
-            code = max(self.scalar(p, f, s_dep, _I8, 0), self.scalar(p, f, s_code, _I32, 0))
-            name = names.get(code) or f"UNKNOWN_{code}"
-            version = self.scalar(p, f, s_ver, _I32, 1)
-            custom = self.opt_string(p, f, s_custom, f"operator code {i} custom code")
+        names, buf = schema.BUILTIN_OPERATORS, self.buf
+        try:
+            positions = self.tables(p, off)
+        except _Bad as exc:
+            raise exc.within("operator codes") from None
+        for i, op in enumerate(positions):
+            try:
+                f = self.table(op)
+                # TFLite's GetBuiltinCode: the larger of the two fields (codes above 127
+                # leave the placeholder 127 in the old one-byte field).
+                code = max(_I8(buf, op + f[s_dep])[0] if f[s_dep] else 0,
+                           _I32(buf, op + f[s_code])[0] if f[s_code] else 0)
+                name = names.get(code) or f"UNKNOWN_{code}"
+                version = _I32(buf, op + f[s_ver])[0] if f[s_ver] else 1
+                custom = self.string(op, f[s_custom]) if f[s_custom] else None
+            except _Bad as exc:
+                raise exc.within(f"operator code {i}") from None
             out.append((code, name, version, custom))
         return out
 
     def _subgraph(self, index: int, p: int, opcodes: list[tuple[int, str, int, str | None]],
                   buffers: tuple[Buffer, ...]) -> Subgraph:
-        what = f"subgraph {index}"
-        f = self.table(p, what)
-        name = self.string(self.ref(p, f, _SG["name"], what), what)
-        tensors = self._tensors(self.ref(p, f, _SG["tensors"], what), buffers, what)
+        f = self.table(p)
+        name = self.string(p, f[_SG["name"]])
+        tensors = self._tensors(p, f[_SG["tensors"]], buffers)
         nt = len(tensors)
-        inputs = self.scalars(self.ref(p, f, _SG["inputs"], what), "i", 4, f"{what} inputs")
-        outputs = self.scalars(self.ref(p, f, _SG["outputs"], what), "i", 4, f"{what} outputs")
+        inputs = self.ints(p, f[_SG["inputs"]])
+        outputs = self.ints(p, f[_SG["outputs"]])
         for label, idx in (("input", inputs), ("output", outputs)):
-            for t in idx:
-                if t < -1 or t >= nt:
-                    self.fail(f"{what}: {label} tensor index {t} out of range ({nt} tensors)")
-        operators = self._operators(self.ref(p, f, _SG["operators"], what), opcodes, nt, what)
+            if idx and (min(idx) < -1 or max(idx) >= nt):
+                bad = next(t for t in idx if t < -1 or t >= nt)
+                raise _Bad(f"{label} tensor index {bad} out of range ({nt} tensors)")
+        operators = self._operators(p, f[_SG["operators"]], opcodes, nt)
         return Subgraph(index, name, tensors, operators, inputs, outputs)
 
-    def _tensors(self, v: int, buffers: tuple[Buffer, ...], where: str) -> tuple[Tensor, ...]:
+    def _tensors(self, p: int, off: int, buffers: tuple[Buffer, ...]) -> tuple[Tensor, ...]:
         buf = self.buf
         nb = len(buffers)
         s_shape, s_type, s_buffer, s_name = _T["shape"], _T["type"], _T["buffer"], _T["name"]
         s_quant, s_var, s_sparse = _T["quantization"], _T["is_variable"], _T["sparsity"]
         s_sig, s_rank = _T["shape_signature"], _T["has_rank"]
-        table, ref, scalars, string = self.table, self.ref, self.scalars, self.string
+        table, ints, string = self.table, self.ints, self.string
         dtypes = _DTYPES
         quant_cache: dict[int, Quantization | None] = {}
         out = []
-        for i, p in enumerate(self.tables(v, f"{where} tensors")):
-            what = f"{where} tensor {i}"
-            f = table(p, what)
-            shape = scalars(ref(p, f, s_shape, what), "i", 4, what) if f[s_shape] else ()
-            raw_type = _I8(buf, p + f[s_type])[0] if f[s_type] else 0
-            dtype = dtypes.get(raw_type, raw_type)
-            b = _U32(buf, p + f[s_buffer])[0] if f[s_buffer] else 0
-            if b >= nb and (b or nb):
-                self.fail(f"{what}: buffer index {b} out of range ({nb} buffers)")
-            name = string(ref(p, f, s_name, what), what) if f[s_name] else ""
-            quant = None
-            if f[s_quant]:
-                qp = ref(p, f, s_quant, what)
-                if qp in quant_cache:
-                    quant = quant_cache[qp]
-                else:
-                    quant = quant_cache[qp] = self._quantization(qp, what)
-            sig = scalars(ref(p, f, s_sig, what), "i", 4, what) if f[s_sig] else None
-            constant = False
-            if b:
-                bb = buffers[b]
-                constant = bb.has_data or bb.offset > 1
-            out.append(Tensor(
-                i, name, dtype, shape, sig, b, constant,
-                _BOOL(buf, p + f[s_var])[0] if f[s_var] else False,
-                quant,
-                bool(f[s_sparse]) and ref(p, f, s_sparse, what) != 0,
-                _BOOL(buf, p + f[s_rank])[0] if f[s_rank] else False,
-            ))
+        try:
+            positions = self.tables(p, off)
+        except _Bad as exc:
+            raise exc.within("tensors") from None
+        for i, tp in enumerate(positions):
+            try:
+                f = table(tp)
+                shape = ints(tp, f[s_shape])
+                raw_type = _I8(buf, tp + f[s_type])[0] if f[s_type] else 0
+                b = _U32(buf, tp + f[s_buffer])[0] if f[s_buffer] else 0
+                if b and b >= nb:
+                    raise _Bad(f"buffer index {b} out of range ({nb} buffers)")
+                quant = None
+                if f[s_quant]:
+                    qp = self.target(tp, f[s_quant])
+                    if qp in quant_cache:
+                        quant = quant_cache[qp]
+                    else:
+                        quant = quant_cache[qp] = self._quantization(qp)
+                constant = False
+                if b:
+                    bb = buffers[b]
+                    # TFLite maps a tensor read-only when its buffer has a data vector
+                    # (even an empty one) or data outside the flatbuffer (offset > 1).
+                    constant = bb.has_data or bb.offset > 1
+                tensor = Tensor(
+                    i,
+                    string(tp, f[s_name]),
+                    dtypes.get(raw_type, raw_type),
+                    shape,
+                    ints(tp, f[s_sig]) if f[s_sig] else None,
+                    b,
+                    constant,
+                    _BOOL(buf, tp + f[s_var])[0] if f[s_var] else False,
+                    quant,
+                    bool(f[s_sparse]) and self.target(tp, f[s_sparse]) > 0,
+                    _BOOL(buf, tp + f[s_rank])[0] if f[s_rank] else False,
+                )
+            except _Bad as exc:
+                raise exc.within(f"tensor {i}") from None
+            out.append(tensor)
         return tuple(out)
 
-    def _quantization(self, p: int, what: str) -> Quantization | None:
-        what = f"{what} quantization"
-        f = self.table(p, what)
-        ref, scalars = self.ref, self.scalars
-        mn = scalars(ref(p, f, _QP["min"], what), "f", 4, what)
-        mx = scalars(ref(p, f, _QP["max"], what), "f", 4, what)
-        scale = scalars(ref(p, f, _QP["scale"], what), "f", 4, what)
-        zp = scalars(ref(p, f, _QP["zero_point"], what), "q", 8, what)
-        details = self.scalar(p, f, _QP["details_type"], _U8, 0)
-        qdim = self.scalar(p, f, _QP["quantized_dimension"], _I32, 0)
+    def _quantization(self, p: int) -> Quantization | None:
+        try:
+            f = self.table(p)
+            scalars = self.scalars
+            mn = scalars(p, f[_QP["min"]], "f", 4)
+            mx = scalars(p, f[_QP["max"]], "f", 4)
+            scale = scalars(p, f[_QP["scale"]], "f", 4)
+            zp = scalars(p, f[_QP["zero_point"]], "q", 8)
+            s_dt, s_qd = _QP["details_type"], _QP["quantized_dimension"]
+            details = _U8(self.buf, p + f[s_dt])[0] if f[s_dt] else 0
+            qdim = _I32(self.buf, p + f[s_qd])[0] if f[s_qd] else 0
+        except _Bad as exc:
+            raise exc.within("quantization") from None
         if not (mn or mx or scale or zp or details):
             return None
         return Quantization(scale, zp, qdim, mn, mx, details)
 
-    def _operators(self, v: int, opcodes: list[tuple[int, str, int, str | None]],
-                   num_tensors: int, where: str) -> tuple[Operator, ...]:
+    def _operators(self, p: int, off: int, opcodes: list[tuple[int, str, int, str | None]],
+                   num_tensors: int) -> tuple[Operator, ...]:
         buf = self.buf
         s_idx, s_in, s_out = _OP["opcode_index"], _OP["inputs"], _OP["outputs"]
         s_t1, s_o1 = _OP["builtin_options_type"], _OP["builtin_options"]
         s_t2, s_o2 = _OP["builtin_options_2_type"], _OP["builtin_options_2"]
         s_custom, s_inter = _OP["custom_options"], _OP["intermediates"]
         s_large = _OP["large_custom_options_size"]
-        table, ref, scalars = self.table, self.ref, self.scalars
+        table, ints, options_of = self.table, self.ints, self._options
         nops = len(opcodes)
         names1, names2 = schema.BUILTIN_OPTIONS, schema.BUILTIN_OPTIONS_2
+        n1, n2 = len(names1), len(names2)
         out = []
-        for i, p in enumerate(self.tables(v, f"{where} operators")):
-            what = f"{where} operator {i}"
-            f = table(p, what)
-            oi = _U32(buf, p + f[s_idx])[0] if f[s_idx] else 0
-            if oi >= nops:
-                self.fail(f"{what}: operator code index {oi} out of range ({nops} codes)")
-            code, name, version, custom = opcodes[oi]
-            inputs = scalars(ref(p, f, s_in, what), "i", 4, what) if f[s_in] else ()
-            outputs = scalars(ref(p, f, s_out, what), "i", 4, what) if f[s_out] else ()
-            inter = scalars(ref(p, f, s_inter, what), "i", 4, what) if f[s_inter] else ()
-            for idx in (inputs, outputs, inter):
-                for t in idx:
-                    if t < -1 or t >= num_tensors:
-                        self.fail(f"{what} ({name}): tensor index {t} out of range "
-                                  f"({num_tensors} tensors)")
-            options_type: str | None = None
-            options: dict[str, Any] = {}
-            t1 = _U8(buf, p + f[s_t1])[0] if f[s_t1] else 0
-            t2 = _U8(buf, p + f[s_t2])[0] if f[s_t2] else 0
-            # Like TFLite's `builtin_options_as_<T>()`, an options table counts only when
-            # both its union type (known to the schema) and its offset are present.
-            if t1 and f[s_o1] and t1 < len(names1):
-                options_type = names1[t1]
-                options = self._options(ref(p, f, s_o1, what), options_type, what)
-            elif t2 and f[s_o2] and t2 < len(names2):
-                options_type = names2[t2]
-                options = self._options(ref(p, f, s_o2, what), options_type, what)
-            custom_size = 0
-            if f[s_custom]:
-                custom_size = self.length(ref(p, f, s_custom, what), 1, what)
-            elif f[s_large]:
-                custom_size = _U64(buf, p + f[s_large])[0]
+        try:
+            positions = self.tables(p, off)
+        except _Bad as exc:
+            raise exc.within("operators") from None
+        for i, op in enumerate(positions):
+            try:
+                f = table(op)
+                oi = _U32(buf, op + f[s_idx])[0] if f[s_idx] else 0
+                if oi >= nops:
+                    raise _Bad(f"operator code index {oi} out of range ({nops} codes)")
+                code, name, version, custom = opcodes[oi]
+                inputs = ints(op, f[s_in])
+                outputs = ints(op, f[s_out])
+                inter = ints(op, f[s_inter])
+                for idx in (inputs, outputs, inter):
+                    if idx and (min(idx) < -1 or max(idx) >= num_tensors):
+                        bad = next(t for t in idx if t < -1 or t >= num_tensors)
+                        raise _Bad(f"{name}: tensor index {bad} out of range "
+                                   f"({num_tensors} tensors)")
+                # Like TFLite's `builtin_options_as_<T>()`, an options table counts only
+                # when both its union type (known to the schema) and its offset are set.
+                options_type: str | None = None
+                options: dict[str, Any] = {}
+                t1 = _U8(buf, op + f[s_t1])[0] if f[s_t1] else 0
+                if t1:
+                    if f[s_o1] and t1 < n1:
+                        options_type = names1[t1]
+                        options = options_of(self.target(op, f[s_o1]), options_type)
+                else:
+                    t2 = _U8(buf, op + f[s_t2])[0] if f[s_t2] else 0
+                    if t2 and f[s_o2] and t2 < n2:
+                        options_type = names2[t2]
+                        options = options_of(self.target(op, f[s_o2]), options_type)
+                custom_size = 0
+                if f[s_custom]:
+                    custom_size = self.vector(op, f[s_custom], 1)[1]
+                elif f[s_large]:
+                    custom_size = _U64(buf, op + f[s_large])[0]
+            except _Bad as exc:
+                raise exc.within(f"operator {i}") from None
             out.append(Operator(i, oi, code, name, version, custom, inputs, outputs, inter,
                                 options_type, options, custom_size))
         return tuple(out)
 
-    def _options(self, p: int, table_name: str, what: str) -> dict[str, Any]:
+    def _options(self, p: int, table_name: str) -> dict[str, Any]:
         """Decode one options table; absent fields take their schema defaults."""
-        plan = _OPTIONS_PLAN.get(table_name, ())
-        what = f"{what} {table_name}"
-        f = self.table(p, what)
-        buf = self.buf
-        out: dict[str, Any] = {}
-        for name, slot, unpack, size, vcode, default in plan:
-            off = f[slot]
-            if not off:
-                out[name] = default
-            elif unpack is not None:
-                out[name] = unpack(buf, p + off)[0]
-            elif vcode == "s":
-                out[name] = self.string(self.ref(p, f, slot, what), what)
-            else:
-                out[name] = self.scalars(self.ref(p, f, slot, what), vcode, size, what)
+        try:
+            f = self.table(p)
+            buf = self.buf
+            out: dict[str, Any] = {}
+            for name, slot, unpack, size, vcode, default in _OPTIONS_PLAN.get(table_name, ()):
+                off = f[slot]
+                if not off:
+                    out[name] = default
+                elif unpack is not None:
+                    out[name] = unpack(buf, p + off)[0]
+                elif vcode == "s":
+                    out[name] = self.string(p, off)
+                else:
+                    out[name] = self.scalars(p, off, vcode, size)
+        except _Bad as exc:
+            raise exc.within(table_name) from None
         return out
 
     def _signature(self, p: int) -> SignatureDef:
-        f = self.table(p, "signature def")
-        key = self.string(self.ref(p, f, _SD["signature_key"], "signature key"),
-                          "signature key")
-        sub = self.scalar(p, f, _SD["subgraph_index"], _U32, 0)
+        f = self.table(p)
+        key = self.string(p, f[_SD["signature_key"]])
+        s_sub = _SD["subgraph_index"]
+        sub = _U32(self.buf, p + f[s_sub])[0] if f[s_sub] else 0
         maps = []
+        s_name, s_index = _TM["name"], _TM["tensor_index"]
         for slot in (_SD["inputs"], _SD["outputs"]):
             m: dict[str, int] = {}
-            for tp in self.tables(self.ref(p, f, slot, "signature tensors"),
-                                  "signature tensors"):
-                tf = self.table(tp, "signature tensor")
-                tname = self.string(self.ref(tp, tf, _TM["name"], "signature tensor name"),
-                                    "signature tensor name")
-                m[tname] = self.scalar(tp, tf, _TM["tensor_index"], _U32, 0)
+            for tp in self.tables(p, f[slot]):
+                tf = self.table(tp)
+                m[self.string(tp, tf[s_name])] = (
+                    _U32(self.buf, tp + tf[s_index])[0] if tf[s_index] else 0)
             maps.append(m)
         return SignatureDef(key, sub, maps[0], maps[1])
