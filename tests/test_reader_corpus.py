@@ -155,6 +155,7 @@ def _compare(model: Model, data: bytes) -> None:
             _check_options(op, ro, where)
 
 
+@pytest.mark.slow
 def test_reader_matches_tflite_package_on_corpus(corpus: list[Path]) -> None:
     failures = []
     for path in corpus:
@@ -166,6 +167,7 @@ def test_reader_matches_tflite_package_on_corpus(corpus: list[Path]) -> None:
     assert not failures, "\n".join(failures[:20])
 
 
+@pytest.mark.slow
 def test_op_names_match_tflite_enum(corpus: list[Path]) -> None:
     """Resolved op names equal the generated BuiltinOperator names, or UNKNOWN_<code>."""
     names = {v: k for k, v in vars(importlib.import_module("tflite.BuiltinOperator").BuiltinOperator).items()

@@ -1,0 +1,194 @@
+"""Truncated, corrupted and hostile files: ModelReadError (or a valid Model) within 1 s, never
+another exception, never a hang."""
+from __future__ import annotations
+
+import random
+import struct
+import time
+from pathlib import Path
+
+import pytest
+from builders import ModelBuilder, Quant
+
+from opcompat.errors import ModelReadError
+from opcompat.model import reader
+from opcompat.model.graph import Model
+from opcompat.model.reader import read_model
+
+TIME_LIMIT = 1.0
+
+
+def _fixture_model() -> bytes:
+    """A small model that has every kind of object the reader walks."""
+    mb = ModelBuilder(description="hostile")
+    sg = mb.subgraph("main")
+    x = sg.tensor([1, 4, 4, 2], "INT8", name="x", shape_signature=[-1, 4, 4, 2],
+                  quant=Quant(scale=[0.5], zero_point=[1]))
+    w = sg.tensor([2, 1, 1, 2], "INT8", data=bytes(4),
+                  quant=Quant(scale=[0.1, 0.2], zero_point=[0, 0], quantized_dimension=0))
+    y = sg.tensor([1, 4, 4, 2], "INT8", name="y", quant=Quant(scale=[0.5], zero_point=[1]))
+    z = sg.tensor([1, 32], "INT8")
+    sg.op("CONV_2D", [x, w, -1], [y], options={"stride_w": 1, "stride_h": 1}, version=3)
+    sg.op("RESHAPE", [y], [z], options={"new_shape": [1, 32]})
+    sg.op("CUSTOM", [z], [z], custom_code="Mine", custom_options=b"\x00\x01")
+    sg.inputs, sg.outputs = [x], [z]
+    body = mb.subgraph("body")
+    a, b = body.tensor([1]), body.tensor([1])
+    body.op("CUMSUM", [a], [b], options={"exclusive": True})
+    body.inputs, body.outputs = [a], [b]
+    mb.add_metadata("min_runtime_version", b"2.0")
+    mb.signature("serving_default", 0, {"x": x}, {"z": z})
+    return mb.build()
+
+
+def _check(data: bytes | bytearray) -> Model | None:
+    """Read `data`: a Model or a ModelReadError, in time; touch everything a rule could."""
+    start = time.perf_counter()
+    try:
+        model = read_model(bytes(data))
+    except ModelReadError as exc:
+        assert "\n" not in str(exc)
+        model = None
+    else:
+        for sg in model.subgraphs:
+            for t in sg.tensors:
+                try:
+                    model.buffer_data(t)
+                except ModelReadError:
+                    pass
+            for op in sg.operators:
+                for i in op.inputs + op.outputs + op.intermediates:
+                    assert i == -1 or 0 <= i < len(sg.tensors)
+    assert time.perf_counter() - start < TIME_LIMIT
+    return model
+
+
+def _real_model(corpus: list[Path]) -> bytes:
+    preferred = [p for p in corpus if p.name == "gh-coral__keras_lstm_mnist_ptq.tflite"]
+    return (preferred or sorted(corpus, key=lambda p: p.stat().st_size)[len(corpus) // 2:])[0] \
+        .read_bytes()
+
+
+def test_fixture_reads() -> None:
+    model = _check(_fixture_model())
+    assert model is not None and len(model.subgraphs) == 2
+
+
+def test_truncation_at_64_points_of_a_real_model(corpus: list[Path]) -> None:
+    data = _real_model(corpus)
+    cuts = sorted({len(data) * k // 64 for k in range(64)} | {1, 3, 4, 7, 8, 9})
+    for cut in cuts:
+        assert _check(data[:cut]) is None, cut
+
+
+def test_truncation_everywhere_in_a_fixture() -> None:
+    data = _fixture_model()
+    for cut in range(len(data)):
+        _check(data[:cut])
+
+
+def test_random_byte_flips_of_a_real_model(corpus: list[Path]) -> None:
+    data = _real_model(corpus)
+    rnd = random.Random(20240601)
+    for _ in range(400):
+        mutant = bytearray(data)
+        for _ in range(rnd.randint(1, 16)):
+            mutant[rnd.randrange(len(mutant))] = rnd.randrange(256)
+        _check(mutant)
+
+
+def test_random_byte_flips_of_a_fixture() -> None:
+    data = _fixture_model()
+    rnd = random.Random(7)
+    for _ in range(2000):
+        mutant = bytearray(data)
+        for _ in range(rnd.randint(1, 4)):
+            mutant[rnd.randrange(len(mutant))] = rnd.randrange(256)
+        _check(mutant)
+
+
+@pytest.mark.parametrize("value", [0, 1, 4, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFC])
+def test_every_word_overwritten(value: int) -> None:
+    """0: a uoffset pointing at itself / a vtable at its own table; 2^31 and 2^32-1: absurd
+    vector lengths and offsets; at every 4-byte position of the file."""
+    data = _fixture_model()
+    for pos in range(0, len(data) - 3, 4):
+        mutant = bytearray(data)
+        struct.pack_into("<I", mutant, pos, value)
+        _check(mutant)
+
+
+@pytest.mark.parametrize("value", [0, 2, 3, 0x7FFF, 0xFFFF])
+def test_every_half_word_overwritten(value: int) -> None:
+    """Vtable sizes and field offsets are 16-bit."""
+    data = _fixture_model()
+    for pos in range(0, len(data) - 1, 2):
+        mutant = bytearray(data)
+        struct.pack_into("<H", mutant, pos, value)
+        _check(mutant)
+
+
+def _positions(data: bytes) -> dict[str, int]:
+    """Where some vectors of `data` are (positions of their length words)."""
+    r = reader._Reader(memoryview(data), None)
+    root = struct.unpack_from("<I", data, 0)[0]
+    f = r.table(root)
+    subgraphs = r.target(root, f[reader._M["subgraphs"]])
+    sg = r.tables(root, f[reader._M["subgraphs"]])[0]
+    sgf = r.table(sg)
+    return {
+        "subgraphs": subgraphs,
+        "tensors": r.target(sg, sgf[reader._SG["tensors"]]),
+        "operators": r.target(sg, sgf[reader._SG["operators"]]),
+        "buffers": r.target(root, f[reader._M["buffers"]]),
+    }
+
+
+@pytest.mark.parametrize("vector", ["subgraphs", "tensors", "operators", "buffers"])
+@pytest.mark.parametrize("count", [2**31, 2**32 - 1, 2**20])
+def test_absurd_counts_are_refused_before_allocating(vector: str, count: int) -> None:
+    data = bytearray(_fixture_model())
+    struct.pack_into("<I", data, _positions(bytes(data))[vector], count)
+    with pytest.raises(ModelReadError, match=f"vector of {count} elements runs past the end"):
+        read_model(bytes(data))
+
+
+def test_vtable_pointing_at_its_own_table() -> None:
+    data = bytearray(_fixture_model())
+    root = struct.unpack_from("<I", data, 0)[0]
+    struct.pack_into("<i", data, root, 0)  # soffset 0: the vtable is the table itself
+    with pytest.raises(ModelReadError, match="model: "):
+        read_model(bytes(data))
+
+
+def test_shared_objects_cannot_blow_up_the_work() -> None:
+    """Every entry of a long tensor vector pointing to one tensor with a long shape would be
+    quadratic work; the reader stops at a budget proportional to the file size."""
+    mb = ModelBuilder()
+    sg = mb.subgraph()
+    sg.tensor([1] * 20000)
+    for _ in range(20000):
+        sg.tensor([1])
+    data = bytearray(mb.build())
+    vec = _positions(bytes(data))["tensors"]
+    count = struct.unpack_from("<I", data, vec)[0]
+    first = vec + 4 + struct.unpack_from("<I", data, vec + 4)[0]
+    for i in range(count):
+        entry = vec + 4 + 4 * i
+        struct.pack_into("<I", data, entry, first - entry)
+    start = time.perf_counter()
+    with pytest.raises(ModelReadError,
+                       match="too many objects for the file size|the same table is listed more"):
+        read_model(bytes(data))
+    assert time.perf_counter() - start < TIME_LIMIT
+
+
+def test_invalid_utf8_names_are_replaced() -> None:
+    mb = ModelBuilder()
+    sg = mb.subgraph("main")
+    sg.tensor([1], name="AAAA")
+    data = bytearray(mb.build())
+    at = data.find(b"AAAA")
+    data[at:at + 4] = b"\xff\xfe\x80A"
+    (t,) = read_model(bytes(data)).subgraphs[0].tensors
+    assert t.name == "\ufffd\ufffd\ufffdA"
