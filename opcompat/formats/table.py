@@ -44,3 +44,8 @@ class TableFormat(ReportFormat):
         parts = [render_error(m) if isinstance(m, ModelError) else render_model(m)
                  for m in report.models]
         return "\n".join(parts) if parts else "no models\n"
+
+
+def render(report: Report) -> str:
+    """`TableFormat().render(report)`."""
+    return TableFormat().render(report)

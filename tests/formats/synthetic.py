@@ -22,8 +22,9 @@ OPTS30 = CheckOptions(api_level=30, feature_level=4, validate_level=30, is_accel
 
 # Reason codes used below: the delegate's own failure types, and opcompat's codes for a
 # partition dropped by the partition cap and for a model refused as a whole.
-CAP_CODE = "kPartitionLimit"
-REFUSAL_CODE = "kDynamicTensors"
+CAP_CODE = "opcompatPartitionDropped"
+REFUSAL_CODE = "opcompatDynamicTensors"
+REFUSED_OP_CODE = "opcompatDelegationRefused"
 
 SHA_PARTIAL = "a" * 64
 SHA_FULL = "b" * 64
@@ -79,7 +80,8 @@ def full_model() -> ModelReport:
 def refused_model() -> ModelReport:
     """A model with a dynamic tensor: the delegate delegates nothing at all."""
     ops = (
-        op(0, 0, "ADD", delegated=False, supported=True, nnapi=("ADD",)),
+        op(0, 0, "ADD", delegated=False, supported=True, nnapi=("ADD",),
+           reasons=(Reason(REFUSED_OP_CODE, "Supported, but the delegate delegated nothing in this model"),)),
         op(0, 1, "RESHAPE", delegated=False, supported=True, nnapi=("RESHAPE",)),
         op(0, 2, "GATHER", delegated=False, supported=False, nnapi=("GATHER",), first=29,
            reasons=(Reason("kUnsupportedAndroidVersion", "Android sdk version less than 29"),)),

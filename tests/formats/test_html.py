@@ -65,7 +65,7 @@ def test_escaping() -> None:
 
 def test_summary_cards_and_refusal() -> None:
     text = HtmlFormat().render(SYNTHETIC["refused"]())
-    assert "Whole model refused:</b> kDynamicTensors" in text
+    assert "Whole model refused:</b> opcompatDynamicTensors" in text
     assert '<div class="v">0/3</div>' in text
     mixed = HtmlFormat().render(SYNTHETIC["mixed"]())
     assert "3 models · 1 fully delegated · 1 unreadable" in mixed

@@ -68,7 +68,7 @@ def test_escaping() -> None:
 
 def test_refusal_multi_subgraph_and_unreadable() -> None:
     refused = MarkdownFormat().render(SYNTHETIC["refused"]())
-    assert "> **Whole model refused**: `kDynamicTensors`: tensor 3 is dynamic" in refused
+    assert "> **Whole model refused**: `opcompatDynamicTensors`: tensor 3 is dynamic" in refused
     assert "| ❌ | `refused.tflite` |" in refused
     multi = MarkdownFormat().render(SYNTHETIC["multi"]())
     assert "Subgraph 0 (`main`):" in multi and "Subgraph 1 (`body`):" in multi

@@ -38,7 +38,7 @@ def test_schema_rejects_a_broken_log() -> None:
 def test_one_rule_per_reason_code(partial_report: Report) -> None:
     run = json.loads(SarifFormat().render(partial_report))["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == ["kUnsupportedOperator", "kUnsupportedOperatorVersion", "kPartitionLimit"]
+    assert [r["id"] for r in rules] == ["kUnsupportedOperator", "kUnsupportedOperatorVersion", "opcompatPartitionDropped"]
     for res in run["results"]:
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
     by_index = {r["properties"]["index"]: r for r in run["results"]}
@@ -56,9 +56,9 @@ def test_one_rule_per_reason_code(partial_report: Report) -> None:
 
 def test_refused_model_results_carry_the_refusal() -> None:
     run = json.loads(SarifFormat().render(SYNTHETIC["refused"]()))["runs"][0]
-    assert [r["ruleId"] for r in run["results"]] == ["kDynamicTensors", "kDynamicTensors",
+    assert [r["ruleId"] for r in run["results"]] == ["opcompatDelegationRefused", "opcompatDynamicTensors",
                                                       "kUnsupportedAndroidVersion"]
-    assert "tensor 3 is dynamic" in run["results"][0]["message"]["text"]
+    assert "tensor 3 is dynamic" in run["results"][1]["message"]["text"]
 
 
 def test_unreadable_model_is_a_notification() -> None:

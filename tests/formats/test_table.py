@@ -15,8 +15,8 @@ def test_partial_summary_block(partial_report: Report) -> None:
         "ops on NNAPI: 4/8 in 3 partitions\n"
         "ops on CPU: 4\n"
         "  kUnsupportedOperatorVersion: 2 (MEAN x2)\n"
-        "  kPartitionLimit: 1 (LOGISTIC)\n"
         "  kUnsupportedOperator: 1 (CUSTOM:TFLite_Detection_PostProcess)\n"
+        "  opcompatPartitionDropped: 1 (LOGISTIC)\n"
         "full delegation from: never (at any API level 27-35)\n"
     )
 
@@ -35,8 +35,10 @@ def test_rows_have_every_column(partial_report: Report) -> None:
 
 def test_refusal_and_full_delegation_level() -> None:
     refused = TableFormat().render(SYNTHETIC["refused"]())
-    assert "whole model refused: kDynamicTensors: tensor 3 is dynamic" in refused
-    assert "  kDynamicTensors: 2 (ADD, RESHAPE)" in refused
+    assert "whole model refused: opcompatDynamicTensors: tensor 3 is dynamic" in refused
+    # Without a reason of its own, an operator is filed under the refusal.
+    assert "  opcompatDelegationRefused: 1 (ADD)\n" in refused
+    assert "  opcompatDynamicTensors: 1 (RESHAPE)\n" in refused
     full = TableFormat().render(SYNTHETIC["full"]())
     assert "full delegation from: API 28" in full
     assert "ops on CPU" not in full

@@ -1,0 +1,234 @@
+"""What opcompat knows about one builtin op, without a model: `opcompat ops` and `opcompat explain`.
+
+The facts come from two places that are already the engine's: the delegate mapping table
+(`opcompat.tables.delegate_mapping`: NNAPI operations, minimum level, op-version limits, source
+lines) and the Validate rules (`opcompat.rules.context.RULES`: the rule's docstring, and every
+check it makes, read from its code: the `expect_*` predicates with their reason and `Source:`,
+and the `ctx.expect(...)` calls with their code, message and source).
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from opcompat.levels import API_LEVELS, make_target
+
+
+def first_api_level(validate_level: int) -> int | None:
+    """The lowest API level (default feature levels) whose Validate level reaches `validate_level`."""
+    for api in API_LEVELS:
+        if make_target(api).validate_level >= validate_level:
+            return api
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class OpRow:
+    op: str
+    nnapi_operations: tuple[str, ...]
+    first_api_level: int | None
+    max_version: int | None
+    """Highest op version accepted at the level asked for (or at the first level)."""
+    conditional: bool
+    """Validate has checks beyond the op version and level (types, ranks, options...)."""
+
+
+def op_rows(api_level: int | None = None) -> list[OpRow]:
+    """Every builtin Validate handles; with `api_level`, only those it can accept there."""
+    from opcompat.tables import delegate_mapping as dm
+
+    level = make_target(api_level).validate_level if api_level is not None else None
+    rows = []
+    for name in sorted(dm.handled_builtins()):
+        entry = dm.mapping(name)
+        assert entry is not None
+        first = first_api_level(entry.min_level)
+        if api_level is not None and (first is None or first > api_level):
+            continue
+        at = level if level is not None else make_target(first).validate_level if first else entry.min_level
+        rows.append(OpRow(name, entry.nnapi_operations, first, entry.max_op_version(at), not entry.regular))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    code: str
+    message: str
+    source: str
+    when: str = ""
+    """The `if` tests around the check, as written in the rule ("" when unconditional)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRow:
+    api_level: int
+    feature_level: int
+    validate_level: int
+    accepted: bool
+    """False when the level is below the op's unconditional minimum."""
+    max_version: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    op: str
+    handled: bool
+    nnapi_operations: tuple[str, ...]
+    first_api_level: int | None
+    rule_doc: str
+    rule_source: str
+    table_source: str
+    irregular: tuple[str, ...]
+    levels: tuple[LevelRow, ...]
+    conditions: tuple[Condition, ...]
+
+
+def _doc_parts(fn: Callable[..., Any]) -> tuple[str, str]:
+    doc = inspect.getdoc(fn) or ""
+    text, _, source = doc.partition("Source:")
+    return " ".join(text.split()), " ".join(source.split())
+
+
+def _value(node: ast.expr, env: dict[str, Any], local: dict[str, ast.expr]) -> str:
+    """A string argument as the rule computes it, when that needs no operator; else its code."""
+    if isinstance(node, ast.Name) and node.id in local:
+        node = local[node.id]
+    try:
+        value = eval(compile(ast.Expression(node), "<rule>", "eval"), dict(env))  # noqa: S307 (own rule code)
+    except Exception:  # noqa: BLE001  (depends on the operator: show the expression)
+        return ast.unparse(node)
+    return str(value)
+
+
+class _Inline(ast.NodeTransformer):
+    """Replace a local name by the expression assigned to it (`pre_12` -> `ctx.level < SDK_NNAPI12`)."""
+
+    def __init__(self, local: dict[str, ast.expr]) -> None:
+        self.local = local
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        value = self.local.get(node.id)
+        if value is None or isinstance(value, ast.Call):
+            return node
+        return value
+
+
+def _copy(node: ast.expr) -> ast.expr:
+    return ast.parse(ast.unparse(node), mode="eval").body
+
+
+def _fill(predicate: Any, call: ast.Call) -> str:
+    """A predicate's reason with its arguments shown as the rule passes them: `<expr>`."""
+    template = str(getattr(predicate, "reason_template", ""))
+    try:
+        params = list(inspect.signature(inspect.unwrap(predicate)).parameters)[1:]
+        values = {p: f"<{ast.unparse(a)}>" for p, a in zip(params, call.args[1:])}
+        values.update({k.arg: f"<{ast.unparse(k.value)}>" for k in call.keywords if k.arg})
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return template
+
+
+def conditions_of(fn: Callable[..., Any], _seen: set[Any] | None = None) -> list[Condition]:
+    """Every check a rule (or a helper it calls with ctx) makes, in source order."""
+    seen = _seen if _seen is not None else set()
+    target = inspect.unwrap(fn)
+    if target in seen:
+        return []
+    seen.add(target)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(target)))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    env = dict(getattr(target, "__globals__", {}))
+    local: dict[str, ast.expr] = {}
+    out: list[Condition] = []
+
+    def visit(node: ast.AST, when: tuple[str, ...]) -> None:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            local[node.targets[0].id] = node.value
+        if isinstance(node, ast.If):
+            test = ast.unparse(_Inline(local).visit(_copy(node.test)))
+            visit(node.test, when)
+            for child in node.body:
+                visit(child, (*when, test))
+            for child in node.orelse:
+                visit(child, (*when, f"not ({test})"))
+            return
+        if isinstance(node, ast.Call):
+            _call(node, " and ".join(when))
+        for child in ast.iter_child_nodes(node):
+            visit(child, when)
+
+    def _call(call: ast.Call, when: str) -> None:
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "expect" and len(call.args) >= 3:
+            source = _value(call.args[3], env, local) if len(call.args) > 3 else ""
+            out.append(Condition(_value(call.args[1], env, local), _value(call.args[2], env, local),
+                                 source, when))
+            return
+        if not isinstance(func, ast.Name):
+            return
+        obj = env.get(func.id)
+        if obj is None:
+            return
+        code = getattr(obj, "reason_code", None)
+        if code is not None:
+            message = _fill(obj, call)
+            out.append(Condition(code, message, str(getattr(obj, "source", "")), when))
+            return
+        passes_ctx = any(isinstance(a, ast.Name) and a.id == "ctx" for a in call.args)
+        module = getattr(obj, "__module__", "") or ""
+        if passes_ctx and inspect.isfunction(obj) and module.startswith("opcompat.rules"):
+            for c in conditions_of(obj, seen):
+                out.append(Condition(c.code, c.message, c.source,
+                                     " and ".join(x for x in (when, c.when) if x)))
+
+    for stmt in tree.body:
+        for child in ast.iter_child_nodes(stmt):
+            visit(child, ())
+    return out
+
+
+def explain(op: str) -> Explanation:
+    """Everything known about builtin `op` (schema name, e.g. CONV_2D; case-insensitive)."""
+    from opcompat.rules.engine import rule_for
+    from opcompat.tables import delegate_mapping as dm
+
+    name = op.strip().upper()
+    entry = dm.mapping(name)
+    fn = rule_for(name)
+    levels = []
+    for api in API_LEVELS:
+        t = make_target(api)
+        accepted = entry is not None and t.validate_level >= entry.min_level
+        levels.append(LevelRow(api, t.feature_level, t.validate_level, accepted,
+                               entry.max_op_version(t.validate_level) if entry is not None and accepted else None))
+    doc, rule_source = _doc_parts(fn) if fn is not None else ("", "")
+    table_source = ""
+    if entry is not None:
+        table_source = (f"tflite/delegates/nnapi/nnapi_delegate.cc, {entry.source.function}, "
+                        f"lines {entry.source.line_start}-{entry.source.line_end}")
+    return Explanation(
+        op=name,
+        handled=entry is not None or fn is not None,
+        nnapi_operations=entry.nnapi_operations if entry is not None else (),
+        first_api_level=first_api_level(entry.min_level) if entry is not None else None,
+        rule_doc=doc,
+        rule_source=rule_source,
+        table_source=table_source,
+        irregular=entry.irregular if entry is not None else (),
+        levels=tuple(levels),
+        conditions=tuple(conditions_of(fn)) if fn is not None else (),
+    )
+
+
+def known_ops() -> set[str]:
+    """Every BuiltinOperator name of the schema the table knows (handled or not)."""
+    from opcompat.tables import delegate_mapping as dm
+
+    return set(dm.handled_builtins()) | set(dm.never_accepted())
