@@ -87,6 +87,8 @@ class HttpClient:
                     last = f"truncated body ({len(body)} of {expected} bytes)"
                     continue
                 return body
+            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+                last = "truncated body"
             except requests.exceptions.Timeout:
                 last = f"timed out after {self.timeout:g}s"
             except requests.exceptions.ConnectionError as exc:

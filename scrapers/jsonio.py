@@ -23,13 +23,16 @@ def _umask() -> int:
 def write_all(out_dir: Path, files: Mapping[str, str]) -> None:
     """Write every `name -> text` into `out_dir`, all or nothing.
 
-    Each file first goes to a temporary file in `out_dir` (same file system, so the rename is
-    atomic) and is fsynced; only when all of them are written are they renamed over the old
-    files, `MANIFEST.json` last. A failure or an interrupt before the renames leaves every
-    existing file untouched and removes the temporary files.
+    Phase 1 writes each file to a temporary file in `out_dir` (same file system, so renames are
+    atomic) and fsyncs it; a failure or an interrupt there leaves every existing file untouched.
+    Phase 2 renames them over the old files, `MANIFEST.json` last, after hard-linking each old
+    file to a backup; if a rename fails, the files already replaced are restored from their
+    backups (and new ones removed), so the directory again holds the old set.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     temps: dict[str, str] = {}
+    backups: dict[str, str] = {}
+    done: list[str] = []
     try:
         for name, text in files.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
@@ -41,10 +44,28 @@ def write_all(out_dir: Path, files: Mapping[str, str]) -> None:
                 os.fsync(fh.fileno())
         order = sorted(temps, key=lambda n: (n == "MANIFEST.json", n))
         for name in order:
-            os.replace(temps.pop(name), out_dir / name)
+            target = out_dir / name
+            if target.is_file():
+                backup = str(out_dir / f".{name}.{os.getpid()}.bak")
+                if os.path.lexists(backup):
+                    os.unlink(backup)
+                os.link(target, backup)
+                backups[name] = backup
+        try:
+            for name in order:
+                os.replace(temps[name], out_dir / name)
+                del temps[name]
+                done.append(name)
+        except BaseException:
+            for name in reversed(done):
+                if name in backups:
+                    os.replace(backups.pop(name), out_dir / name)
+                else:
+                    os.unlink(out_dir / name)
+            raise
     finally:
-        for tmp in temps.values():
+        for leftover in list(temps.values()) + list(backups.values()):
             try:
-                os.unlink(tmp)
+                os.unlink(leftover)
             except OSError:
                 pass

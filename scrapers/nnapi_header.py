@@ -34,8 +34,10 @@ _TYPES_HEADING = re.compile(
     r"(?: \([Tt]ype T\))?(?P<conf> configurations)?:\s*$"
 )
 _RANK = re.compile(r"^Supported (?:(?P<role>input|output|value) )?tensor rank:\s*(?P<text>.*)$")
-_TYPE_BULLET = re.compile(r"^\* \{@link (?P<type>ANEURALNETWORKS_\w+)\}\.?\s*(?:\((?P<since>since [^)]*)\))?\s*\.?\s*$")
-_FULL_SUPPORT = re.compile(r"^\s+\(full support since (?P<level>[^,)]+)")
+_TYPE_BULLET = re.compile(
+    r"^\* \{@link (?P<type>ANEURALNETWORKS_\w+)\}\.?\s*(?:\((?P<since>since [^)]*)\))?\s*"
+    r"(?:\(full support since (?P<full>[^,)]+)[^)]*\))?\s*\.?\s*$"
+)
 _SINCE_PROSE = re.compile(r"^Since (?P<level>(?:NNAPI feature level|API level) \d+)")
 _LINK = re.compile(r"\{@link (ANEURALNETWORKS_\w+)\}")
 _SIG_HEADING = re.compile(r"^(?P<kind>Inputs?|Outputs?)(?: \((?P<variant>[^)]*)\))?:\s*$")
@@ -99,12 +101,27 @@ class _Op:
     outputs: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _joined_list(lines: list[str], i: int) -> tuple[list[str], int]:
+    """The lines of a flat type list from line i up to the blank line that ends it, each
+    indented continuation line joined onto the line above (Android 10 wraps a bullet's
+    "(full support since API" onto a second line; later headers put the qualifier alone there)."""
+    out: list[str] = []
+    while i < len(lines) and lines[i].strip():
+        line = lines[i]
+        if line.startswith("  ") and out:
+            out[-1] = f"{out[-1]} {line.strip()}"
+        else:
+            out.append(line)
+        i += 1
+    return out, i
+
+
 def _parse_type_list(lines: list[str], i: int, role: str, op: _Op) -> int:
     """A flat type list from line i (after its heading); returns the index after it."""
     entries = op.roles.setdefault(role, [])
     block_level: int | None = None
-    while i < len(lines) and lines[i].strip():
-        line = lines[i]
+    joined, end = _joined_list(lines, i)
+    for line in joined:
         m = _TYPE_BULLET.match(line)
         if m is not None:
             since = op.level
@@ -114,20 +131,23 @@ def _parse_type_list(lines: list[str], i: int, role: str, op: _Op) -> int:
                 since = max(since, block_level)
             known = next((e for e in entries if e.type == m.group("type")), None)
             if known is None:
-                entries.append(_TypeEntry(m.group("type"), since, conditional=block_level is not None))
-        elif (f := _FULL_SUPPORT.match(line)) is not None and entries:
-            level = level_of(f.group("level"))
-            # A qualifier can sit under a bullet that was inserted later (PAD,
-            # SPACE_TO_BATCH_ND): it belongs to the nearest earlier bullet below its level.
-            for entry in reversed(entries):
-                if entry.since < level:
-                    entry.full_support = level
-                    break
+                known = _TypeEntry(m.group("type"), since, conditional=block_level is not None)
+                entries.append(known)
+            if m.group("full"):
+                level = level_of(m.group("full"))
+                # The qualifier can sit under a bullet inserted later (PAD, SPACE_TO_BATCH_ND
+                # from Android 11): it belongs to the nearest bullet so far whose level is below it.
+                for entry in reversed(entries):
+                    if entry.since < level:
+                        entry.full_support = level
+                        break
         elif (s := _SINCE_PROSE.match(line)) is not None:
             # CAST: "Since <level>, ... the following ... is supported:" opens a sub-list.
             block_level = level_of(s.group("level"))
-        i += 1
-    return i
+        elif line.startswith("*"):
+            raise HeaderError(f"{op.name}: unrecognised type-list line {line!r}")
+        # Any other line is prose continuing a "Since ..." sentence.
+    return end
 
 
 def _roles_of(text: str) -> list[str]:
@@ -154,7 +174,10 @@ def _parse_configurations(lines: list[str], i: int, op: _Op) -> int:
         m = _LINK.search(text)
         if m is None:
             return
-        for role in _roles_of(text):
+        roles = _roles_of(text)
+        if not roles:
+            raise HeaderError(f"{op.name}: configuration item without a role: {text!r}")
+        for role in roles:
             group["operands"].setdefault(role, [])
             if m.group(1) not in group["operands"][role]:
                 group["operands"][role].append(m.group(1))
@@ -247,7 +270,7 @@ def _parse_signature(lines: list[str], i: int, variant: str | None, op: _Op, kin
             return
         text = " ".join(texts)
         types = sorted({t for t in _LINK.findall(text)})
-        current["types"] = types
+        current["mentioned_types"] = types
         current["optional"] = bool(re.match(r"(?:An? )?[Oo]ptional\b", text.strip())) or " optional " in text[:60]
         texts.clear()
 

@@ -1,6 +1,7 @@
 """`opcompat tables update`: read the pinned sources, build every table, write them all or none."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import json
@@ -28,6 +29,10 @@ class Options:
     mirror: str | None = None
     timeout: float = 20.0
     retries: int = 3
+    verify_blobs: bool = True
+    """Check pinned files against their git blob ids (off only for fixture sources in tests)."""
+    delegate_mapping: bool = True
+    """Also build the delegate mapping when its scraper exists."""
 
 
 def _provenance(f: Fetched) -> dict[str, Any]:
@@ -60,7 +65,9 @@ def _delegate_mapping_parser() -> Callable[..., dict[str, Any]] | None:
 def gather(opts: Options, log: Callable[[str], None]) -> dict[str, Fetched]:
     """Every source text, keyed by Source.key; one ScrapeError listing all that failed."""
     wanted: list[Source] = list(litert_sources(opts.ref).values()) + list(NNAPI_SOURCES.values())
-    if _delegate_mapping_parser() is None:
+    if not opts.verify_blobs:
+        wanted = [dataclasses.replace(s, git_blob=None) for s in wanted]
+    if not opts.delegate_mapping or _delegate_mapping_parser() is None:
         wanted = [s for s in wanted if s.key not in DELEGATE_MAPPING_KEYS]
     fetched: dict[str, Fetched] = {}
     errors: list[str] = []
