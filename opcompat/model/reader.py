@@ -58,6 +58,8 @@ _INTS = [struct.Struct(f"<{c}i").unpack_from for c in range(_SMALL)]
 _SCALAR_SIZE = {"?": 1, "b": 1, "B": 1, "h": 2, "H": 2, "i": 4, "I": 4, "q": 8, "Q": 8,
                 "f": 4, "d": 8}
 
+_UNPACK = {kind: struct.Struct("<" + kind).unpack_from for kind in _SCALAR_SIZE}
+
 _DTYPES: dict[int, TensorType] = {t.value: t for t in TensorType}
 
 # Vtable slots of the structural tables.
@@ -82,8 +84,7 @@ def _plan(fields: tuple[tuple[str, int, str, object], ...]) -> tuple[_OptionFiel
         elif kind.startswith("v"):
             out.append((name, slot, None, _SCALAR_SIZE[kind[1]], kind[1], default))
         else:
-            out.append((name, slot, struct.Struct("<" + kind).unpack_from, _SCALAR_SIZE[kind],
-                        "", default))
+            out.append((name, slot, _UNPACK[kind], _SCALAR_SIZE[kind], "", default))
     return tuple(out)
 
 
@@ -295,8 +296,13 @@ class _Reader:
             return _INTS[count](buf, v + 4)
         return struct.unpack_from(f"<{count}i", buf, v + 4)
 
-    def tables(self, p: int, off: int) -> list[int]:
-        """Positions of the tables of a vector of tables; [] when the field is absent."""
+    def tables(self, p: int, off: int, distinct: bool = False) -> list[int]:
+        """Positions of the tables of a vector of tables; [] when the field is absent.
+
+        `distinct`: refuse a vector that lists one table twice. Writers never share subgraph,
+        operator or tensor tables (only empty buffers), and a hostile file that lists one
+        operator 100k times would cost the engine 100k operators' work for 4 bytes each.
+        """
         if not off:
             return []
         start, count = self.vector(p, off, 4)
@@ -304,7 +310,11 @@ class _Reader:
             return []
         self.work -= count
         offs = struct.unpack_from(f"<{count}I", self.buf, start)
-        return [start + 4 * i + o for i, o in enumerate(offs)]
+        positions = [start + 4 * i + o for i, o in enumerate(offs)]
+        if distinct and len(set(positions)) != count:
+            raise _Bad("the same table is listed more than once (corrupted or hostile file)",
+                       start)
+        return positions
 
     def string(self, p: int, off: int) -> str:
         """A string field, decoded with errors='replace'; "" when absent."""
@@ -346,7 +356,7 @@ class _Reader:
         opcodes = self._opcodes(p, f[_M["operator_codes"]])
         subgraphs = []
         try:
-            positions = self.tables(p, f[_M["subgraphs"]])
+            positions = self.tables(p, f[_M["subgraphs"]], distinct=True)
         except _Bad as exc:
             raise exc.within("subgraphs") from None
         for i, sp in enumerate(positions):
@@ -453,7 +463,7 @@ class _Reader:
         quant_cache: dict[int, Quantization | None] = {}
         out = []
         try:
-            positions = self.tables(p, off)
+            positions = self.tables(p, off, distinct=True)
         except _Bad as exc:
             raise exc.within("tensors") from None
         for i, tp in enumerate(positions):
@@ -526,7 +536,7 @@ class _Reader:
         n1, n2 = len(names1), len(names2)
         out = []
         try:
-            positions = self.tables(p, off)
+            positions = self.tables(p, off, distinct=True)
         except _Bad as exc:
             raise exc.within("operators") from None
         for i, op in enumerate(positions):
