@@ -120,6 +120,15 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     }
 
 
+COMPACT_ABOVE = 5000
+"""Above this many operators in a report, JSON is written without indentation (the C encoder
+only runs without it; indenting a 50k-operator report costs seconds)."""
+
+
 def render(report: Report) -> str:
-    """One JSON document, newline-terminated."""
-    return json.dumps(report_to_dict(report), indent=1, ensure_ascii=False) + "\n"
+    """One JSON document, newline-terminated; indented unless the report is large."""
+    data = report_to_dict(report)
+    total = sum(len(m.operators) for m in report.models if isinstance(m, ModelReport))
+    if total > COMPACT_ABOVE:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"

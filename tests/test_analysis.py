@@ -1,0 +1,177 @@
+"""`opcompat.analysis.check` / `check_many` and `opcompat check --format json` on written models."""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from builders import ModelBuilder
+
+from opcompat.analysis import DEFAULT_API_LEVEL, check, check_many
+from opcompat.cli import main
+from opcompat.errors import ModelReadError, UsageError
+from opcompat.formats.json import report_to_dict
+from opcompat.report import ModelError, ModelReport
+
+
+def chain_model(kinds: str) -> bytes:
+    """A chain of unary ops on a [1, 4] float input: 'S' RELU (supported everywhere),
+    'E' ELU (API 30+), 'U' GELU (never)."""
+    mb = ModelBuilder()
+    sg = mb.subgraph("main")
+    cur = sg.tensor([1, 4], "FLOAT32", name="x")
+    first = cur
+    for k in kinds:
+        nxt = sg.tensor([1, 4], "FLOAT32")
+        sg.op({"S": "RELU", "E": "ELU", "U": "GELU"}[k], [cur], [nxt], options=None)
+        cur = nxt
+    sg.inputs, sg.outputs = [first], [cur]
+    return mb.build()
+
+
+@pytest.fixture
+def model_file(tmp_path: Path):  # type: ignore[no-untyped-def]
+    def write(kinds: str, name: str = "m.tflite") -> Path:
+        p = tmp_path / name
+        p.write_bytes(chain_model(kinds))
+        return p
+
+    return write
+
+
+def test_check_reports_every_operator(model_file) -> None:  # type: ignore[no-untyped-def]
+    path = model_file("SSUSE")
+    rep = check(path, api_level=30)
+    assert isinstance(rep, ModelReport)
+    assert rep.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert [o.op for o in rep.operators] == ["RELU", "RELU", "GELU", "RELU", "ELU"]
+    assert [o.supported for o in rep.operators] == [True, True, False, True, True]
+    assert [o.delegated for o in rep.operators] == [True, True, False, True, True]
+    assert rep.partitions == ((0, 1), (3, 4))
+    assert [o.partition for o in rep.operators] == [0, 0, None, 1, 1]
+    assert [o.first_api_level for o in rep.operators] == [27, 27, None, 27, 30]
+    assert rep.operators[0].nnapi_operations == ("RELU",)
+    assert rep.min_api_level is None
+    assert rep.refusal is None and rep.status == "kTfLiteOk"
+
+
+def test_min_api_level_is_the_first_fully_delegated_level(model_file) -> None:  # type: ignore[no-untyped-def]
+    assert check(model_file("SE"), api_level=27).min_api_level == 30
+    assert check(model_file("SS"), api_level=35).min_api_level == 27
+
+
+def test_partition_cap_drops_the_smallest_and_says_why(model_file) -> None:  # type: ignore[no-untyped-def]
+    path = model_file("SUSSUSSSUS")
+    rep = check(path, api_level=30)
+    # (0,) and (9,) tie for third place: below 17 partitions std::sort keeps plan order.
+    assert sorted(rep.partitions) == [(0,), (2, 3), (5, 6, 7)]
+    dropped = [o for o in rep.operators if o.supported and not o.delegated]
+    assert [o.index for o in dropped] == [9]
+    assert dropped[0].reasons[-1].code == "opcompatPartitionDropped"
+    assert [p.nodes for p in rep.subgraphs[0].dropped_partitions] == [(9,)]
+    unlimited = check(path, api_level=30, max_partitions=0)
+    assert len(unlimited.partitions) == 4
+    assert check(path, api_level=30, max_partitions=1).partitions == ((5, 6, 7),)
+
+
+def test_partition_boundary_tensors(model_file) -> None:  # type: ignore[no-untyped-def]
+    rep = check(model_file("SUS"), api_level=30)
+    p0, p1 = rep.subgraphs[0].partitions
+    assert (p0.input_tensors, p0.output_tensors) == ((0,), (1,))
+    assert (p1.input_tensors, p1.output_tensors) == ((2,), (3,))
+
+
+def test_check_accepts_bytes_and_levels(model_file) -> None:  # type: ignore[no-untyped-def]
+    rep = check(chain_model("E"), api_level=29)
+    assert rep.path == "<bytes>" and not rep.operators[0].supported
+    assert rep.options.validate_level == 29 and rep.options.is_accelerator_specified
+    cpu = check(chain_model("S"), api_level=33, nnapi_cpu=True)
+    assert cpu.options.validate_level == 33 and not cpu.options.is_accelerator_specified
+    assert check(chain_model("S"), api_level=33, feature_level=6).options.validate_level == 1000006
+
+
+def test_bad_arguments_raise_usage_errors() -> None:
+    with pytest.raises(UsageError):
+        check(chain_model("S"), api_level=26)
+    with pytest.raises(UsageError):
+        check(chain_model("S"), api_level=30, feature_level=9)
+    with pytest.raises(UsageError):
+        check(chain_model("S"), max_partitions=-1)
+
+
+def test_unreadable_model_raises_model_read_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"not a flatbuffer at all")
+    with pytest.raises(ModelReadError):
+        check(bad)
+
+
+def test_check_many_keeps_order_and_reports_errors(model_file, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good = [model_file("S" * k, f"m{k}.tflite") for k in range(1, 6)]
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"\0" * 3)
+    paths = [str(good[0]), str(bad), *map(str, good[1:])]
+    serial = check_many(paths, api_level=30, jobs=1)
+    parallel = check_many(paths, api_level=30, jobs=2)
+    assert isinstance(serial.models[1], ModelError)
+    assert [len(m.operators) for m in serial.models if isinstance(m, ModelReport)] == [1, 2, 3, 4, 5]
+    assert report_to_dict(serial) == report_to_dict(parallel)
+
+
+def test_cli_json_is_one_document_and_exit_3_for_an_unreadable_model(
+        model_file, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    good = model_file("SUE")
+    bad = tmp_path / "missing.tflite"
+    code = main(["check", str(good), str(bad), "--format", "json", "--api-level", "30"])
+    out, err = capsys.readouterr()
+    assert code == 3
+    doc = json.loads(out)
+    assert set(doc) == {"schema_version", "tool", "models"}
+    ok, missing = doc["models"]
+    assert set(missing) == {"path", "error"} and missing["path"] == str(bad)
+    assert ok["sha256"] == hashlib.sha256(good.read_bytes()).hexdigest()
+    assert ok["partitions"] == [[0], [2]]
+    assert ok["partitions_by_subgraph"] == {"0": [[0], [2]]}
+    assert ok["refusal"] is None and ok["min_api_level"] is None
+    op = ok["operators"][1]
+    assert {k: op[k] for k in ("subgraph", "index", "op", "version", "supported", "delegated",
+                               "partition", "first_api_level")} == {
+        "subgraph": 0, "index": 1, "op": "GELU", "version": 1, "supported": False,
+        "delegated": False, "partition": None, "first_api_level": None}
+    assert op["reasons"][0] == {"code": "kUnsupportedOperator", "message": "Unsupported operation type.",
+                                "source": op["reasons"][0]["source"]}
+    assert str(bad) in err and "Traceback" not in err
+
+
+def test_cli_default_level_and_usage_errors(model_file) -> None:  # type: ignore[no-untyped-def]
+    good = str(model_file("S"))
+    proc = subprocess.run([sys.executable, "-m", "opcompat", "check", good, "--format", "json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["models"][0]["options"]["api_level"] == DEFAULT_API_LEVEL
+    for flags in (["--api-level", "36"], ["--feature-level", "0"], ["--max-partitions", "-1"]):
+        proc = subprocess.run([sys.executable, "-m", "opcompat", "check", good, *flags],
+                              capture_output=True, text=True)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_table_output_lists_operators(model_file, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["check", str(model_file("SU")), "--api-level", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "RELU" in out and "GELU" in out
+
+
+def test_json_check_path_imports_no_heavy_modules(model_file) -> None:  # type: ignore[no-untyped-def]
+    code = (
+        "import sys\n"
+        "from opcompat.cli import main\n"
+        f"main(['check', {str(model_file('SU'))!r}, '--format', 'json'])\n"
+        "heavy = [m for m in ('jsonschema', 'requests', 'numpy', 'tabulate') if m in sys.modules]\n"
+        "sys.stderr.write(','.join(heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip() == ""
