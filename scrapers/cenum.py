@@ -5,13 +5,16 @@ decimal, 7-digit or hex values, an optional trailing `//` remark), `/** ... */` 
 directly above an enumerator (the comment text may start on the `/**` line, as in Android 8.1),
 `//` line comments between enumerators, and `#if __ANDROID_API__ >= X` / `#endif` guards.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
 _BLOCK = re.compile(r"typedef\s+enum\s*\{(?P<body>.*?)\n\}\s*(?P<name>\w+)\s*;", re.S)
-_ENUMERATOR = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<value>0[xX][0-9a-fA-F]+|-?\d+)\s*,?\s*(?://.*)?$")
+_ENUMERATOR = re.compile(
+    r"^\s*(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<value>0[xX][0-9a-fA-F]+|-?\d+)\s*,?\s*(?://.*)?$"
+)
 _GUARD = re.compile(r"^\s*#\s*if\s+__ANDROID_API__\s*>=\s*(?P<level>\w+)")
 _ENDIF = re.compile(r"^\s*#\s*endif")
 _OTHER_IF = re.compile(r"^\s*#\s*if")

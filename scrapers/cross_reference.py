@@ -4,6 +4,7 @@ With the delegate mapping table (which builtin the delegate lowers to which NNAP
 the pairs are exactly the delegate's. Without it, a builtin is paired with the NNAPI operation
 of the same name, which is only an approximation; the table says which method was used.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,11 +27,13 @@ def _strings(node: Any) -> list[str]:
 
 
 def _nnapi_name(name: str) -> str:
-    short = name[len(NNAPI_PREFIX):] if name.startswith(NNAPI_PREFIX) else name
+    short = name[len(NNAPI_PREFIX) :] if name.startswith(NNAPI_PREFIX) else name
     return NNAPI_PREFIX + TFLITE_NNAPI_ALIASES.get(short, short)
 
 
-def pairs_from_delegate_mapping(mapping: dict[str, Any], builtin_names: set[str]) -> dict[str, set[str]]:
+def pairs_from_delegate_mapping(
+    mapping: dict[str, Any], builtin_names: set[str]
+) -> dict[str, set[str]]:
     """Builtin name -> NNAPI operation names, read from a delegate mapping table.
 
     The reader is structural so that it does not depend on the mapping table's exact layout:
@@ -41,7 +44,9 @@ def pairs_from_delegate_mapping(mapping: dict[str, Any], builtin_names: set[str]
     # The layout scrapers/delegate_mapping.py writes: builtins[].name / .nnapi_operations
     # (operation names without the ANEURALNETWORKS_ prefix).
     rows = mapping.get("builtins")
-    if isinstance(rows, list) and all(isinstance(r, dict) and "nnapi_operations" in r for r in rows):
+    if isinstance(rows, list) and all(
+        isinstance(r, dict) and "nnapi_operations" in r for r in rows
+    ):
         for row in rows:
             name = row.get("name")
             if name in builtin_names:
@@ -51,8 +56,13 @@ def pairs_from_delegate_mapping(mapping: dict[str, Any], builtin_names: set[str]
 
     def visit(node: Any, key_name: str | None) -> None:
         if isinstance(node, dict):
-            own = [v for k, v in node.items() if isinstance(v, str) and v in builtin_names
-                   and k in ("builtin", "name", "tflite_builtin", "builtin_name", "op", "tflite_op")]
+            own = [
+                v
+                for k, v in node.items()
+                if isinstance(v, str)
+                and v in builtin_names
+                and k in ("builtin", "name", "tflite_builtin", "builtin_name", "op", "tflite_op")
+            ]
             names = own or ([key_name] if key_name in builtin_names else [])
             if names:
                 ops = {_nnapi_name(s) for s in _strings(node) if s.startswith(NNAPI_PREFIX)}
@@ -69,8 +79,11 @@ def pairs_from_delegate_mapping(mapping: dict[str, Any], builtin_names: set[str]
     return pairs
 
 
-def build(tflite: dict[str, Any], nnapi: dict[str, dict[str, Any]],
-          delegate_mapping: dict[str, Any] | None) -> dict[str, Any]:
+def build(
+    tflite: dict[str, Any],
+    nnapi: dict[str, dict[str, Any]],
+    delegate_mapping: dict[str, Any] | None,
+) -> dict[str, Any]:
     """The `cross_reference` table, against the newest NNAPI release given."""
     release = max(nnapi, key=lambda r: tuple(int(p) for p in r.split(".")))
     operations = nnapi[release]["operations"]
@@ -97,7 +110,8 @@ def build(tflite: dict[str, Any], nnapi: dict[str, dict[str, Any]],
         ],
         "nnapi_unreached": [
             {"name": o["name"], "code": o["code"], "since_feature_level": o["since_feature_level"]}
-            for o in operations if o["name"] not in reached
+            for o in operations
+            if o["name"] not in reached
         ],
         "tflite_unmapped": [
             {"name": b["name"], "code": b["code"]} for b in builtins if not pairs.get(b["name"])

@@ -2,6 +2,7 @@
 
 `requests` is imported here only, and this module only by `opcompat tables update`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -19,6 +20,22 @@ DEFAULT_RETRIES = 3
 USER_AGENT = "opcompat-tables-update"
 
 
+class FetchFailure(ScrapeError):
+    """One URL could not be fetched: which host, why, and the URL."""
+
+    def __init__(self, host: str, reason: str, url: str) -> None:
+        self.host, self.reason, self.url = host, reason, url
+        super().__init__(f"cannot fetch from {host}: {reason}: {url}")
+
+
+class SourceFetchError(ScrapeError):
+    """Every URL of one source failed."""
+
+    def __init__(self, key: str, failures: list[ScrapeError]) -> None:
+        self.key, self.failures = key, failures
+        super().__init__(f"{key}: " + "; ".join(str(f) for f in failures))
+
+
 @dataclass(frozen=True)
 class Fetched:
     source: Source
@@ -31,7 +48,8 @@ def _check(source: Source, data: bytes, where: str) -> str:
     if source.git_blob is not None and git_blob_id(data) != source.git_blob:
         raise ScrapeError(
             f"{source.key}: {where} is not the pinned {source.path} at {source.commit[:12]} "
-            f"(git blob {git_blob_id(data)[:12]}, expected {source.git_blob[:12]}): truncated or changed"
+            f"(git blob {git_blob_id(data)[:12]}, expected {source.git_blob[:12]}): "
+            "truncated or changed"
         )
     try:
         return data.decode("utf-8")
@@ -44,7 +62,9 @@ def read_local(source: Source, source_dir: Path) -> Fetched:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ScrapeError(f"{source.key}: {path} not found (see `opcompat tables update --help` for the layout)") from None
+        raise ScrapeError(
+            f"{source.key}: {path} not found (see `opcompat tables update --help` for the layout)"
+        ) from None
     except OSError as exc:
         raise ScrapeError(f"{source.key}: cannot read {path}: {exc.strerror or exc}") from None
     return Fetched(source, _check(source, data, str(path)), str(path))
@@ -53,8 +73,12 @@ def read_local(source: Source, source_dir: Path) -> Fetched:
 class HttpClient:
     """A requests session with a timeout and retries on every request."""
 
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES,
-                 mirror: str | None = None) -> None:
+    def __init__(
+        self,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+        mirror: str | None = None,
+    ) -> None:
         import requests
 
         self._requests = requests
@@ -76,32 +100,42 @@ class HttpClient:
                 resp = self.session.get(url, timeout=self.timeout)
                 if resp.status_code == 404:
                     # Not worth retrying: the file is not there.
-                    raise ScrapeError(f"{host}: 404 Not Found for {url}")
+                    raise FetchFailure(host, "404 Not Found", url)
                 if resp.status_code >= 400:
                     last = f"HTTP {resp.status_code}"
                     continue
                 body = resp.content
                 expected = resp.headers.get("Content-Length")
-                if expected is not None and expected.isdigit() and int(expected) != len(body) \
-                        and "Content-Encoding" not in resp.headers:
+                if (
+                    expected is not None
+                    and expected.isdigit()
+                    and int(expected) != len(body)
+                    and "Content-Encoding" not in resp.headers
+                ):
                     last = f"truncated body ({len(body)} of {expected} bytes)"
                     continue
                 return body
-            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            except (
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ):
                 last = "truncated body"
             except requests.exceptions.Timeout:
                 last = f"timed out after {self.timeout:g}s"
             except requests.exceptions.ConnectionError as exc:
                 text = str(exc)
-                last = "truncated body" if "IncompleteRead" in text or "Connection broken" in text \
+                last = (
+                    "truncated body"
+                    if "IncompleteRead" in text or "Connection broken" in text
                     else "connection failed"
+                )
             except requests.exceptions.RequestException as exc:
                 last = type(exc).__name__
-        raise ScrapeError(f"cannot fetch from {host}: {last} ({self.retries} tries): {url}")
+        raise FetchFailure(host, f"{last} ({self.retries} tries)", url)
 
     def fetch(self, source: Source) -> Fetched:
         """`source`'s text from its first URL that works."""
-        errors: list[str] = []
+        errors: list[ScrapeError] = []
         for url in source.urls(self.mirror):
             try:
                 data = self.get_bytes(url)
@@ -109,8 +143,10 @@ class HttpClient:
                     try:
                         data = base64.b64decode(data, validate=False)
                     except (binascii.Error, ValueError):
-                        raise ScrapeError(f"{urlsplit(url).netloc}: body of {url} is not base64") from None
+                        raise FetchFailure(
+                            urlsplit(url).netloc, "body is not base64", url
+                        ) from None
                 return Fetched(source, _check(source, data, url), url)
             except ScrapeError as exc:
-                errors.append(str(exc))
-        raise ScrapeError(f"{source.key}: " + "; ".join(errors))
+                errors.append(exc)
+        raise SourceFetchError(source.key, errors)

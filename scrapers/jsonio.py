@@ -1,4 +1,5 @@
 """Canonical JSON text and all-or-nothing writes of a set of files."""
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ operand signatures, and the operand-type enum.
 The header formats and their irregularities are described in `research/nnapi_sources.md`
 section 2; each rule below names the one it handles.
 """
+
 from __future__ import annotations
 
 import re
@@ -188,8 +189,11 @@ def _parse_configurations(lines: list[str], i: int, op: _Op) -> int:
             flush_item()
             i += 1
             continue
-        if _RANK.match(line) or _SIG_HEADING.match(line) or (_is_top(line) and not line.startswith("*")
-                                                             and not _BLOCK_AVAILABLE.match(line)):
+        if (
+            _RANK.match(line)
+            or _SIG_HEADING.match(line)
+            or (_is_top(line) and not line.startswith("*") and not _BLOCK_AVAILABLE.match(line))
+        ):
             break
         if (b := _BLOCK_AVAILABLE.match(line)) is not None:
             flush_item()
@@ -269,9 +273,11 @@ def _parse_signature(lines: list[str], i: int, variant: str | None, op: _Op, kin
         if current is None:
             return
         text = " ".join(texts)
-        types = sorted({t for t in _LINK.findall(text)})
+        types = sorted(set(_LINK.findall(text)))
         current["mentioned_types"] = types
-        current["optional"] = bool(re.match(r"(?:An? )?[Oo]ptional\b", text.strip())) or " optional " in text[:60]
+        current["optional"] = (
+            bool(re.match(r"(?:An? )?[Oo]ptional\b", text.strip())) or " optional " in text[:60]
+        )
         texts.clear()
 
     while i < len(lines):
@@ -287,7 +293,9 @@ def _parse_signature(lines: list[str], i: int, variant: str | None, op: _Op, kin
             if (n := _NESTED_AVAILABLE.match(line)) is not None:
                 # The level of this operand only (an optional input added later), never the
                 # op's: one such line even keeps the old "API level" wording in Android 13.
-                current["since_feature_level"] = max(sig["since_feature_level"], level_of(n.group(1)))
+                current["since_feature_level"] = max(
+                    sig["since_feature_level"], level_of(n.group(1))
+                )
             else:
                 texts.append(line.strip())
         i += 1
@@ -379,7 +387,9 @@ def parse(text: str, release: str) -> dict[str, Any]:
         raise HeaderError(f"unknown release {release!r}")
     blocks = read_enums(text)
     operations = [parse_operation(e, release) for e in _block(blocks, "OperationCode").enumerators]
-    operand_types = [parse_operand_type(e, release) for e in _block(blocks, "OperandCode").enumerators]
+    operand_types = [
+        parse_operand_type(e, release) for e in _block(blocks, "OperandCode").enumerators
+    ]
     table: dict[str, Any] = {
         "table": "nnapi",
         "release": release,

@@ -13,6 +13,7 @@
 
 i.e. the upstream path under `litert/` for LiteRT, and under `aosp/<release>/` for AOSP.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,7 +45,7 @@ class Source:
     local: str
     """Path under `--source-dir`."""
     aosp_project: str | None = None
-    """The AOSP gitiles project this file belongs to, tried first over HTTP when the commit is AOSP's."""
+    """The AOSP gitiles project holding the commit, tried first over HTTP (None: GitHub only)."""
 
     def urls(self, mirror: str | None = None) -> list[str]:
         """Where to fetch it, in order. A `mirror` replaces every host (GitHub raw layout)."""
@@ -63,19 +64,39 @@ def git_blob_id(data: bytes) -> str:
 
 
 def _litert(key: str, path: str, blob: str) -> Source:
-    return Source(key, LITERT_REPOSITORY, path, LITERT_COMMIT[:12], LITERT_COMMIT, blob, f"litert/{path}")
+    return Source(
+        key, LITERT_REPOSITORY, path, LITERT_COMMIT[:12], LITERT_COMMIT, blob, f"litert/{path}"
+    )
 
 
 LITERT_SOURCES: dict[str, Source] = {
     s.key: s
     for s in (
-        _litert("schema", "tflite/converter/schema/schema.fbs", "e8f89bcc93843da9c163998402fb799d2bb2a43e"),
-        _litert("register", "tflite/core/kernels/register.cc", "d81d34acbec21b6449e045668c6d2ac53598a9cb"),
-        _litert("runtime_version", "tflite/converter/tools/versioning/runtime_version.cc",
-                "95a6c446e9ac9664a0f5018df406e198e2e05bf2"),
-        _litert("nnapi_delegate", "tflite/delegates/nnapi/nnapi_delegate.cc", "969dea66ed91904f4be71ebb1f2ea019d3a5095b"),
-        _litert("nnapi_delegate_kernel", "tflite/delegates/nnapi/nnapi_delegate_kernel.h",
-                "8e5e8fef696323acf917d29348d8a84aef777042"),
+        _litert(
+            "schema",
+            "tflite/converter/schema/schema.fbs",
+            "e8f89bcc93843da9c163998402fb799d2bb2a43e",
+        ),
+        _litert(
+            "register",
+            "tflite/core/kernels/register.cc",
+            "d81d34acbec21b6449e045668c6d2ac53598a9cb",
+        ),
+        _litert(
+            "runtime_version",
+            "tflite/converter/tools/versioning/runtime_version.cc",
+            "95a6c446e9ac9664a0f5018df406e198e2e05bf2",
+        ),
+        _litert(
+            "nnapi_delegate",
+            "tflite/delegates/nnapi/nnapi_delegate.cc",
+            "969dea66ed91904f4be71ebb1f2ea019d3a5095b",
+        ),
+        _litert(
+            "nnapi_delegate_kernel",
+            "tflite/delegates/nnapi/nnapi_delegate_kernel.h",
+            "8e5e8fef696323acf917d29348d8a84aef777042",
+        ),
         _litert("builtin_ops", "tflite/builtin_ops.h", "21c59eb4045010a2214aceac7e337786380c378f"),
     )
 }
@@ -87,24 +108,68 @@ _NEW_HEADER = "runtime/include/NeuralNetworksTypes.h"
 
 # (release, repository, ref, commit, blob, path, AOSP project when the commit is AOSP's own)
 _NNAPI_PINS = (
-    ("8.1", _FRAMEWORKS_ML, "android-8.1.0_r1", "eca19e045e53582487709377dade37642116fe95",
-     "beaf6befcb36f158470907722fe26aaa0aebdf18", _OLD_HEADER, "platform/frameworks/ml"),
-    ("9", _FRAMEWORKS_ML, "android-9.0.0_r1", "98701a8e04353b74993d6d42b4c479b07a63319c",
-     "834c8c6927a979a23017b3ebc43768b32a29730f", _OLD_HEADER, "platform/frameworks/ml"),
-    ("10", _FRAMEWORKS_ML, "android-10.0.0_r1", "e53b7764f026d1c129493f0a8bd34b5b6766c355",
-     "e02a6c9c5739ca69d317b57b68180059617c4620", _OLD_HEADER, "platform/frameworks/ml"),
-    ("11", _FRAMEWORKS_ML, "android-11.0.0_r1", "cf9e63da513abcc88a39ef6fc492468ea377f2ac",
-     "1eb2f546658310671f4f076633bbb00de655916d", _OLD_HEADER, "platform/frameworks/ml"),
-    ("12", _MODULES_NN, "lineage-19.1", "9e49b2041e6cb2255174089b3989f4742276dc77",
-     "5edf942a877a16189abf9dec9739cc192391d9a1", _NEW_HEADER, None),
-    ("13", _MODULES_NN, "lineage-20.0", "99d8a8b1e6d508cae01fa74b54b938ad6c4c9097",
-     "d09e8fbc1dc681391e7be2d60e9dfc5bf5f9b992", _NEW_HEADER, None),
+    (
+        "8.1",
+        _FRAMEWORKS_ML,
+        "android-8.1.0_r1",
+        "eca19e045e53582487709377dade37642116fe95",
+        "beaf6befcb36f158470907722fe26aaa0aebdf18",
+        _OLD_HEADER,
+        "platform/frameworks/ml",
+    ),
+    (
+        "9",
+        _FRAMEWORKS_ML,
+        "android-9.0.0_r1",
+        "98701a8e04353b74993d6d42b4c479b07a63319c",
+        "834c8c6927a979a23017b3ebc43768b32a29730f",
+        _OLD_HEADER,
+        "platform/frameworks/ml",
+    ),
+    (
+        "10",
+        _FRAMEWORKS_ML,
+        "android-10.0.0_r1",
+        "e53b7764f026d1c129493f0a8bd34b5b6766c355",
+        "e02a6c9c5739ca69d317b57b68180059617c4620",
+        _OLD_HEADER,
+        "platform/frameworks/ml",
+    ),
+    (
+        "11",
+        _FRAMEWORKS_ML,
+        "android-11.0.0_r1",
+        "cf9e63da513abcc88a39ef6fc492468ea377f2ac",
+        "1eb2f546658310671f4f076633bbb00de655916d",
+        _OLD_HEADER,
+        "platform/frameworks/ml",
+    ),
+    (
+        "12",
+        _MODULES_NN,
+        "lineage-19.1",
+        "9e49b2041e6cb2255174089b3989f4742276dc77",
+        "5edf942a877a16189abf9dec9739cc192391d9a1",
+        _NEW_HEADER,
+        None,
+    ),
+    (
+        "13",
+        _MODULES_NN,
+        "lineage-20.0",
+        "99d8a8b1e6d508cae01fa74b54b938ad6c4c9097",
+        "d09e8fbc1dc681391e7be2d60e9dfc5bf5f9b992",
+        _NEW_HEADER,
+        None,
+    ),
 )
 
 NNAPI_RELEASES: tuple[str, ...] = tuple(p[0] for p in _NNAPI_PINS)
 
 NNAPI_SOURCES: dict[str, Source] = {
-    release: Source(f"nnapi_{release}", repo, path, ref, commit, blob, f"aosp/{release}/{path}", project)
+    release: Source(
+        f"nnapi_{release}", repo, path, ref, commit, blob, f"aosp/{release}/{path}", project
+    )
     for release, repo, ref, commit, blob, path, project in _NNAPI_PINS
 }
 
@@ -114,8 +179,10 @@ def litert_sources(ref: str | None = None) -> dict[str, Source]:
     if ref is None or LITERT_COMMIT.startswith(ref):
         return dict(LITERT_SOURCES)
     return {
-        k: Source(s.key, s.repository, s.path, ref, ref, None, s.local) for k, s in LITERT_SOURCES.items()
+        k: Source(s.key, s.repository, s.path, ref, ref, None, s.local)
+        for k, s in LITERT_SOURCES.items()
     }
+
 
 # LiteRT sources read only by the delegate-mapping scraper (scrapers/delegate_mapping.py).
 DELEGATE_MAPPING_KEYS: tuple[str, ...] = ("nnapi_delegate", "nnapi_delegate_kernel", "builtin_ops")

@@ -6,17 +6,22 @@
 - `converter/tools/versioning/runtime_version.cc`: `{{BuiltinOperator_X, version}, "a.b.c"}`
   entries: the first TFLite runtime that runs each op version.
 """
+
 from __future__ import annotations
 
 import re
 from typing import Any
 
 _ENUM = re.compile(r"enum\s+BuiltinOperator\s*:\s*\w+\s*\{(?P<body>.*?)\}", re.S)
-_MEMBER = re.compile(r"^\s*(?P<name>[A-Z][A-Z0-9_]*)\s*=\s*(?P<code>-?\d+)\s*(?:\((?P<attrs>[^)]*)\))?\s*,?\s*$")
+_MEMBER = re.compile(
+    r"^\s*(?P<name>[A-Z][A-Z0-9_]*)\s*=\s*(?P<code>-?\d+)\s*(?:\((?P<attrs>[^)]*)\))?\s*,?\s*$"
+)
 _ADD_BUILTIN = re.compile(r"AddBuiltin\s*\((?P<args>[^;]*?)\)\s*;", re.S)
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _LINE_COMMENT = re.compile(r"//[^\n]*")
-_RUNTIME = re.compile(r"\{\s*\{\s*BuiltinOperator_(?P<name>\w+)\s*,\s*(?P<version>\d+)\s*\}\s*,\s*\"(?P<rt>[^\"]*)\"\s*\}")
+_RUNTIME = re.compile(
+    r"\{\s*\{\s*BuiltinOperator_(?P<name>\w+)\s*,\s*(?P<version>\d+)\s*\}\s*,\s*\"(?P<rt>[^\"]*)\"\s*\}"
+)
 
 # The resolver's default version range when AddBuiltin is called without one.
 DEFAULT_VERSIONS = (1, 1)
@@ -58,14 +63,16 @@ def parse_register(text: str) -> dict[str, tuple[int, int]]:
         first = args[0]
         if not first.startswith("BuiltinOperator_"):
             continue  # the method's own definition, not a call
-        name = first[len("BuiltinOperator_"):]
+        name = first[len("BuiltinOperator_") :]
         numbers = [int(a) for a in args[1:] if re.fullmatch(r"\d+", a)]
         if len(numbers) == 2:
             versions = (numbers[0], numbers[1])
         elif not numbers:
             versions = DEFAULT_VERSIONS
         else:
-            raise SourceError(f"register.cc: AddBuiltin({name}, ...) has {len(numbers)} version numbers")
+            raise SourceError(
+                f"register.cc: AddBuiltin({name}, ...) has {len(numbers)} version numbers"
+            )
         if name in out:
             lo, hi = out[name]
             versions = (min(lo, versions[0]), max(hi, versions[1]))
@@ -81,7 +88,7 @@ def parse_runtime_versions(text: str) -> dict[str, dict[int, str]]:
     for m in _RUNTIME.finditer(_LINE_COMMENT.sub("", text)):
         out.setdefault(m.group("name"), {})[int(m.group("version"))] = m.group("rt")
     if not out:
-        raise SourceError("runtime_version.cc: no {{BuiltinOperator_..., N}, \"x.y.z\"} entries")
+        raise SourceError('runtime_version.cc: no {{BuiltinOperator_..., N}, "x.y.z"} entries')
     return out
 
 
@@ -97,15 +104,18 @@ def build(schema_text: str, register_text: str, runtime_text: str) -> dict[str, 
     builtins = []
     for name, code, deprecated in sorted(members, key=lambda m: (m[1], m[0])):
         reg = registered.get(name)
-        builtins.append({
-            "name": name,
-            "code": code,
-            "deprecated": deprecated,
-            "registered": reg is not None,
-            "min_version": reg[0] if reg else None,
-            "max_version": reg[1] if reg else None,
-            "runtime_versions": [
-                {"op_version": v, "runtime_version": rt} for v, rt in sorted(runtime.get(name, {}).items())
-            ],
-        })
+        builtins.append(
+            {
+                "name": name,
+                "code": code,
+                "deprecated": deprecated,
+                "registered": reg is not None,
+                "min_version": reg[0] if reg else None,
+                "max_version": reg[1] if reg else None,
+                "runtime_versions": [
+                    {"op_version": v, "runtime_version": rt}
+                    for v, rt in sorted(runtime.get(name, {}).items())
+                ],
+            }
+        )
     return {"table": "tflite_builtins", "builtins": builtins}

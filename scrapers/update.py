@@ -1,4 +1,5 @@
 """`opcompat tables update`: read the pinned sources, build every table, write them all or none."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,7 +14,7 @@ from typing import Any
 from opcompat.errors import ScrapeError, TableError
 from opcompat.tables.loader import MANIFEST_NAME, schema_file_name, validate_table
 from scrapers import cross_reference, nnapi_header, tflite_builtins
-from scrapers.fetch import Fetched, HttpClient, read_local
+from scrapers.fetch import Fetched, FetchFailure, HttpClient, SourceFetchError, read_local
 from scrapers.jsonio import dumps, write_all
 from scrapers.sources import DELEGATE_MAPPING_KEYS, NNAPI_SOURCES, Source, litert_sources
 
@@ -70,7 +71,7 @@ def gather(opts: Options, log: Callable[[str], None]) -> dict[str, Fetched]:
     if not opts.delegate_mapping or _delegate_mapping_parser() is None:
         wanted = [s for s in wanted if s.key not in DELEGATE_MAPPING_KEYS]
     fetched: dict[str, Fetched] = {}
-    errors: list[str] = []
+    errors: list[ScrapeError] = []
     client = None
     if opts.source_dir is None:
         client = HttpClient(timeout=opts.timeout, retries=opts.retries, mirror=opts.mirror)
@@ -83,13 +84,37 @@ def gather(opts: Options, log: Callable[[str], None]) -> dict[str, Fetched]:
                 fetched[source.key] = client.fetch(source)
             log(f"read {source.key} from {fetched[source.key].origin}")
         except ScrapeError as exc:
-            errors.append(str(exc))
+            errors.append(exc)
     if errors:
-        raise ScrapeError(f"{len(errors)} of {len(wanted)} sources failed, nothing written: " + " | ".join(errors))
+        raise ScrapeError(
+            f"{len(errors)} of {len(wanted)} sources failed, nothing written: {_summary(errors)}"
+        )
     return fetched
 
 
-def build_tables(fetched: dict[str, Fetched]) -> tuple[dict[str, dict[str, Any]], dict[str, list[Fetched]]]:
+def _summary(errors: list[ScrapeError]) -> str:
+    """One line: network failures grouped by host and reason, other errors as they are."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    others: list[str] = []
+    for err in errors:
+        failures = err.failures if isinstance(err, SourceFetchError) else [err]
+        if all(isinstance(f, FetchFailure) for f in failures):
+            for f in failures:
+                assert isinstance(f, FetchFailure)
+                groups.setdefault((f.host, f.reason), []).append(f.url)
+        else:
+            others.append(str(err))
+    parts = [
+        f"cannot fetch from {host}: {reason} "
+        f"({len(urls)} file{'s' if len(urls) > 1 else ''}, e.g. {urls[0]})"
+        for (host, reason), urls in groups.items()
+    ]
+    return "; ".join(parts + others)
+
+
+def build_tables(
+    fetched: dict[str, Fetched],
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[Fetched]]]:
     """Every table, and the sources each came from."""
     tables: dict[str, dict[str, Any]] = {}
     used: dict[str, list[Fetched]] = {}
@@ -114,12 +139,19 @@ def build_tables(fetched: dict[str, Fetched]) -> tuple[dict[str, dict[str, Any]]
         f = fetched["nnapi_delegate"]
         companions = [fetched["nnapi_delegate_kernel"], fetched["builtin_ops"], fetched["schema"]]
         try:
-            mapping = parse(f.text, kernel_h=companions[0].text, builtin_ops_h=companions[1].text,
-                            schema_fbs=companions[2].text, revision=f.source.commit)
+            mapping = parse(
+                f.text,
+                kernel_h=companions[0].text,
+                builtin_ops_h=companions[1].text,
+                schema_fbs=companions[2].text,
+                revision=f.source.commit,
+            )
         except ScrapeError as exc:
             raise ScrapeError(f"delegate_mapping: {f.source.path}: {exc}") from None
         except Exception as exc:  # another module's parser: report it, never trace back
-            raise ScrapeError(f"delegate_mapping: {f.source.path}: {type(exc).__name__}: {exc}") from None
+            raise ScrapeError(
+                f"delegate_mapping: {f.source.path}: {type(exc).__name__}: {exc}"
+            ) from None
         tables["delegate_mapping"] = mapping
         used["delegate_mapping"] = [f, *companions]
     tables["cross_reference"] = cross_reference.build(tables["tflite_builtins"], nnapi, mapping)
@@ -132,8 +164,9 @@ def build_tables(fetched: dict[str, Fetched]) -> tuple[dict[str, dict[str, Any]]
     return tables, used
 
 
-def render(tables: dict[str, dict[str, Any]], used: dict[str, list[Fetched]],
-           out_dir: Path) -> dict[str, str]:
+def render(
+    tables: dict[str, dict[str, Any]], used: dict[str, list[Fetched]], out_dir: Path
+) -> dict[str, str]:
     """File name -> text of every table and of the manifest, each validated."""
     files: dict[str, str] = {}
     entries: dict[str, Any] = {}
@@ -194,5 +227,7 @@ def run(opts: Options, log: Callable[[str], None] = lambda _m: None) -> dict[str
     try:
         write_all(opts.out_dir, files)
     except OSError as exc:
-        raise ScrapeError(f"cannot write into {opts.out_dir}: {exc.strerror or exc} (old tables kept)") from None
+        raise ScrapeError(
+            f"cannot write into {opts.out_dir}: {exc.strerror or exc} (old tables kept)"
+        ) from None
     return tables

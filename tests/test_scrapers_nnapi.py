@@ -1,4 +1,5 @@
-"""NNAPI header parser on hand-written excerpts in each upstream format (tests/fixtures/scrapers)."""
+"""NNAPI header parser on hand-written excerpts in each upstream format."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,14 +31,29 @@ def op(release: str, name: str) -> dict[str, Any]:
 
 
 def types(entry: dict[str, Any], role: str) -> dict[str, int]:
-    return {t["type"].removeprefix("ANEURALNETWORKS_"): t["since_feature_level"] for t in entry["operand_types"][role]}
+    return {
+        t["type"].removeprefix("ANEURALNETWORKS_"): t["since_feature_level"]
+        for t in entry["operand_types"][role]
+    }
 
 
-# ---- generic enum reader ---------------------------------------------------------------------
+# ---- generic enum reader ------------------------------------------------------------------------
+
 
 def test_comment_lines_keep_inner_indentation_and_8_1_first_line() -> None:
-    raw = ["    /** First line on the opening line.", "     *", "     * * 0: item", "     *      continued", "     */"]
-    assert comment_lines(raw) == ("First line on the opening line.", "", "* 0: item", "     continued")
+    raw = [
+        "    /** First line on the opening line.",
+        "     *",
+        "     * * 0: item",
+        "     *      continued",
+        "     */",
+    ]
+    assert comment_lines(raw) == (
+        "First line on the opening line.",
+        "",
+        "* 0: item",
+        "     continued",
+    )
 
 
 def test_enum_values_decimal_seven_digit_hex_and_trailing_remark() -> None:
@@ -58,12 +74,19 @@ def test_feature_level_enum_in_table() -> None:
     assert table("11")["feature_levels"] == []
 
 
-# ---- levels ----------------------------------------------------------------------------------
+# ---- levels -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "level"), [
-    ("API level 27", 1), ("API level 29.", 3), ("API level 31", 5),
-    ("NNAPI feature level 1", 1), ("NNAPI feature level 7", 7),
-])
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("API level 27", 1),
+        ("API level 29.", 3),
+        ("API level 31", 5),
+        ("NNAPI feature level 1", 1),
+        ("NNAPI feature level 7", 7),
+    ],
+)
 def test_level_of(text: str, level: int) -> None:
     assert nh.level_of(text) == level
 
@@ -74,17 +97,23 @@ def test_level_of_rejects(text: str) -> None:
         nh.level_of(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("up to 4", {"min": None, "max": 4}),
-    ("up to 4.", {"min": None, "max": 4}),
-    ("from 1", {"min": 1, "max": None}),
-    ("from 1.", {"min": 1, "max": None}),
-    ("at least 2 and up to 4", {"min": 2, "max": 4}),
-    ("2 or 4.", {"min": 2, "max": 4, "values": [2, 4]}),
-    ("3, either time-major or batch-major.", {"min": 3, "max": 3}),
-    ('4, with "NHWC" or "NCHW" data layout.', {"min": 4, "max": 4, "layouts": ["NHWC", "NCHW"]}),
-    ('4, with "NHWC" data layout.', {"min": 4, "max": 4, "layouts": ["NHWC"]}),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("up to 4", {"min": None, "max": 4}),
+        ("up to 4.", {"min": None, "max": 4}),
+        ("from 1", {"min": 1, "max": None}),
+        ("from 1.", {"min": 1, "max": None}),
+        ("at least 2 and up to 4", {"min": 2, "max": 4}),
+        ("2 or 4.", {"min": 2, "max": 4, "values": [2, 4]}),
+        ("3, either time-major or batch-major.", {"min": 3, "max": 3}),
+        (
+            '4, with "NHWC" or "NCHW" data layout.',
+            {"min": 4, "max": 4, "layouts": ["NHWC", "NCHW"]},
+        ),
+        ('4, with "NHWC" data layout.', {"min": 4, "max": 4, "layouts": ["NHWC"]}),
+    ],
+)
 def test_parse_rank(text: str, expected: dict[str, Any]) -> None:
     assert nh.parse_rank(text) == expected
 
@@ -94,7 +123,8 @@ def test_parse_rank_rejects_unknown_text() -> None:
         nh.parse_rank("any")
 
 
-# ---- Android 8.1: comment text on the /** line, "Supported tensor types", no levels -----------
+# ---- Android 8.1: comment text on the /** line, "Supported tensor types", no levels -------------
+
 
 def test_8_1_comment_style_and_release_level() -> None:
     add = op("8.1", "ADD")
@@ -120,21 +150,32 @@ def test_8_1_op_without_type_list_and_singular_output_heading() -> None:
 
 def test_8_1_operand_types_skip_non_enumerator_comments() -> None:
     names = [t["name"] for t in table("8.1")["operand_types"]]
-    assert names == ["ANEURALNETWORKS_FLOAT32", "ANEURALNETWORKS_INT32", "ANEURALNETWORKS_TENSOR_FLOAT32",
-                     "ANEURALNETWORKS_TENSOR_INT32", "ANEURALNETWORKS_TENSOR_QUANT8_ASYMM"]
+    assert names == [
+        "ANEURALNETWORKS_FLOAT32",
+        "ANEURALNETWORKS_INT32",
+        "ANEURALNETWORKS_TENSOR_FLOAT32",
+        "ANEURALNETWORKS_TENSOR_INT32",
+        "ANEURALNETWORKS_TENSOR_QUANT8_ASYMM",
+    ]
     assert {t["since_feature_level"] for t in table("8.1")["operand_types"]} == {1}
 
 
-# ---- Android 9: the API guard gives the level -------------------------------------------------
+# ---- Android 9: the API guard gives the level ---------------------------------------------------
+
 
 def test_9_guarded_ops_are_level_2() -> None:
     assert op("9", "ADD")["since_feature_level"] == 1
     pad = op("9", "PAD")
-    assert (pad["since_feature_level"], pad["since_api_level"], pad["level_source"]) == (2, 28, "api_guard")
+    assert (pad["since_feature_level"], pad["since_api_level"], pad["level_source"]) == (
+        2,
+        28,
+        "api_guard",
+    )
     assert types(pad, "tensor") == {"TENSOR_FLOAT32": 2}
 
 
-# ---- Android 10: "API level N" wording ---------------------------------------------------------
+# ---- Android 10: "API level N" wording ----------------------------------------------------------
+
 
 def test_10_wrapped_full_support_qualifier() -> None:
     concat = op("10", "CONCATENATION")
@@ -146,13 +187,25 @@ def test_10_wrapped_full_support_qualifier() -> None:
 
 def test_10_configuration_lists_with_level_block() -> None:
     conv = op("10", "CONV_2D")
-    assert types(conv, "input") == {"TENSOR_FLOAT32": 1, "TENSOR_QUANT8_ASYMM": 1, "TENSOR_FLOAT16": 3}
-    assert types(conv, "filter") == {"TENSOR_FLOAT32": 1, "TENSOR_QUANT8_ASYMM": 1, "TENSOR_FLOAT16": 3,
-                                     "TENSOR_QUANT8_SYMM_PER_CHANNEL": 3}
+    assert types(conv, "input") == {
+        "TENSOR_FLOAT32": 1,
+        "TENSOR_QUANT8_ASYMM": 1,
+        "TENSOR_FLOAT16": 3,
+    }
+    assert types(conv, "filter") == {
+        "TENSOR_FLOAT32": 1,
+        "TENSOR_QUANT8_ASYMM": 1,
+        "TENSOR_FLOAT16": 3,
+        "TENSOR_QUANT8_SYMM_PER_CHANNEL": 3,
+    }
     assert types(conv, "bias") == {"TENSOR_FLOAT32": 1, "TENSOR_INT32": 1, "TENSOR_FLOAT16": 3}
     groups = [(c["group"], c["since_feature_level"]) for c in conv["configurations"]]
-    assert groups == [("32 bit floating point", 1), ("Quantized", 1), ("16 bit floating point", 3),
-                      ("Quantized with per channel filter", 3)]
+    assert groups == [
+        ("32 bit floating point", 1),
+        ("Quantized", 1),
+        ("16 bit floating point", 3),
+        ("Quantized with per channel filter", 3),
+    ]
     assert conv["ranks"]["tensor"]["layouts"] == ["NHWC", "NCHW"]
 
 
@@ -164,7 +217,9 @@ def test_10_signature_variants_and_nested_operand_level() -> None:
     assert conv["since_feature_level"] == 1
     resize = op("10", "RESIZE_NEAREST_NEIGHBOR")
     assert [(s["variant"], s["since_feature_level"]) for s in resize["inputs"]] == [
-        ("resizing by shape", 3), ("resizing by scale", 3)]
+        ("resizing by shape", 3),
+        ("resizing by scale", 3),
+    ]
     concat = op("10", "CONCATENATION")
     assert [o["index"] for o in concat["inputs"][0]["operands"]] == ["0 ~ n-1", "n"]
 
@@ -176,21 +231,41 @@ def test_10_op_without_available_since_line_uses_section_marker() -> None:
 
 
 def test_10_operand_types_levels() -> None:
-    levels = {t["name"].removeprefix("ANEURALNETWORKS_"): t["since_feature_level"] for t in table("10")["operand_types"]}
-    assert levels == {"FLOAT32": 1, "INT32": 1, "TENSOR_FLOAT32": 1, "TENSOR_INT32": 1, "TENSOR_QUANT8_ASYMM": 1,
-                      "BOOL": 3, "TENSOR_FLOAT16": 3, "TENSOR_QUANT8_SYMM_PER_CHANNEL": 3}
+    levels = {
+        t["name"].removeprefix("ANEURALNETWORKS_"): t["since_feature_level"]
+        for t in table("10")["operand_types"]
+    }
+    assert levels == {
+        "FLOAT32": 1,
+        "INT32": 1,
+        "TENSOR_FLOAT32": 1,
+        "TENSOR_INT32": 1,
+        "TENSOR_QUANT8_ASYMM": 1,
+        "BOOL": 3,
+        "TENSOR_FLOAT16": 3,
+        "TENSOR_QUANT8_SYMM_PER_CHANNEL": 3,
+    }
     scalars = {t["name"] for t in table("10")["operand_types"] if t["scalar"]}
     assert scalars == {"ANEURALNETWORKS_FLOAT32", "ANEURALNETWORKS_INT32", "ANEURALNETWORKS_BOOL"}
 
 
-# ---- Android 11 ----------------------------------------------------------------------------------
+# ---- Android 11 ---------------------------------------------------------------------------------
+
 
 def test_11_since_sentence_opens_a_conditional_sub_list() -> None:
     cast = op("11", "CAST")
-    entries = {t["type"].removeprefix("ANEURALNETWORKS_"): t for t in cast["operand_types"]["tensor"]}
-    assert entries["TENSOR_INT32"] == {"type": "ANEURALNETWORKS_TENSOR_INT32", "since_feature_level": 3}
-    assert entries["TENSOR_BOOL8"] == {"type": "ANEURALNETWORKS_TENSOR_BOOL8", "since_feature_level": 4,
-                                       "conditional": True}
+    entries = {
+        t["type"].removeprefix("ANEURALNETWORKS_"): t for t in cast["operand_types"]["tensor"]
+    }
+    assert entries["TENSOR_INT32"] == {
+        "type": "ANEURALNETWORKS_TENSOR_INT32",
+        "since_feature_level": 3,
+    }
+    assert entries["TENSOR_BOOL8"] == {
+        "type": "ANEURALNETWORKS_TENSOR_BOOL8",
+        "since_feature_level": 4,
+        "conditional": True,
+    }
 
 
 def test_11_output_only_list_and_role_rank() -> None:
@@ -200,16 +275,22 @@ def test_11_output_only_list_and_role_rank() -> None:
     assert fill["ranks"] == {"input": {"min": 1, "max": None}}
 
 
-# ---- Android 12 ----------------------------------------------------------------------------------
+# ---- Android 12 ---------------------------------------------------------------------------------
+
 
 def test_12_behaviour_note_is_not_a_type_list() -> None:
     add = op("12", "ADD")
-    assert types(add, "tensor") == {"TENSOR_FLOAT32": 1, "TENSOR_QUANT8_ASYMM": 1,
-                                    "TENSOR_QUANT8_ASYMM_SIGNED": 4, "TENSOR_INT32": 4}
+    assert types(add, "tensor") == {
+        "TENSOR_FLOAT32": 1,
+        "TENSOR_QUANT8_ASYMM": 1,
+        "TENSOR_QUANT8_ASYMM_SIGNED": 4,
+        "TENSOR_INT32": 4,
+    }
     assert add["level_source"] == "available_since"
 
 
-# ---- Android 13: feature levels 6-8 ------------------------------------------------------------
+# ---- Android 13: feature levels 6-8 -------------------------------------------------------------
+
 
 def test_13_group_level_does_not_leak_into_the_next_group() -> None:
     conv = op("13", "CONV_2D")
@@ -222,7 +303,11 @@ def test_13_group_level_does_not_leak_into_the_next_group() -> None:
     ]
     assert types(conv, "filter")["TENSOR_QUANT8_SYMM_PER_CHANNEL"] == 3
     assert types(conv, "bias") == {"TENSOR_FLOAT32": 1, "TENSOR_INT32": 3}
-    assert types(conv, "input") == {"TENSOR_FLOAT32": 1, "TENSOR_QUANT8_ASYMM_SIGNED": 4, "TENSOR_QUANT8_ASYMM": 3}
+    assert types(conv, "input") == {
+        "TENSOR_FLOAT32": 1,
+        "TENSOR_QUANT8_ASYMM_SIGNED": 4,
+        "TENSOR_QUANT8_ASYMM": 3,
+    }
 
 
 def test_13_role_specific_lists_and_stray_period() -> None:
@@ -244,7 +329,9 @@ def test_13_stale_level_line_inside_an_input_is_not_the_op_level() -> None:
 
 def test_13_misplaced_full_support_qualifier_goes_to_the_earlier_bullet() -> None:
     pad = op("13", "PAD")
-    entries = {t["type"].removeprefix("ANEURALNETWORKS_"): t for t in pad["operand_types"]["tensor"]}
+    entries = {
+        t["type"].removeprefix("ANEURALNETWORKS_"): t for t in pad["operand_types"]["tensor"]
+    }
     assert entries["TENSOR_QUANT8_ASYMM"]["full_support_since_feature_level"] == 3
     assert "full_support_since_feature_level" not in entries["TENSOR_QUANT8_ASYMM_SIGNED"]
     assert entries["TENSOR_QUANT8_ASYMM_SIGNED"]["since_feature_level"] == 4
@@ -273,7 +360,8 @@ def test_operations_sorted_by_code() -> None:
         assert codes == sorted(codes)
 
 
-# ---- refusals --------------------------------------------------------------------------------------
+# ---- refusals -----------------------------------------------------------------------------------
+
 
 def test_missing_operation_enum_is_refused() -> None:
     with pytest.raises(nh.HeaderError, match="OperationCode"):
@@ -288,7 +376,8 @@ def test_unknown_release_is_refused() -> None:
 def test_op_without_any_level_is_refused() -> None:
     text = (
         "typedef enum {\n    ANEURALNETWORKS_FLOAT32 = 0,\n} OperandCode;\n"
-        "typedef enum {\n    /**\n     * No level here.\n     */\n    ANEURALNETWORKS_ADD = 0,\n} OperationCode;\n"
+        "typedef enum {\n    /**\n     * No level here.\n     */\n"
+        "    ANEURALNETWORKS_ADD = 0,\n} OperationCode;\n"
     )
     with pytest.raises(nh.HeaderError, match="ANEURALNETWORKS_ADD"):
         nh.parse(text, "13")
@@ -297,7 +386,8 @@ def test_op_without_any_level_is_refused() -> None:
 def test_unrecognised_type_bullet_is_refused() -> None:
     text = (
         "typedef enum {\n    ANEURALNETWORKS_FLOAT32 = 0,\n} OperandCode;\n"
-        "typedef enum {\n    /**\n     * Op.\n     *\n     * Supported tensor {@link OperandCode}:\n"
+        "typedef enum {\n    /**\n     * Op.\n     *\n"
+        "     * Supported tensor {@link OperandCode}:\n"
         "     * * something else\n     *\n     * Available since NNAPI feature level 1.\n     */\n"
         "    ANEURALNETWORKS_ADD = 0,\n} OperationCode;\n"
     )

@@ -1,4 +1,5 @@
-"""TFLite builtin-table scraper on hand-written excerpts of schema.fbs, register.cc, runtime_version.cc."""
+"""TFLite builtin-table scraper on hand-written schema.fbs, register.cc, runtime_version.cc."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,7 +45,9 @@ def test_build_table() -> None:
     rows = {b["name"]: b for b in table["builtins"]}
     assert [b["code"] for b in table["builtins"]] == sorted(b["code"] for b in table["builtins"])
     assert rows["ADD"]["runtime_versions"] == [
-        {"op_version": 1, "runtime_version": "1.5.0"}, {"op_version": 2, "runtime_version": "1.14.0"}]
+        {"op_version": 1, "runtime_version": "1.5.0"},
+        {"op_version": 2, "runtime_version": "1.14.0"},
+    ]
     assert rows["LSTM"]["registered"] is False and rows["LSTM"]["min_version"] is None
     assert rows["CUSTOM"]["registered"] is False
     assert rows["REDUCE_WINDOW"]["deprecated"] is True
@@ -56,13 +59,24 @@ def test_unknown_name_in_register_is_refused() -> None:
         tb.build(SCHEMA, bad, RUNTIME)
 
 
-@pytest.mark.parametrize(("func", "text", "match"), [
-    (tb.parse_schema, "enum Other : int { A = 1 }", "BuiltinOperator"),
-    (tb.parse_schema, "enum BuiltinOperator : int32 {\n  ADD = 0,\n  what is this\n}", "unexpected line"),
-    (tb.parse_register, "int main() {}", "AddBuiltin"),
-    (tb.parse_register, "AddBuiltin(BuiltinOperator_ADD, Register_ADD(), 1);", "version numbers"),
-    (tb.parse_runtime_versions, "nothing", "entries"),
-])
+@pytest.mark.parametrize(
+    ("func", "text", "match"),
+    [
+        (tb.parse_schema, "enum Other : int { A = 1 }", "BuiltinOperator"),
+        (
+            tb.parse_schema,
+            "enum BuiltinOperator : int32 {\n  ADD = 0,\n  what is this\n}",
+            "unexpected line",
+        ),
+        (tb.parse_register, "int main() {}", "AddBuiltin"),
+        (
+            tb.parse_register,
+            "AddBuiltin(BuiltinOperator_ADD, Register_ADD(), 1);",
+            "version numbers",
+        ),
+        (tb.parse_runtime_versions, "nothing", "entries"),
+    ],
+)
 def test_malformed_sources_are_refused(func, text: str, match: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(tb.SourceError, match=match):
         func(text)

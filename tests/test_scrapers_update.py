@@ -1,4 +1,5 @@
-"""`tables update`: golden output, determinism, all-or-nothing writes, HTTP failures on 127.0.0.1."""
+"""`tables update`: golden output, determinism, all-or-nothing writes, HTTP failures."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,7 +16,7 @@ from opcompat.cli import main
 from opcompat.errors import ScrapeError
 from scrapers import jsonio
 from scrapers.fetch import read_local
-from scrapers.sources import NNAPI_SOURCES, LITERT_SOURCES, Source
+from scrapers.sources import LITERT_SOURCES, NNAPI_SOURCES, Source
 from scrapers.update import Options, run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "scrapers"
@@ -32,7 +33,8 @@ def snapshot(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
 
 
-# ---- golden and determinism -------------------------------------------------------------------
+# ---- golden and determinism ---------------------------------------------------------------------
+
 
 def test_output_on_fixtures_equals_golden(tmp_path: Path) -> None:
     run(fixture_options(tmp_path))
@@ -58,7 +60,8 @@ def test_tables_are_ordinary_files(tmp_path: Path) -> None:
     assert mode & 0o044  # readable by others, not mkstemp's 0600
 
 
-# ---- all or nothing ---------------------------------------------------------------------------
+# ---- all or nothing -----------------------------------------------------------------------------
+
 
 @pytest.fixture()
 def existing(tmp_path: Path) -> Path:
@@ -77,7 +80,9 @@ def test_missing_source_leaves_tables_untouched(existing: Path, tmp_path: Path) 
             target = partial / p.relative_to(SOURCES)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(p.read_bytes())
-    with pytest.raises(ScrapeError, match=r"nnapi_13.*not found.*nothing written|nothing written.*nnapi_13"):
+    with pytest.raises(
+        ScrapeError, match=r"nnapi_13.*not found.*nothing written|nothing written.*nnapi_13"
+    ):
         run(fixture_options(existing, source_dir=partial))
     assert snapshot(existing) == before
 
@@ -98,7 +103,9 @@ def test_unparsable_source_leaves_tables_untouched(existing: Path, tmp_path: Pat
     assert snapshot(existing) == before
 
 
-def test_interrupt_while_writing_temporaries_leaves_old_files(existing: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupt_while_writing_temporaries_leaves_old_files(
+    existing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = snapshot(existing)
     calls = {"n": 0}
     real_fsync = os.fsync
@@ -116,7 +123,9 @@ def test_interrupt_while_writing_temporaries_leaves_old_files(existing: Path, mo
     assert not [p for p in existing.iterdir() if p.name.startswith(".")]
 
 
-def test_failed_rename_rolls_back_the_renamed_files(existing: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_rename_rolls_back_the_renamed_files(
+    existing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = snapshot(existing)
     real_replace = os.replace
     calls = {"n": 0}
@@ -141,7 +150,8 @@ def test_pinned_blob_mismatch_is_reported(tmp_path: Path) -> None:
         read_local(pinned, SOURCES)
 
 
-# ---- HTTP end to end against a local server ---------------------------------------------------
+# ---- HTTP end to end against a local server -----------------------------------------------------
+
 
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
@@ -183,7 +193,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 def _fixture_sources() -> list[Source]:
-    return [dataclasses.replace(s, git_blob=None) for s in [*LITERT_SOURCES.values(), *NNAPI_SOURCES.values()]]
+    return [
+        dataclasses.replace(s, git_blob=None)
+        for s in [*LITERT_SOURCES.values(), *NNAPI_SOURCES.values()]
+    ]
 
 
 @pytest.fixture()
@@ -205,7 +218,9 @@ def server() -> Iterator[tuple[str, _Server]]:
 
 
 def http_options(out: Path, url: str) -> Options:
-    return Options(out_dir=out, mirror=url, verify_blobs=False, delegate_mapping=False, timeout=0.5, retries=2)
+    return Options(
+        out_dir=out, mirror=url, verify_blobs=False, delegate_mapping=False, timeout=0.5, retries=2
+    )
 
 
 def test_http_scrape_matches_golden(server: tuple[str, _Server], tmp_path: Path) -> None:
@@ -214,12 +229,17 @@ def test_http_scrape_matches_golden(server: tuple[str, _Server], tmp_path: Path)
     assert snapshot(tmp_path) == snapshot(GOLDEN)
 
 
-@pytest.mark.parametrize(("mode", "message"), [
-    ("slow", "timed out"),
-    ("404", "404"),
-    ("truncate", "truncated"),
-])
-def test_http_failure_leaves_old_tables(server: tuple[str, _Server], existing: Path, mode: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("slow", "timed out"),
+        ("404", "404"),
+        ("truncate", "truncated"),
+    ],
+)
+def test_http_failure_leaves_old_tables(
+    server: tuple[str, _Server], existing: Path, mode: str, message: str
+) -> None:
     url, srv = server
     srv.behaviour = {"NeuralNetworksTypes.h": mode}
     before = snapshot(existing)
@@ -232,38 +252,74 @@ def test_http_failure_leaves_old_tables(server: tuple[str, _Server], existing: P
 
 
 def test_cli_update_reports_unreachable_host_in_one_line(
-        server: tuple[str, _Server], existing: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    server: tuple[str, _Server], existing: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     url, srv = server
     srv.behaviour = {"": "404"}
     before = snapshot(existing)
-    code = main(["tables", "update", "--ref", "pinned", "--mirror", url, "--out", str(existing),
-                 "--timeout", "0.5", "--retries", "1", "-q"])
+    code = main(
+        [
+            "tables",
+            "update",
+            "--ref",
+            "pinned",
+            "--mirror",
+            url,
+            "--out",
+            str(existing),
+            "--timeout",
+            "0.5",
+            "--retries",
+            "1",
+            "-q",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 3
     assert err.count("\n") == 1 and "127.0.0.1" in err
     assert snapshot(existing) == before
 
 
-def test_cli_update_connection_refused_names_host(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_update_connection_refused_names_host(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    code = main(["tables", "update", "--ref", "pinned", "--mirror", f"http://127.0.0.1:{port}",
-                 "--out", str(tmp_path / "t"), "--timeout", "0.5", "--retries", "1", "-q"])
+    code = main(
+        [
+            "tables",
+            "update",
+            "--ref",
+            "pinned",
+            "--mirror",
+            f"http://127.0.0.1:{port}",
+            "--out",
+            str(tmp_path / "t"),
+            "--timeout",
+            "0.5",
+            "--retries",
+            "1",
+            "-q",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 3 and f"127.0.0.1:{port}" in err and "connection failed" in err
     assert not (tmp_path / "t").exists() or not any((tmp_path / "t").iterdir())
 
 
-@pytest.mark.parametrize("argv", [
-    ["tables", "update"],
-    ["tables", "update", "--ref", "x", "--source-dir", "."],
-    ["tables", "update", "--source-dir", "/nonexistent/dir"],
-    ["tables", "update", "--ref", "pinned", "--timeout", "0"],
-    ["tables"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["tables", "update"],
+        ["tables", "update", "--ref", "x", "--source-dir", "."],
+        ["tables", "update", "--source-dir", "/nonexistent/dir"],
+        ["tables", "update", "--ref", "pinned", "--timeout", "0"],
+        ["tables"],
+    ],
+)
 def test_cli_update_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     try:
         code = main(argv)
@@ -272,10 +328,14 @@ def test_cli_update_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[
     assert code == 2
 
 
-def test_cli_update_source_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_update_source_dir(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The CLI checks pinned blobs: the fixture sources are not the pinned files, so it refuses
     # them and writes nothing, with one line naming what failed.
-    code = main(["tables", "update", "--source-dir", str(SOURCES), "--out", str(tmp_path / "o"), "-q"])
+    code = main(
+        ["tables", "update", "--source-dir", str(SOURCES), "--out", str(tmp_path / "o"), "-q"]
+    )
     err = capsys.readouterr().err
     assert code == 3 and "not the pinned" in err and err.count("\n") == 1
     assert not (tmp_path / "o").exists()

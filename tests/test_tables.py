@@ -1,12 +1,13 @@
 """The shipped op tables: schemas, manifest, cross-table consistency, loader, `tables show`."""
+
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
 import shutil
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ def schema(file: str) -> dict[str, Any]:
 
 # ---- schemas and manifest -----------------------------------------------------------------------
 
+
 def test_schemas_are_valid_json_schemas() -> None:
     for path in sorted((TABLES / "schema").glob("*.schema.json")):
         jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text(encoding="utf-8")))
@@ -57,7 +59,9 @@ def test_manifest_validates_and_lists_every_table() -> None:
     assert expected <= set(m["tables"])
 
 
-@pytest.mark.parametrize("name", sorted(json.loads((TABLES / "MANIFEST.json").read_text(encoding="utf-8"))["tables"]))
+@pytest.mark.parametrize(
+    "name", sorted(json.loads((TABLES / "MANIFEST.json").read_text(encoding="utf-8"))["tables"])
+)
 def test_table_matches_manifest_hash_and_its_schema(name: str) -> None:
     entry = manifest()["tables"][name]
     data = (TABLES / entry["file"]).read_bytes()
@@ -71,17 +75,23 @@ def test_provenance_names_the_pinned_revisions() -> None:
     prov = loader.tables_provenance()
     tfl = prov["tflite_builtins"]["sources"]
     assert {s["path"] for s in tfl} == {
-        "tflite/converter/schema/schema.fbs", "tflite/core/kernels/register.cc",
-        "tflite/converter/tools/versioning/runtime_version.cc"}
+        "tflite/converter/schema/schema.fbs",
+        "tflite/core/kernels/register.cc",
+        "tflite/converter/tools/versioning/runtime_version.cc",
+    }
     assert all(s["commit"].startswith("f67457790c9c") for s in tfl)
     assert prov["nnapi_8.1"]["sources"][0]["ref"] == "android-8.1.0_r1"
     assert prov["nnapi_11"]["sources"][0]["path"] == "nn/runtime/include/NeuralNetworks.h"
     assert prov["nnapi_13"]["sources"][0]["path"] == "runtime/include/NeuralNetworksTypes.h"
     if "delegate_mapping" in prov:
-        assert prov["delegate_mapping"]["sources"][0]["path"] == "tflite/delegates/nnapi/nnapi_delegate.cc"
+        assert (
+            prov["delegate_mapping"]["sources"][0]["path"]
+            == "tflite/delegates/nnapi/nnapi_delegate.cc"
+        )
 
 
-# ---- NNAPI tables ---------------------------------------------------------------------------------
+# ---- NNAPI tables -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("release", RELEASES)
 def test_nnapi_counts_levels_and_codes(release: str) -> None:
@@ -106,7 +116,12 @@ def test_every_name_exists_in_its_enum(release: str) -> None:
     for o in t["operations"]:
         named = [e["type"] for es in o["operand_types"].values() for e in es]
         named += [n for c in o["configurations"] for ns in c["operands"].values() for n in ns]
-        named += [n for sig in o["inputs"] + o["outputs"] for x in sig["operands"] for n in x["mentioned_types"]]
+        named += [
+            n
+            for sig in o["inputs"] + o["outputs"]
+            for x in sig["operands"]
+            for n in x["mentioned_types"]
+        ]
         missing = set(named) - operand_types
         assert not missing, f"{o['name']}: {missing}"
 
@@ -149,45 +164,102 @@ def test_each_release_extends_the_previous_one() -> None:
         prev = ops
 
 
-@pytest.mark.parametrize(("op", "role", "expected"), [
-    ("ADD", "tensor", {"TENSOR_FLOAT16": 3, "TENSOR_FLOAT32": 1, "TENSOR_QUANT8_ASYMM": 1,
-                       "TENSOR_QUANT8_ASYMM_SIGNED": 4, "TENSOR_INT32": 4}),
-    ("CONV_2D", "input", {"TENSOR_FLOAT32": 1, "TENSOR_QUANT8_ASYMM": 1, "TENSOR_FLOAT16": 3,
-                          "TENSOR_QUANT8_ASYMM_SIGNED": 4}),
-    ("CONV_2D", "bias", {"TENSOR_FLOAT32": 1, "TENSOR_INT32": 1, "TENSOR_FLOAT16": 3}),
-    ("RSQRT", "tensor", {"TENSOR_FLOAT16": 3, "TENSOR_FLOAT32": 3, "TENSOR_QUANT8_ASYMM": 7,
-                         "TENSOR_QUANT8_ASYMM_SIGNED": 7}),
-    ("BATCH_MATMUL", "tensor", {"TENSOR_FLOAT16": 6, "TENSOR_FLOAT32": 6, "TENSOR_QUANT8_ASYMM_SIGNED": 6,
-                                "TENSOR_INT32": 6}),
-    ("DEQUANTIZE", "input", {"TENSOR_QUANT8_ASYMM": 1, "TENSOR_QUANT8_SYMM": 3,
-                             "TENSOR_QUANT8_SYMM_PER_CHANNEL": 3, "TENSOR_QUANT8_ASYMM_SIGNED": 4}),
-    ("DEQUANTIZE", "output", {"TENSOR_FLOAT16": 3, "TENSOR_FLOAT32": 1}),
-])
-def test_spot_checks_against_the_android_13_header(op: str, role: str, expected: dict[str, int]) -> None:
-    got = {t["type"].removeprefix("ANEURALNETWORKS_"): t["since_feature_level"]
-           for t in access.operand_types(op, role, "13")}
+@pytest.mark.parametrize(
+    ("op", "role", "expected"),
+    [
+        (
+            "ADD",
+            "tensor",
+            {
+                "TENSOR_FLOAT16": 3,
+                "TENSOR_FLOAT32": 1,
+                "TENSOR_QUANT8_ASYMM": 1,
+                "TENSOR_QUANT8_ASYMM_SIGNED": 4,
+                "TENSOR_INT32": 4,
+            },
+        ),
+        (
+            "CONV_2D",
+            "input",
+            {
+                "TENSOR_FLOAT32": 1,
+                "TENSOR_QUANT8_ASYMM": 1,
+                "TENSOR_FLOAT16": 3,
+                "TENSOR_QUANT8_ASYMM_SIGNED": 4,
+            },
+        ),
+        ("CONV_2D", "bias", {"TENSOR_FLOAT32": 1, "TENSOR_INT32": 1, "TENSOR_FLOAT16": 3}),
+        (
+            "RSQRT",
+            "tensor",
+            {
+                "TENSOR_FLOAT16": 3,
+                "TENSOR_FLOAT32": 3,
+                "TENSOR_QUANT8_ASYMM": 7,
+                "TENSOR_QUANT8_ASYMM_SIGNED": 7,
+            },
+        ),
+        (
+            "BATCH_MATMUL",
+            "tensor",
+            {
+                "TENSOR_FLOAT16": 6,
+                "TENSOR_FLOAT32": 6,
+                "TENSOR_QUANT8_ASYMM_SIGNED": 6,
+                "TENSOR_INT32": 6,
+            },
+        ),
+        (
+            "DEQUANTIZE",
+            "input",
+            {
+                "TENSOR_QUANT8_ASYMM": 1,
+                "TENSOR_QUANT8_SYMM": 3,
+                "TENSOR_QUANT8_SYMM_PER_CHANNEL": 3,
+                "TENSOR_QUANT8_ASYMM_SIGNED": 4,
+            },
+        ),
+        ("DEQUANTIZE", "output", {"TENSOR_FLOAT16": 3, "TENSOR_FLOAT32": 1}),
+    ],
+)
+def test_spot_checks_against_the_android_13_header(
+    op: str, role: str, expected: dict[str, int]
+) -> None:
+    got = {
+        t["type"].removeprefix("ANEURALNETWORKS_"): t["since_feature_level"]
+        for t in access.operand_types(op, role, "13")
+    }
     assert got == expected
 
 
 def test_spot_check_levels_ranks_and_qualifiers() -> None:
     pad = access.nnapi_operation("PAD", "13")
     assert pad is not None and pad["since_feature_level"] == 2
-    q8 = next(t for t in pad["operand_types"]["tensor"] if t["type"] == "ANEURALNETWORKS_TENSOR_QUANT8_ASYMM")
+    q8 = next(
+        t
+        for t in pad["operand_types"]["tensor"]
+        if t["type"] == "ANEURALNETWORKS_TENSOR_QUANT8_ASYMM"
+    )
     assert q8["full_support_since_feature_level"] == 3
     assert access.rank_limits("BATCH_MATMUL", release="13") == {"min": 2, "max": 4}
     assert access.rank_limits("RSQRT", release="13") == {"min": 1, "max": None}
     assert access.nnapi_operation("ANEURALNETWORKS_BATCH_MATMUL", "13")["since_api_level"] is None  # type: ignore[index]
     assert access.nnapi_operation("BATCH_MATMUL", "12") is None
     assert access.supported_types("CONV_2D", "filter", 2) == {
-        "ANEURALNETWORKS_TENSOR_FLOAT32", "ANEURALNETWORKS_TENSOR_QUANT8_ASYMM"}
+        "ANEURALNETWORKS_TENSOR_FLOAT32",
+        "ANEURALNETWORKS_TENSOR_QUANT8_ASYMM",
+    }
     # A single-list op answers for any role.
     assert access.supported_types("ADD", "input", 1) == {
-        "ANEURALNETWORKS_TENSOR_FLOAT32", "ANEURALNETWORKS_TENSOR_QUANT8_ASYMM"}
+        "ANEURALNETWORKS_TENSOR_FLOAT32",
+        "ANEURALNETWORKS_TENSOR_QUANT8_ASYMM",
+    }
     with pytest.raises(TableError, match="release"):
         access.nnapi_operations("14")
 
 
-# ---- TFLite builtins --------------------------------------------------------------------------------
+# ---- TFLite builtins ----------------------------------------------------------------------------
+
 
 def test_tflite_builtins_table() -> None:
     rows = access.tflite_builtins()
@@ -214,7 +286,8 @@ def test_reader_schema_builtin_names_equal_the_table() -> None:
     assert dict(operators) == table
 
 
-# ---- loader -------------------------------------------------------------------------------------------
+# ---- loader -------------------------------------------------------------------------------------
+
 
 def test_load_table_is_cached() -> None:
     assert load_table("nnapi_13") is load_table("nnapi_13")
@@ -233,7 +306,9 @@ def copy_tables(dst: Path) -> Path:
     return dst
 
 
-def test_identical_copy_elsewhere_is_trusted_by_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_identical_copy_elsewhere_is_trusted_by_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     d = copy_tables(tmp_path / "t")
     calls: list[str] = []
     monkeypatch.setattr(loader, "validate_table", lambda name, *a, **k: calls.append(name))
@@ -241,10 +316,14 @@ def test_identical_copy_elsewhere_is_trusted_by_hash(tmp_path: Path, monkeypatch
     assert calls == []
 
 
-def test_hash_mismatch_gets_full_validation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hash_mismatch_gets_full_validation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     d = copy_tables(tmp_path / "t")
     path = d / "nnapi_9.json"
-    path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8"))), encoding="utf-8")  # same data, new bytes
+    path.write_text(
+        json.dumps(json.loads(path.read_text(encoding="utf-8"))), encoding="utf-8"
+    )  # same data, new bytes
     real = loader.validate_table
     calls: list[str] = []
 
@@ -274,7 +353,9 @@ def test_missing_required_field_is_reported_at_its_object(tmp_path: Path) -> Non
     data = json.loads(path.read_text(encoding="utf-8"))
     del data["builtins"][5]["registered"]
     path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(TableError, match=r"tflite_builtins\.json: invalid at /builtins/5: 'registered'"):
+    with pytest.raises(
+        TableError, match=r"tflite_builtins\.json: invalid at /builtins/5: 'registered'"
+    ):
         load_table("tflite_builtins", d)
 
 
@@ -311,7 +392,8 @@ def test_loader_does_not_import_jsonschema_for_shipped_tables() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
-# ---- tables show ----------------------------------------------------------------------------------------
+# ---- tables show --------------------------------------------------------------------------------
+
 
 def run_show(*argv: str) -> tuple[int, str]:
     out = io.StringIO()
@@ -340,7 +422,9 @@ def test_show_text() -> None:
     assert "nnapi 13: 106 operations" in text and "android-8.1.0_r1" in text
 
 
-def test_show_with_a_corrupted_tables_dir_fails_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_with_a_corrupted_tables_dir_fails_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     d = copy_tables(tmp_path / "t")
     (d / "nnapi_8.1.json").write_text("[]", encoding="utf-8")
     code = main(["tables", "show", "--tables", str(d)])
@@ -348,12 +432,15 @@ def test_show_with_a_corrupted_tables_dir_fails_cleanly(tmp_path: Path, capsys: 
     assert code == 3 and "nnapi_8.1.json" in err
 
 
-# ---- regeneration from the real sources ----------------------------------------------------------------
+# ---- regeneration from the real sources ---------------------------------------------------------
+
 
 def test_regeneration_is_byte_identical(tmp_path: Path) -> None:
     sources = os.environ.get("OPCOMPAT_SOURCES")
     if not sources or not Path(sources).is_dir():
-        pytest.skip("set OPCOMPAT_SOURCES to the source tree (layout: opcompat tables update --help)")
+        pytest.skip(
+            "set OPCOMPAT_SOURCES to the source tree (layout: opcompat tables update --help)"
+        )
     pytest.importorskip("requests")  # the scrape extra
     from scrapers.update import Options, run
 

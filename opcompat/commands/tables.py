@@ -1,4 +1,5 @@
 """`opcompat tables show|update`: print the loaded op tables, or regenerate them from upstream."""
+
 from __future__ import annotations
 
 import argparse
@@ -25,27 +26,52 @@ was built and validated.
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("tables", help="show or regenerate the op tables",
-                       description="Show the op tables opcompat uses, or regenerate them from upstream.")
+    p = sub.add_parser(
+        "tables",
+        help="show or regenerate the op tables",
+        description="Show the op tables opcompat uses, or regenerate them from upstream.",
+    )
     tsub = p.add_subparsers(dest="tables_command", metavar="ACTION", parser_class=type(p))
     tsub.required = True
 
     show = tsub.add_parser("show", help="print the loaded tables with their provenance")
     show.add_argument("--format", choices=("table", "json"), default="table")
-    show.add_argument("--tables", type=Path, metavar="DIR", default=None,
-                      help="read the tables from DIR instead of the shipped ones")
+    show.add_argument(
+        "--tables",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help="read the tables from DIR instead of the shipped ones",
+    )
     show.set_defaults(run=run)
 
-    update = tsub.add_parser("update", help="regenerate the tables from the upstream sources",
-                             epilog=UPDATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    update.add_argument("--out", type=Path, metavar="DIR", default=None,
-                        help="where to write the tables (default: ./op_tables)")
+    update = tsub.add_parser(
+        "update",
+        help="regenerate the tables from the upstream sources",
+        epilog=UPDATE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    update.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help="where to write the tables (default: ./op_tables)",
+    )
     src = update.add_mutually_exclusive_group(required=True)
     src.add_argument("--source-dir", type=Path, metavar="DIR", help="local copies of the sources")
-    src.add_argument("--ref", metavar="REF", help="read the sources over HTTP; REF is the LiteRT revision")
-    update.add_argument("--mirror", metavar="URL", default=None,
-                        help="fetch every file from URL/<owner>/<repo>/<commit>/<path> instead")
-    update.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
+    src.add_argument(
+        "--ref", metavar="REF", help="read the sources over HTTP; REF is the LiteRT revision"
+    )
+    update.add_argument(
+        "--mirror",
+        metavar="URL",
+        default=None,
+        help="fetch every file from URL/<owner>/<repo>/<commit>/<path> instead",
+    )
+    update.add_argument(
+        "--timeout", type=float, default=20.0, help="seconds per request (default 20)"
+    )
     update.add_argument("--retries", type=int, default=3, help="tries per request (default 3)")
     update.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     update.set_defaults(run=run)
@@ -71,8 +97,14 @@ def _update(args: argparse.Namespace) -> int:
 
     out = args.out if args.out is not None else Path.cwd() / "op_tables"
     ref = None if args.ref in (None, "pinned") else args.ref
-    opts = Options(out_dir=out, source_dir=args.source_dir, ref=ref, mirror=args.mirror,
-                   timeout=args.timeout, retries=args.retries)
+    opts = Options(
+        out_dir=out,
+        source_dir=args.source_dir,
+        ref=ref,
+        mirror=args.mirror,
+        timeout=args.timeout,
+        retries=args.retries,
+    )
     log = (lambda _m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
     tables = update(opts, log)
     from opcompat.tables.loader import clear_cache
@@ -90,8 +122,11 @@ def _count(data: dict[str, Any]) -> str:
         if isinstance(data.get(key), list):
             return f"{len(data[key])} {key}"
     if data.get("table") == "cross_reference":
-        return (f"{len(data['pairs'])} pairs, {len(data['nnapi_unreached'])} NNAPI operations unreached, "
-                f"{len(data['tflite_unmapped'])} builtins unmapped")
+        return (
+            f"{len(data['pairs'])} pairs, "
+            f"{len(data['nnapi_unreached'])} NNAPI operations unreached, "
+            f"{len(data['tflite_unmapped'])} builtins unmapped"
+        )
     return "written"
 
 
@@ -109,7 +144,15 @@ def _show(args: argparse.Namespace) -> int:
     rows = []
     for name, entry in sorted(data["provenance"].items()):
         for src in entry.get("sources", []):
-            rows.append([name, src.get("repository"), src.get("path"), src.get("ref"), str(src.get("commit", ""))[:12]])
+            rows.append(
+                [
+                    name,
+                    src.get("repository"),
+                    src.get("path"),
+                    src.get("ref"),
+                    str(src.get("commit", ""))[:12],
+                ]
+            )
     print(tabulate(rows, headers=["table", "repository", "path", "ref", "commit"]))
     print()
     print(f"tflite_builtins: {len(data['tflite_builtins'])} builtins")

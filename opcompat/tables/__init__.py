@@ -1,4 +1,5 @@
 """The versioned op tables (`op_tables/`): loading, checking, typed access."""
+
 from __future__ import annotations
 
 from opcompat.tables.loader import clear_cache, load_table, manifest, tables_provenance

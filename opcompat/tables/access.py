@@ -4,6 +4,7 @@ NNAPI queries take a release ("8.1", "9", "10", "11", "12", "13") and return pla
 the table (read-only: they are shared). For a per-feature-level question, use the newest
 release: its "since" levels say when each op, type and optional operand arrived.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,16 +20,22 @@ NNAPI_PREFIX = "ANEURALNETWORKS_"
 
 def _release(release: str) -> str:
     if release not in NNAPI_RELEASES:
-        raise TableError(f"no NNAPI table for release {release!r} (known: {', '.join(NNAPI_RELEASES)})")
+        raise TableError(
+            f"no NNAPI table for release {release!r} (known: {', '.join(NNAPI_RELEASES)})"
+        )
     return release
 
 
-def nnapi_table(release: str = LATEST_NNAPI_RELEASE, tables_dir: Path | None = None) -> dict[str, Any]:
+def nnapi_table(
+    release: str = LATEST_NNAPI_RELEASE, tables_dir: Path | None = None
+) -> dict[str, Any]:
     """The whole `nnapi_<release>` table."""
     return load_table(f"nnapi_{_release(release)}", tables_dir)
 
 
-def nnapi_operations(release: str = LATEST_NNAPI_RELEASE, tables_dir: Path | None = None) -> list[dict[str, Any]]:
+def nnapi_operations(
+    release: str = LATEST_NNAPI_RELEASE, tables_dir: Path | None = None
+) -> list[dict[str, Any]]:
     """Every operation of the release, by code."""
     return list(nnapi_table(release, tables_dir)["operations"])
 
@@ -55,14 +62,19 @@ def _full_name(name: str) -> str:
     return name if name.startswith(NNAPI_PREFIX) else NNAPI_PREFIX + name
 
 
-def nnapi_operation(name: str, release: str = LATEST_NNAPI_RELEASE,
-                    tables_dir: Path | None = None) -> dict[str, Any] | None:
+def nnapi_operation(
+    name: str, release: str = LATEST_NNAPI_RELEASE, tables_dir: Path | None = None
+) -> dict[str, Any] | None:
     """One operation ("CONV_2D" or "ANEURALNETWORKS_CONV_2D"), or None when the release lacks it."""
     return _ops_by_name(_release(release), tables_dir).get(_full_name(name))
 
 
-def operand_types(name: str, role: str = "tensor", release: str = LATEST_NNAPI_RELEASE,
-                  tables_dir: Path | None = None) -> list[dict[str, Any]]:
+def operand_types(
+    name: str,
+    role: str = "tensor",
+    release: str = LATEST_NNAPI_RELEASE,
+    tables_dir: Path | None = None,
+) -> list[dict[str, Any]]:
     """The type entries of one role ("tensor", "input", "output", "value", "filter", "bias").
 
     An op documented with a single list has only "tensor"; asking it for "input" or "output"
@@ -77,15 +89,27 @@ def operand_types(name: str, role: str = "tensor", release: str = LATEST_NNAPI_R
     return list(roles.get("tensor", []))
 
 
-def supported_types(name: str, role: str, feature_level: int, release: str = LATEST_NNAPI_RELEASE,
-                    tables_dir: Path | None = None) -> set[str]:
+def supported_types(
+    name: str,
+    role: str,
+    feature_level: int,
+    release: str = LATEST_NNAPI_RELEASE,
+    tables_dir: Path | None = None,
+) -> set[str]:
     """Type names (e.g. "ANEURALNETWORKS_TENSOR_FLOAT32") usable for `role` at `feature_level`."""
-    return {t["type"] for t in operand_types(name, role, release, tables_dir)
-            if t["since_feature_level"] <= feature_level}
+    return {
+        t["type"]
+        for t in operand_types(name, role, release, tables_dir)
+        if t["since_feature_level"] <= feature_level
+    }
 
 
-def rank_limits(name: str, role: str = "tensor", release: str = LATEST_NNAPI_RELEASE,
-                tables_dir: Path | None = None) -> dict[str, Any] | None:
+def rank_limits(
+    name: str,
+    role: str = "tensor",
+    release: str = LATEST_NNAPI_RELEASE,
+    tables_dir: Path | None = None,
+) -> dict[str, Any] | None:
     """`{"min", "max"[, "values", "layouts"]}` for the role (falling back to "tensor"), or None."""
     op = nnapi_operation(name, release, tables_dir)
     if op is None:
@@ -113,9 +137,11 @@ def snapshot(tables_dir: Path | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "tflite_builtins": tflite_builtins(tables_dir),
         "nnapi_operations": {r: nnapi_operations(r, tables_dir) for r in NNAPI_RELEASES},
-        "nnapi_operand_types": {r: nnapi_table(r, tables_dir)["operand_types"] for r in NNAPI_RELEASES},
+        "nnapi_operand_types": {
+            r: nnapi_table(r, tables_dir)["operand_types"] for r in NNAPI_RELEASES
+        },
         "cross_reference": load_table("cross_reference", tables_dir),
-        "provenance": tables_provenance(),
+        "provenance": tables_provenance(tables_dir),
         "tables_dir": str(tables_dir) if tables_dir is not None else None,
     }
     return out

@@ -5,6 +5,7 @@ check costs one hash and does not import jsonschema. Any other table (a `--table
 hand-edited file, a table the manifest does not list) is validated in full against its schema,
 and refused with a `TableError` that names the file and the failing field as a JSON pointer.
 """
+
 from __future__ import annotations
 
 import functools
@@ -93,14 +94,17 @@ def validate_table(name: str, data: Any, where: Path | str, tables_dir: Path | N
         raise TableError(f"{spath}: unreadable schema: {exc}") from None
     validator_cls = jsonschema.validators.validator_for(schema)
     validator = validator_cls(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(
+        validator.iter_errors(data),
+        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
+    )
     if errors:
         err = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise TableError(f"{where}: invalid at {_pointer(err.absolute_path)}: {err.message}{more}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(name: str, tables_dir: Path | None) -> dict[str, Any]:
     path = table_path(name, tables_dir)
     try:
@@ -116,7 +120,9 @@ def _load(name: str, tables_dir: Path | None) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise TableError(f"{path}: not UTF-8 text: {exc.reason}") from None
     except json.JSONDecodeError as exc:
-        raise TableError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise TableError(
+            f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     if not trusted:
         validate_table(name, data, path, tables_dir)
     if not isinstance(data, dict):
@@ -143,9 +149,20 @@ def clear_cache() -> None:
     _shipped_manifest.cache_clear()
 
 
-def tables_provenance() -> dict[str, Any]:
-    """Per shipped table: its sha256 and the sources it was derived from."""
-    tables = _shipped_manifest().get("tables")
+def tables_provenance(tables_dir: Path | None = None) -> dict[str, Any]:
+    """Per table: its sha256 and the sources it was derived from.
+
+    From the shipped manifest, or from `tables_dir`'s own MANIFEST.json when it has one (as
+    `opcompat tables update --out DIR` writes); that manifest is informative only, never trusted.
+    """
+    if tables_dir is None:
+        tables = _shipped_manifest().get("tables")
+    else:
+        try:
+            data = json.loads((Path(tables_dir) / MANIFEST_NAME).read_bytes())
+        except (OSError, ValueError):
+            return {}
+        tables = data.get("tables") if isinstance(data, dict) else None
     if not isinstance(tables, dict):
         return {}
     return {name: dict(entry) for name, entry in sorted(tables.items()) if isinstance(entry, dict)}
