@@ -93,17 +93,21 @@ def _sizes(d: dict[int, list[int]]) -> str:
     return "; ".join(f"subgraph {k}: {len(v)} [{', '.join(map(str, v))}]" for k, v in sorted(d.items()) if v) or "none"
 
 
+def _side(label: str, m: ModelReport) -> str:
+    parts = partition_count(m)
+    return (f"{label}: {m.path} ({m.delegated_count}/{len(m.operators)} ops on NNAPI, {parts} partition"
+            f"{'s' if parts != 1 else ''}, full delegation from {full_delegation_text(m)})")
+
+
 def summary_lines(d: ModelDiff) -> list[str]:
     o, n = d.old, d.new
     lines = [
-        f"old: {o.path} ({o.delegated_count}/{len(o.operators)} ops on NNAPI, {partition_count(o)} partitions,"
-        f" full delegation from {full_delegation_text(o)})",
-        f"new: {n.path} ({n.delegated_count}/{len(n.operators)} ops on NNAPI, {partition_count(n)} partitions,"
-        f" full delegation from {full_delegation_text(n)})",
-        f"partitions: {_sizes(d.partition_sizes('old'))} -> {_sizes(d.partition_sizes('new'))}",
+        _side("old", o),
+        _side("new", n),
+        f"partitions: {_sizes(d.partition_sizes('old'))} → {_sizes(d.partition_sizes('new'))}",
     ]
     if (o.refusal is None) != (n.refusal is None):
-        lines.append(f"refusal: {o.refusal.code if o.refusal else 'none'} -> {n.refusal.code if n.refusal else 'none'}")
+        lines.append(f"refusal: {o.refusal.code if o.refusal else 'none'} → {n.refusal.code if n.refusal else 'none'}")
     lines.append(f"new fallbacks: {len(d.new_fallbacks)}; fixed: {len(d.fixed)}; "
                  f"operator changes: {len(d.changes)}")
     return lines
