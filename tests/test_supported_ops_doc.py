@@ -1,0 +1,33 @@
+"""`reports/supported_ops.md` is generated from the rule registry and the delegate mapping."""
+from __future__ import annotations
+
+from opcompat.rules import docs
+from opcompat.rules.context import RULES
+
+
+def test_committed_document_is_current() -> None:
+    committed = docs.DOC_PATH.read_text(encoding="utf-8")
+    assert committed == docs.render(), (
+        "reports/supported_ops.md is stale: run `python -m opcompat.rules.docs --write`")
+
+
+def test_every_rule_has_a_section_with_its_source() -> None:
+    text = docs.render()
+    for name in RULES:
+        section = text.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
+        assert "- Rule: `opcompat/rules/ops/" in section
+        assert "- Source: tflite/delegates/nnapi/nnapi_delegate.cc" in section
+
+
+def test_level_text() -> None:
+    assert docs.level_text(29) == "API 29"
+    assert docs.level_text(1000007) == "feature level 7 (API 33+ by default)"
+
+
+def test_check_mode_reports_staleness(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    stale = tmp_path / "supported_ops.md"
+    stale.write_text("old\n", encoding="utf-8")
+    monkeypatch.setattr(docs, "DOC_PATH", stale)
+    assert docs.main(["--check"]) == 1
+    assert docs.main(["--write"]) == 0
+    assert docs.main(["--check"]) == 0
