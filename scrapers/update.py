@@ -34,6 +34,10 @@ class Options:
     """Check pinned files against their git blob ids (off only for fixture sources in tests)."""
     delegate_mapping: bool = True
     """Also build the delegate mapping when its scraper exists."""
+    ndk_check: bool = False
+    """Cross-check the newest NNAPI table against the NDK reference page (over HTTP)."""
+    ndk_html: Path | None = None
+    """A saved copy of the NDK reference page to cross-check against instead."""
 
 
 def _provenance(f: Fetched) -> dict[str, Any]:
@@ -219,10 +223,35 @@ def _read_manifest(out_dir: Path) -> dict[str, Any]:
     return tables if isinstance(tables, dict) else {}
 
 
+def _ndk_cross_check(
+    opts: Options, tables: dict[str, dict[str, Any]], log: Callable[[str], None]
+) -> None:
+    """Report (never fail on) disagreements between the newest table and the NDK page."""
+    from scrapers import ndk_reference
+
+    latest = max(NNAPI_SOURCES, key=lambda r: tuple(int(p) for p in r.split(".")))
+    try:
+        if opts.ndk_html is not None:
+            html = opts.ndk_html.read_text(encoding="utf-8", errors="replace")
+        else:
+            client = HttpClient(timeout=opts.timeout, retries=opts.retries)
+            html = client.get_bytes(ndk_reference.NDK_REFERENCE_URL).decode("utf-8", "replace")
+    except (OSError, ScrapeError) as exc:
+        log(f"warning: NDK cross-check skipped: {exc}")
+        return
+    problems = ndk_reference.cross_check(html, tables[f"nnapi_{latest}"])
+    for line in problems:
+        log(f"warning: NDK cross-check: {line}")
+    if not problems:
+        log(f"NDK cross-check: nnapi_{latest} agrees with the NDK reference page")
+
+
 def run(opts: Options, log: Callable[[str], None] = lambda _m: None) -> dict[str, dict[str, Any]]:
     """Scrape and write every table into `opts.out_dir`; returns the tables written."""
     fetched = gather(opts, log)
     tables, used = build_tables(fetched)
+    if opts.ndk_check or opts.ndk_html is not None:
+        _ndk_cross_check(opts, tables, log)
     files = render(tables, used, opts.out_dir)
     try:
         write_all(opts.out_dir, files)

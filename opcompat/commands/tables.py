@@ -73,6 +73,18 @@ def add_parser(sub: Any) -> None:
         "--timeout", type=float, default=20.0, help="seconds per request (default 20)"
     )
     update.add_argument("--retries", type=int, default=3, help="tries per request (default 3)")
+    update.add_argument(
+        "--ndk-check",
+        action="store_true",
+        help="also compare op levels with the NDK reference page (warnings only)",
+    )
+    update.add_argument(
+        "--ndk-html",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="a saved copy of the NDK reference page to compare with",
+    )
     update.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     update.set_defaults(run=run)
 
@@ -104,8 +116,14 @@ def _update(args: argparse.Namespace) -> int:
         mirror=args.mirror,
         timeout=args.timeout,
         retries=args.retries,
+        ndk_check=args.ndk_check,
+        ndk_html=args.ndk_html,
     )
-    log = (lambda _m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
+
+    def log(message: str) -> None:
+        if not args.quiet or message.startswith("warning"):
+            print(message, file=sys.stderr)
+
     tables = update(opts, log)
     from opcompat.tables.loader import clear_cache
 
