@@ -3,6 +3,7 @@
 `check(model) -> ModelReport` for one model, in-process; `check_many(paths) -> Report` for
 several (in parallel over all cores when there are many).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -69,8 +70,9 @@ def _sha256(model: Model, source: Any) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _partition(subgraph: Subgraph, nodes: Sequence[int], inputs: Iterable[int],
-               outputs: Iterable[int]) -> Partition:
+def _partition(
+    subgraph: Subgraph, nodes: Sequence[int], inputs: Iterable[int], outputs: Iterable[int]
+) -> Partition:
     tensors = subgraph.tensors
 
     def boundary(ts: Iterable[int]) -> tuple[int, ...]:
@@ -84,20 +86,25 @@ def _delegation(model: Model, validator: _Validator, target: Target, max_partiti
 
     plain = [[validator.plain(sg, op, target) for op in sg.operators] for sg in model.subgraphs]
     return plain, modify_graph_with_delegate(
-        model, target, plain, lambda sg, op: validator.rewired(sg, op, target), max_partitions)
+        model, target, plain, lambda sg, op: validator.rewired(sg, op, target), max_partitions
+    )
 
 
 def _fully_delegated(model: Model, delegation: Any) -> bool:
     if delegation.status != "kTfLiteOk":
         return False
-    for sg, d in zip(model.subgraphs, delegation.subgraphs):
+    for sg, d in zip(model.subgraphs, delegation.subgraphs, strict=True):
         if len(d.delegated_nodes) != len(sg.operators):
             return False
     return True
 
 
-def _min_api_level(model: Model, validator: _Validator, support: dict[tuple[int, int], dict[int, bool]],
-                   max_partitions: int) -> int | None:
+def _min_api_level(
+    model: Model,
+    validator: _Validator,
+    support: dict[tuple[int, int], dict[int, bool]],
+    max_partitions: int,
+) -> int | None:
     """Lowest API level (default feature levels) at which every operator is delegated."""
     from opcompat.rules.fp16 import is_dequantize_const_fp16
 
@@ -155,7 +162,9 @@ def check(
     target = make_target(api_level, feature_level, nnapi_cpu)
     model = read_model(path_or_bytes)
     if path is None:
-        path = os.fspath(path_or_bytes) if isinstance(path_or_bytes, (str, os.PathLike)) else "<bytes>"
+        path = (
+            os.fspath(path_or_bytes) if isinstance(path_or_bytes, (str, os.PathLike)) else "<bytes>"
+        )
     sha = _sha256(model, path_or_bytes)
     validator = _Validator(model)
     targets = _targets()
@@ -174,7 +183,7 @@ def check(
     subgraph_results: list[SubgraphResult] = []
     model_warnings: list[Reason] = []
     refused = delegation.status == "kTfLiteDelegateError"
-    for sg, d in zip(model.subgraphs, delegation.subgraphs):
+    for sg, d in zip(model.subgraphs, delegation.subgraphs, strict=True):
         parts = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.partitions]
         dropped = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.dropped]
         part_of = {n: k for k, p in enumerate(parts) for n in p.nodes}
@@ -189,55 +198,92 @@ def check(
             if d.fp16 is not None and op.index in d.fp16.remapped_reasons:
                 remapped = d.fp16.remapped_reasons[op.index]
                 if supported and remapped:
-                    extra.extend(Reason(r.code, f"with fp16 weights remapped: {r.message}", r.source)
-                                 for r in remapped)
+                    extra.extend(
+                        Reason(r.code, f"with fp16 weights remapped: {r.message}", r.source)
+                        for r in remapped
+                    )
             if delegated and not supported:
-                warnings.append(Reason(FP16_DELEGATED_WITH_WEIGHTS,
-                                       WARNING_CODES[FP16_DELEGATED_WITH_WEIGHTS],
-                                       "tflite/delegates/utils.cc, FP16GraphPartitionHelper"))
+                warnings.append(
+                    Reason(
+                        FP16_DELEGATED_WITH_WEIGHTS,
+                        WARNING_CODES[FP16_DELEGATED_WITH_WEIGHTS],
+                        "tflite/delegates/utils.cc, FP16GraphPartitionHelper",
+                    )
+                )
             if not delegated and op.index in fp16_selected and d.rewired_inputs.get(op.index):
-                warnings.append(Reason(FP16_REWIRED_ON_CPU, WARNING_CODES[FP16_REWIRED_ON_CPU],
-                                       "tflite/delegates/utils.cc, RemapFp16InputTensors"))
+                warnings.append(
+                    Reason(
+                        FP16_REWIRED_ON_CPU,
+                        WARNING_CODES[FP16_REWIRED_ON_CPU],
+                        "tflite/delegates/utils.cc, RemapFp16InputTensors",
+                    )
+                )
             if supported and not delegated and not extra:
                 if refused or (d.status != "kTfLiteOk" and d.status != "notApplied"):
-                    extra.append(Reason(DELEGATION_REFUSED, REASON_CODES[DELEGATION_REFUSED],
-                                        "tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl"))
+                    extra.append(
+                        Reason(
+                            DELEGATION_REFUSED,
+                            REASON_CODES[DELEGATION_REFUSED],
+                            "tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl",
+                        )
+                    )
                 elif d.status == "notApplied":
-                    extra.append(Reason(SUBGRAPH_NOT_DELEGATED, REASON_CODES[SUBGRAPH_NOT_DELEGATED],
-                                        "tflite/core/interpreter.cc, ModifyGraphWithDelegateImpl"))
+                    extra.append(
+                        Reason(
+                            SUBGRAPH_NOT_DELEGATED,
+                            REASON_CODES[SUBGRAPH_NOT_DELEGATED],
+                            "tflite/core/interpreter.cc, ModifyGraphWithDelegateImpl",
+                        )
+                    )
                 elif op.index in dropped_nodes:
-                    extra.append(Reason(PARTITION_DROPPED, REASON_CODES[PARTITION_DROPPED],
-                                        "tflite/delegates/nnapi/nnapi_delegate.cc, "
-                                        "StatefulNnApiDelegate::LimitDelegatedPartitions"))
+                    extra.append(
+                        Reason(
+                            PARTITION_DROPPED,
+                            REASON_CODES[PARTITION_DROPPED],
+                            "tflite/delegates/nnapi/nnapi_delegate.cc, "
+                            "StatefulNnApiDelegate::LimitDelegatedPartitions",
+                        )
+                    )
             entry = mapping(op.op) if op.op not in ("CUSTOM",) else None
             levels = support[(sg.index, op.index)]
-            operators.append(OperatorResult(
-                subgraph=sg.index,
-                index=op.index,
-                op=op.display_name,
-                version=op.version,
-                nnapi_operations=entry.nnapi_operations if entry is not None else (),
-                supported=supported,
-                delegated=delegated,
-                reasons=tuple(reasons) + tuple(extra),
-                partition=part_of.get(op.index) if delegated else None,
-                first_api_level=next((api for api, ok in levels.items() if ok), None),
-                warnings=tuple(warnings),
-            ))
+            operators.append(
+                OperatorResult(
+                    subgraph=sg.index,
+                    index=op.index,
+                    op=op.display_name,
+                    version=op.version,
+                    nnapi_operations=entry.nnapi_operations if entry is not None else (),
+                    supported=supported,
+                    delegated=delegated,
+                    reasons=tuple(reasons) + tuple(extra),
+                    partition=part_of.get(op.index) if delegated else None,
+                    first_api_level=next((api for api, ok in levels.items() if ok), None),
+                    warnings=tuple(warnings),
+                )
+            )
         if d.status == "kTfLiteOk" and not refused:
-            hazard = fp16_conversion_hazard(sg, (n for p in parts for n in p.nodes), d.rewired_inputs)
+            hazard = fp16_conversion_hazard(
+                sg, (n for p in parts for n in p.nodes), d.rewired_inputs
+            )
             if hazard is not None:
                 model_warnings.append(hazard)
         else:
             parts = []
-        subgraph_results.append(SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped),
-                                               status=d.status))
+        subgraph_results.append(
+            SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped), status=d.status)
+        )
 
     return ModelReport(
         path=path,
         sha256=sha,
-        options=CheckOptions(target.api_level, target.feature_level, target.validate_level,
-                             target.is_accelerator_specified, nnapi_cpu, max_partitions),
+        options=CheckOptions(
+            target.api_level,
+            target.feature_level,
+            target.validate_level,
+            target.is_accelerator_specified,
+            nnapi_cpu,
+            max_partitions,
+        ),
         operators=tuple(operators),
         subgraphs=tuple(subgraph_results),
         refusal=delegation.refusal,
@@ -277,8 +323,12 @@ def check_many(
     make_target(api_level, feature_level, nnapi_cpu)  # bad levels: one usage error, up front
     if max_partitions < 0:
         raise UsageError(f"--max-partitions must be 0 (no limit) or more, got {max_partitions}")
-    kwargs = {"api_level": api_level, "feature_level": feature_level, "nnapi_cpu": nnapi_cpu,
-              "max_partitions": max_partitions}
+    kwargs = {
+        "api_level": api_level,
+        "feature_level": feature_level,
+        "nnapi_cpu": nnapi_cpu,
+        "max_partitions": max_partitions,
+    }
     work = [(os.fspath(p), kwargs) for p in paths]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     results: list[ModelReport | ModelError]

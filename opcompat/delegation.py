@@ -18,6 +18,7 @@ are processed in order, validation subgraphs ("VALIDATION:" names) skipped; the 
 other than kTfLiteOk stops the loop; kTfLiteDelegateError removes the delegate from every
 subgraph, kTfLiteApplicationError leaves earlier subgraphs delegated.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -109,7 +110,8 @@ def do_prepare(
     except PartitionError:
         result.status = DELEGATE_ERROR  # PreviewDelegatePartitioning fails: DoPrepare fails
         result.refusal = graph_checks.build_refusal(
-            subgraph, graph_checks.BuildFailure("the graph cannot be partitioned"))
+            subgraph, graph_checks.BuildFailure("the graph cannot be partitioned")
+        )
         return result
     result.previewed = previewed
 
@@ -120,8 +122,13 @@ def do_prepare(
         if key in built:
             return True
         failure = graph_checks.nnapi_build_failure(
-            subgraph, p.nodes, p.input_tensors, p.output_tensors, target,
-            result.rewired_inputs or None)
+            subgraph,
+            p.nodes,
+            p.input_tensors,
+            p.output_tensors,
+            target,
+            result.rewired_inputs or None,
+        )
         if failure is not None:
             result.status = DELEGATE_ERROR
             result.refusal = graph_checks.build_refusal(subgraph, failure)
@@ -157,8 +164,10 @@ def modify_graph_with_delegate(
     max_partitions: int,
 ) -> ModelDelegation:
     """`Interpreter::ModifyGraphWithDelegate` over every subgraph, in order."""
-    results = [SubgraphDelegation(sg.index, NOT_APPLIED, plain_by_subgraph[i])
-               for i, sg in enumerate(model.subgraphs)]
+    results = [
+        SubgraphDelegation(sg.index, NOT_APPLIED, plain_by_subgraph[i])
+        for i, sg in enumerate(model.subgraphs)
+    ]
     status = OK
     refusal: Refusal | None = None
     for i, sg in enumerate(model.subgraphs):

@@ -18,6 +18,7 @@ The walk is written as a work-list over ready nodes rather than as repeated scan
 plan: both assign the same nodes to the same epochs (each epoch takes the closure of ready nodes
 of the kind of the first ready node in plan order), and the work-list is linear in the graph.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -28,7 +29,9 @@ from typing import TypeVar
 from opcompat.model.graph import OPTIONAL_TENSOR, Subgraph, TensorType
 
 GRAPH_INFO_SOURCE = "tflite/graph_info.cc, PartitionGraphIntoIndependentNodeSubsets"
-LIMIT_SOURCE = "tflite/delegates/nnapi/nnapi_delegate.cc, StatefulNnApiDelegate::LimitDelegatedPartitions"
+LIMIT_SOURCE = (
+    "tflite/delegates/nnapi/nnapi_delegate.cc, StatefulNnApiDelegate::LimitDelegatedPartitions"
+)
 
 # Builtin ops that `Subgraph::OpMightHaveSideEffect` treats as having side effects.
 SIDE_EFFECT_OPS = frozenset({"IF", "WHILE", "CALL_ONCE"})
@@ -56,7 +59,9 @@ class GraphInfo:
     outputs: tuple[int, ...]
 
     @staticmethod
-    def of(subgraph: Subgraph, inputs_override: dict[int, tuple[int, ...]] | None = None) -> GraphInfo:
+    def of(
+        subgraph: Subgraph, inputs_override: dict[int, tuple[int, ...]] | None = None
+    ) -> GraphInfo:
         """The view of a model subgraph; `inputs_override` replaces some nodes' inputs
         (the fp16 remapping rewires consumers of fp16 DEQUANTIZE nodes)."""
         tensors = subgraph.tensors
@@ -185,7 +190,9 @@ def partition_graph(info: GraphInfo, nodes_to_partition: Iterable[int]) -> list[
                 if pending[c] == 0:
                     heapq.heappush(ready[kind[c]], c)
     if placed != num_nodes:
-        raise PartitionError("some nodes can never run: the graph has a cycle or a missing producer")
+        raise PartitionError(
+            "some nodes can never run: the graph has a cycle or a missing producer"
+        )
 
     for t in info.outputs:
         if not valid(t):
@@ -229,7 +236,7 @@ def cxx_sort(items: Sequence[T], less: Callable[[T, T], bool]) -> list[T]:
         for i in range(first + 1, last):
             val = a[i]
             if less(val, a[first]):
-                a[first + 1:i + 1] = a[first:i]
+                a[first + 1 : i + 1] = a[first:i]
                 a[first] = val
             else:
                 unguarded_linear_insert(i)
@@ -336,7 +343,8 @@ def limit_delegated_partitions(
 ) -> list[int]:
     """The nodes left to delegate once the partition cap is applied.
 
-    Source: tflite/delegates/nnapi/nnapi_delegate.cc, StatefulNnApiDelegate::LimitDelegatedPartitions.
+    Source: tflite/delegates/nnapi/nnapi_delegate.cc,
+    StatefulNnApiDelegate::LimitDelegatedPartitions.
     """
     if max_partitions <= 0 or len(partitions) <= max_partitions:
         return nodes_to_delegate

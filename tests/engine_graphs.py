@@ -1,4 +1,5 @@
 """Synthetic models for the engine tests: chains and DAGs of operators over plain tensors."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,24 +18,68 @@ class G:
     inputs: list[int] = field(default_factory=list)
     outputs: list[int] = field(default_factory=list)
 
-    def t(self, dtype: int = TensorType.FLOAT32, shape: Sequence[int] = (1, 4), *,
-          const: bool = False, name: str = "") -> int:
+    def t(
+        self,
+        dtype: int = TensorType.FLOAT32,
+        shape: Sequence[int] = (1, 4),
+        *,
+        const: bool = False,
+        name: str = "",
+    ) -> int:
         i = len(self.tensors)
-        self.tensors.append(Tensor(i, name or f"t{i}", dtype, tuple(shape), None,
-                                   i + 1 if const else 0, const, False, None))
+        self.tensors.append(
+            Tensor(
+                i,
+                name or f"t{i}",
+                dtype,
+                tuple(shape),
+                None,
+                i + 1 if const else 0,
+                const,
+                False,
+                None,
+            )
+        )
         return i
 
-    def op(self, name: str, inputs: Sequence[int], outputs: Sequence[int], *, version: int = 1,
-           options: dict | None = None, intermediates: Sequence[int] = (),
-           custom_code: str | None = None) -> int:
+    def op(
+        self,
+        name: str,
+        inputs: Sequence[int],
+        outputs: Sequence[int],
+        *,
+        version: int = 1,
+        options: dict | None = None,
+        intermediates: Sequence[int] = (),
+        custom_code: str | None = None,
+    ) -> int:
         i = len(self.ops)
-        self.ops.append(Operator(i, 0, 0, name, version, custom_code, tuple(inputs),
-                                 tuple(outputs), tuple(intermediates), None, dict(options or {})))
+        self.ops.append(
+            Operator(
+                i,
+                0,
+                0,
+                name,
+                version,
+                custom_code,
+                tuple(inputs),
+                tuple(outputs),
+                tuple(intermediates),
+                None,
+                dict(options or {}),
+            )
+        )
         return i
 
     def subgraph(self, index: int = 0) -> Subgraph:
-        return Subgraph(index, self.name, tuple(self.tensors), tuple(self.ops),
-                        tuple(self.inputs), tuple(self.outputs))
+        return Subgraph(
+            index,
+            self.name,
+            tuple(self.tensors),
+            tuple(self.ops),
+            tuple(self.inputs),
+            tuple(self.outputs),
+        )
 
 
 def model_of(*graphs: G) -> Model:

@@ -1,4 +1,5 @@
 """`opcompat.analysis.check` / `check_many` and `opcompat check --format json` on written models."""
+
 from __future__ import annotations
 
 import hashlib
@@ -117,12 +118,19 @@ def test_check_many_keeps_order_and_reports_errors(model_file, tmp_path: Path) -
     serial = check_many(paths, api_level=30, jobs=1)
     parallel = check_many(paths, api_level=30, jobs=2)
     assert isinstance(serial.models[1], ModelError)
-    assert [len(m.operators) for m in serial.models if isinstance(m, ModelReport)] == [1, 2, 3, 4, 5]
+    assert [len(m.operators) for m in serial.models if isinstance(m, ModelReport)] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
     assert report_to_dict(serial) == report_to_dict(parallel)
 
 
 def test_cli_json_is_one_document_and_exit_3_for_an_unreadable_model(
-        model_file, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    model_file, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
     good = model_file("SUE")
     bad = tmp_path / "missing.tflite"
     code = main(["check", str(good), str(bad), "--format", "json", "--api-level", "30"])
@@ -137,24 +145,51 @@ def test_cli_json_is_one_document_and_exit_3_for_an_unreadable_model(
     assert ok["partitions_by_subgraph"] == {"0": [[0], [2]]}
     assert ok["refusal"] is None and ok["min_api_level"] is None
     op = ok["operators"][1]
-    assert {k: op[k] for k in ("subgraph", "index", "op", "version", "supported", "delegated",
-                               "partition", "first_api_level")} == {
-        "subgraph": 0, "index": 1, "op": "GELU", "version": 1, "supported": False,
-        "delegated": False, "partition": None, "first_api_level": None}
-    assert op["reasons"][0] == {"code": "kUnsupportedOperator", "message": "Unsupported operation type.",
-                                "source": op["reasons"][0]["source"]}
+    assert {
+        k: op[k]
+        for k in (
+            "subgraph",
+            "index",
+            "op",
+            "version",
+            "supported",
+            "delegated",
+            "partition",
+            "first_api_level",
+        )
+    } == {
+        "subgraph": 0,
+        "index": 1,
+        "op": "GELU",
+        "version": 1,
+        "supported": False,
+        "delegated": False,
+        "partition": None,
+        "first_api_level": None,
+    }
+    assert op["reasons"][0] == {
+        "code": "kUnsupportedOperator",
+        "message": "Unsupported operation type.",
+        "source": op["reasons"][0]["source"],
+    }
     assert str(bad) in err and "Traceback" not in err
 
 
 def test_cli_default_level_and_usage_errors(model_file) -> None:  # type: ignore[no-untyped-def]
     good = str(model_file("S"))
-    proc = subprocess.run([sys.executable, "-m", "opcompat", "check", good, "--format", "json"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "opcompat", "check", good, "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["models"][0]["options"]["api_level"] == DEFAULT_API_LEVEL
     for flags in (["--api-level", "36"], ["--feature-level", "0"], ["--max-partitions", "-1"]):
-        proc = subprocess.run([sys.executable, "-m", "opcompat", "check", good, *flags],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "opcompat", "check", good, *flags],
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 

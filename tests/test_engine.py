@@ -1,4 +1,5 @@
 """Validate dispatch (the switch around the rules) and the per-op lowest API level."""
+
 from __future__ import annotations
 
 from engine_graphs import G, model_of
@@ -9,8 +10,13 @@ from opcompat.rules import engine
 from opcompat.rules.context import RULES
 
 
-def one(op: str, dtype: int = TensorType.FLOAT32, version: int = 1, custom: str | None = None,
-        n_inputs: int = 1):  # type: ignore[no-untyped-def]
+def one(
+    op: str,
+    dtype: int = TensorType.FLOAT32,
+    version: int = 1,
+    custom: str | None = None,
+    n_inputs: int = 1,
+):  # type: ignore[no-untyped-def]
     g = G()
     ins = [g.t(dtype) for _ in range(n_inputs)]
     out = g.t(dtype)
@@ -30,13 +36,16 @@ def test_op_without_rule_fails_like_the_default_case() -> None:
     assert "GELU" not in RULES
     reasons = engine.validate(m, sg, op, make_target(33))
     assert [(r.code, r.message) for r in reasons] == [
-        ("kUnsupportedOperator", "Unsupported operation type.")]
+        ("kUnsupportedOperator", "Unsupported operation type.")
+    ]
 
 
 def test_custom_and_unknown_ops_are_unsupported() -> None:
     for name, custom in (("CUSTOM", "MyOp"), ("UNKNOWN_250", None)):
         m, sg, op = one(name, custom=custom)
-        assert [r.code for r in engine.validate(m, sg, op, make_target(35))] == ["kUnsupportedOperator"]
+        assert [r.code for r in engine.validate(m, sg, op, make_target(35))] == [
+            "kUnsupportedOperator"
+        ]
 
 
 def test_rule_failures_are_returned_in_order() -> None:
@@ -67,7 +76,8 @@ def test_silent_refusal_gets_a_reason_of_its_own() -> None:
     m = model_of(g)
     sg = m.subgraphs[0]
     assert [r.code for r in engine.validate(m, sg, sg.operators[0], make_target(29))] == [
-        engine.SILENT_REFUSAL_CODE]
+        engine.SILENT_REFUSAL_CODE
+    ]
     assert engine.validate(m, sg, sg.operators[0], make_target(30)) == ()
 
 

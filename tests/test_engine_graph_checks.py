@@ -1,5 +1,6 @@
 """Whole-model refusals (dynamic tensors, NNAPI model build failures), the fp16 path, hazards,
 and how the interpreter applies the delegate across subgraphs."""
+
 from __future__ import annotations
 
 from engine_graphs import G, model_of
@@ -17,15 +18,23 @@ from opcompat.model.graph import Model, TensorType
 from opcompat.rules import engine, graph_checks
 from opcompat.rules.fp16 import has_const_fp16_dequantize, is_dequantize_const_fp16
 
-F32, F16, I16, I32, I64 = (TensorType.FLOAT32, TensorType.FLOAT16, TensorType.INT16,
-                           TensorType.INT32, TensorType.INT64)
+F32, F16, I16, I32, I64 = (
+    TensorType.FLOAT32,
+    TensorType.FLOAT16,
+    TensorType.INT16,
+    TensorType.INT32,
+    TensorType.INT64,
+)
 
 
 def delegate(model: Model, api: int, max_partitions: int = 3) -> ModelDelegation:
     target = make_target(api)
-    plain = [[engine.validate(model, sg, op, target) for op in sg.operators] for sg in model.subgraphs]
+    plain = [
+        [engine.validate(model, sg, op, target) for op in sg.operators] for sg in model.subgraphs
+    ]
     return modify_graph_with_delegate(
-        model, target, plain, lambda sg, op: engine.validate(model, sg, op, target), max_partitions)
+        model, target, plain, lambda sg, op: engine.validate(model, sg, op, target), max_partitions
+    )
 
 
 def parts(d: ModelDelegation, sg: int = 0) -> list[list[int]]:
@@ -99,9 +108,20 @@ def int16_conv(g: G) -> tuple[int, int]:
     w = g.t(TensorType.INT8, (2, 1, 1, 2), const=True)
     b = g.t(I64, (2,), const=True, name="bias")
     y = g.t(I16, (1, 4, 4, 2))
-    g.op("CONV_2D", [x, w, b], [y], version=4,
-         options={"padding": 0, "stride_w": 1, "stride_h": 1, "dilation_w_factor": 1,
-                  "dilation_h_factor": 1, "fused_activation_function": 0})
+    g.op(
+        "CONV_2D",
+        [x, w, b],
+        [y],
+        version=4,
+        options={
+            "padding": 0,
+            "stride_w": 1,
+            "stride_h": 1,
+            "dilation_w_factor": 1,
+            "dilation_h_factor": 1,
+            "fused_activation_function": 0,
+        },
+    )
     return x, y
 
 
@@ -234,7 +254,7 @@ def test_opcompat_codes_are_listed_once() -> None:
 
 
 def fp16_model(extra_cpu_op: bool, weights_first: bool = False) -> Model:
-    """x -> ADD(x, DEQUANTIZE(const f16 w)) [-> GELU]; or ADD(DEQUANTIZE(w), x) when weights_first."""
+    """x -> ADD(x, DEQUANTIZE(const f16 w)) [-> GELU]; ADD(DEQUANTIZE(w), x) if weights_first."""
     g = G()
     x = g.t()
     w16 = g.t(F16, const=True)

@@ -2,6 +2,7 @@
 
 Regenerate after an intended change: `python tests/test_golden_check.py` (then review the diff).
 """
+
 from __future__ import annotations
 
 import json

@@ -2,6 +2,7 @@
 corpus at every recorded level: per-operator `supported` and `delegated`, the partitions of every
 subgraph (default cap and unlimited), and whole-model refusals. One process, in-process calls.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -73,7 +74,9 @@ def tallies() -> dict[int, Tally]:
                 for p in sg["partitions"]:
                     delegated.update((sg["index"], n) for n in p)
             nodes = [(0, n) for n in result["nodes"]]
-            nodes += [(sg["index"], n) for sg in result.get("other_subgraphs", []) for n in sg["nodes"]]
+            nodes += [
+                (sg["index"], n) for sg in result.get("other_subgraphs", []) for n in sg["nodes"]
+            ]
             for sgi, node in nodes:
                 t.ops += 1
                 mine = ops.get((sgi, node["index"]))
@@ -93,7 +96,9 @@ def tallies() -> dict[int, Tally]:
                 t.refusals += 1
             else:
                 t.misses["refusal"].append(where)
-            unlimited = check(path, api_level=api, feature_level=FEATURE_LEVEL[api], max_partitions=0)
+            unlimited = check(
+                path, api_level=api, feature_level=FEATURE_LEVEL[api], max_partitions=0
+            )
             if _parts(result["delegation_unlimited"].get("subgraphs", [])) == _mine(unlimited):
                 t.unlimited += 1
             else:
@@ -104,14 +109,19 @@ def tallies() -> dict[int, Tally]:
 def _table(tallies: dict[int, Tally]) -> str:
     rows = ["level  supported        delegated        partitions  unlimited  refusals"]
     for api, t in tallies.items():
-        rows.append(f"{api:5}  {t.supported:6}/{t.ops:<6}  {t.delegated:6}/{t.ops:<6}  "
-                    f"{t.partitions:4}/{t.models:<4}  {t.unlimited:4}/{t.models:<4} {t.refusals:4}/{t.models}")
+        rows.append(
+            f"{api:5}  {t.supported:6}/{t.ops:<6}  {t.delegated:6}/{t.ops:<6}  "
+            f"{t.partitions:4}/{t.models:<4}  {t.unlimited:4}/{t.models:<4} "
+            f"{t.refusals:4}/{t.models}"
+        )
     return "\n".join(rows)
 
 
 def _check(tallies: dict[int, Tally], what: str) -> None:
     misses = [m for t in tallies.values() for m in t.misses[what]]
-    assert not misses, f"{len(misses)} disagreements on {what}, e.g. {misses[:10]}\n{_table(tallies)}"
+    assert not misses, (
+        f"{len(misses)} disagreements on {what}, e.g. {misses[:10]}\n{_table(tallies)}"
+    )
 
 
 def test_supported_equals_validate(tallies: dict[int, Tally]) -> None:

@@ -1,9 +1,11 @@
 """Partitioning as TFLite does it (graph_info.cc) and the delegate's partition cap."""
+
 from __future__ import annotations
 
 import random
 
 import pytest
+from engine_graphs import G, chain
 
 from opcompat.model.graph import TensorType
 from opcompat.partition import (
@@ -17,19 +19,23 @@ from opcompat.partition import (
     partition_graph,
     preview_partitioning,
 )
-from engine_graphs import G, chain
 
 
-def info(nodes: list[tuple[tuple[int, ...], tuple[int, ...]]], n_tensors: int,
-         outputs: tuple[int, ...], side: set[int] = frozenset()) -> GraphInfo:  # type: ignore[assignment]
-    return GraphInfo(n_tensors, tuple(GraphNode(i, o, k in side) for k, (i, o) in enumerate(nodes)),
-                     outputs)
+def info(
+    nodes: list[tuple[tuple[int, ...], tuple[int, ...]]],
+    n_tensors: int,
+    outputs: tuple[int, ...],
+    side: set[int] = frozenset(),
+) -> GraphInfo:  # type: ignore[assignment]
+    return GraphInfo(
+        n_tensors, tuple(GraphNode(i, o, k in side) for k, (i, o) in enumerate(nodes)), outputs
+    )
 
 
 def scan_reference(gi: GraphInfo, wanted: set[int]) -> list[tuple[bool, list[int]]]:
     """The upstream algorithm literally: repeated scans per epoch (slow, for comparison)."""
     produced = {t for n in gi.nodes for t in n.outputs if t >= 0}
-    tensor_epoch = {t: -1 for t in produced}
+    tensor_epoch = dict.fromkeys(produced, -1)
     node_epoch = [-1] * len(gi.nodes)
     edges: list[tuple[int, int]] = []
     last = -1
@@ -80,7 +86,11 @@ def test_chain_alternating_kinds_gives_one_subset_per_run() -> None:
     g = chain("SSUSSU")
     subsets = partition_graph(GraphInfo.of(g.subgraph()), [0, 1, 3, 4])
     assert [(s.delegated, s.nodes) for s in subsets] == [
-        (True, [0, 1]), (False, [2]), (True, [3, 4]), (False, [5])]
+        (True, [0, 1]),
+        (False, [2]),
+        (True, [3, 4]),
+        (False, [5]),
+    ]
 
 
 def test_boundary_tensors_are_inputs_and_outputs_crossing_the_border() -> None:
@@ -185,17 +195,188 @@ def test_ties_below_17_keep_plan_order() -> None:
 # std::sort(greater-by-size) on these sizes, as g++ 13 / libstdc++ (-O2) orders them (element
 # indices); produced by a 12-line C++ program sorting {size, index} structs by size only.
 LIBSTDCXX_ORDERS = [
-    ([1] * 17,
-     [8, 16, 15, 14, 13, 12, 11, 10, 9, 0, 7, 6, 5, 4, 3, 2, 1]),
-    ([3, 2, 3, 2, 3, 3, 3, 3, 1, 2, 1, 3, 1, 1, 1, 2, 2, 1, 2, 3, 1, 3, 1, 1, 3, 1, 2, 2, 1, 2],
-     [2, 4, 5, 6, 7, 24, 21, 11, 19, 0, 15, 29, 27, 26, 18, 16, 9, 3, 1, 14, 17, 13, 12, 20, 10,
-      22, 23, 25, 8, 28]),
-    ([2, 1, 2, 4, 2, 2, 1, 1, 2, 2, 2, 2, 3, 3, 2, 2, 2, 2, 4, 3, 1, 3, 4, 2, 2, 3, 1, 3, 3, 1, 3,
-      1, 3, 3, 3, 4, 3, 2, 4, 4, 2, 1, 3, 1, 3, 4, 1, 4, 3, 4, 1, 4, 1, 2, 2, 1, 2, 4, 3, 3, 3, 4,
-      1, 3, 3, 1, 4, 1, 2, 3],
-     [66, 22, 35, 38, 18, 39, 45, 47, 49, 51, 57, 61, 3, 28, 30, 32, 33, 34, 69, 64, 36, 63, 42,
-      44, 60, 59, 48, 58, 13, 12, 27, 25, 21, 19, 9, 10, 53, 54, 56, 11, 8, 5, 4, 2, 68, 0, 14, 15,
-      16, 40, 17, 37, 24, 23, 29, 46, 26, 67, 1, 65, 31, 62, 6, 7, 20, 55, 41, 52, 50, 43]),
+    ([1] * 17, [8, 16, 15, 14, 13, 12, 11, 10, 9, 0, 7, 6, 5, 4, 3, 2, 1]),
+    (
+        [3, 2, 3, 2, 3, 3, 3, 3, 1, 2, 1, 3, 1, 1, 1, 2, 2, 1, 2, 3, 1, 3, 1, 1, 3, 1, 2, 2, 1, 2],
+        [
+            2,
+            4,
+            5,
+            6,
+            7,
+            24,
+            21,
+            11,
+            19,
+            0,
+            15,
+            29,
+            27,
+            26,
+            18,
+            16,
+            9,
+            3,
+            1,
+            14,
+            17,
+            13,
+            12,
+            20,
+            10,
+            22,
+            23,
+            25,
+            8,
+            28,
+        ],
+    ),
+    (
+        [
+            2,
+            1,
+            2,
+            4,
+            2,
+            2,
+            1,
+            1,
+            2,
+            2,
+            2,
+            2,
+            3,
+            3,
+            2,
+            2,
+            2,
+            2,
+            4,
+            3,
+            1,
+            3,
+            4,
+            2,
+            2,
+            3,
+            1,
+            3,
+            3,
+            1,
+            3,
+            1,
+            3,
+            3,
+            3,
+            4,
+            3,
+            2,
+            4,
+            4,
+            2,
+            1,
+            3,
+            1,
+            3,
+            4,
+            1,
+            4,
+            3,
+            4,
+            1,
+            4,
+            1,
+            2,
+            2,
+            1,
+            2,
+            4,
+            3,
+            3,
+            3,
+            4,
+            1,
+            3,
+            3,
+            1,
+            4,
+            1,
+            2,
+            3,
+        ],
+        [
+            66,
+            22,
+            35,
+            38,
+            18,
+            39,
+            45,
+            47,
+            49,
+            51,
+            57,
+            61,
+            3,
+            28,
+            30,
+            32,
+            33,
+            34,
+            69,
+            64,
+            36,
+            63,
+            42,
+            44,
+            60,
+            59,
+            48,
+            58,
+            13,
+            12,
+            27,
+            25,
+            21,
+            19,
+            9,
+            10,
+            53,
+            54,
+            56,
+            11,
+            8,
+            5,
+            4,
+            2,
+            68,
+            0,
+            14,
+            15,
+            16,
+            40,
+            17,
+            37,
+            24,
+            23,
+            29,
+            46,
+            26,
+            67,
+            1,
+            65,
+            31,
+            62,
+            6,
+            7,
+            20,
+            55,
+            41,
+            52,
+            50,
+            43,
+        ],
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
 """`reports/supported_ops.md` is generated from the rule registry and the delegate mapping."""
+
 from __future__ import annotations
 
 from opcompat.rules import docs
@@ -8,7 +9,8 @@ from opcompat.rules.context import RULES
 def test_committed_document_is_current() -> None:
     committed = docs.DOC_PATH.read_text(encoding="utf-8")
     assert committed == docs.render(), (
-        "reports/supported_ops.md is stale: run `python -m opcompat.rules.docs --write`")
+        "reports/supported_ops.md is stale: run `python -m opcompat.rules.docs --write`"
+    )
 
 
 def test_every_rule_has_a_section_with_its_source() -> None:

@@ -5,6 +5,7 @@ reports feature level 8 by default, so every feature-level-gated rule of the del
 Exit codes: 0 when every model was read, 3 when any model is unreadable (the others are still
 reported), 2 for usage errors.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,9 +32,13 @@ def _non_negative(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--max-partitions must be an integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"--max-partitions must be an integer, got {text!r}"
+        ) from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"--max-partitions must be 0 (no limit) or more, got {value}")
+        raise argparse.ArgumentTypeError(
+            f"--max-partitions must be 0 (no limit) or more, got {value}"
+        )
     return value
 
 
@@ -41,23 +46,46 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "check",
         help="per-operator NNAPI delegation verdicts, partitions and refusals",
-        description="For every operator of every subgraph: would TFLite's NNAPI delegate hand it to "
+        description="For every operator of every subgraph: would TFLite's NNAPI delegate "
+        "hand it to "
         "NNAPI on a device of this API level, or leave it on the CPU, and why.",
     )
     p.add_argument("models", nargs="+", metavar="MODEL", help=".tflite model file(s)")
-    p.add_argument("--api-level", type=_int_in(27, 35, "--api-level"), default=DEFAULT_API_LEVEL,
-                   help=f"Android API level of the device, 27-35 (default {DEFAULT_API_LEVEL})")
-    p.add_argument("--feature-level", type=_int_in(1, 8, "--feature-level"), default=None,
-                   help="NNAPI runtime feature level of the device, 1-8 (default: the usual one "
-                   "for the API level: 27->1 ... 31/32->5, 33+->8)")
-    p.add_argument("--nnapi-cpu", action="store_true",
-                   help="model disallow_nnapi_cpu=false (Validate then sees the raw API level)")
-    p.add_argument("--max-partitions", type=_non_negative, default=DEFAULT_MAX_PARTITIONS,
-                   metavar="K", help="max_number_delegated_partitions (default 3; 0 = no limit)")
-    p.add_argument("--format", choices=("table", "json"), default="table",
-                   help="output format (default table)")
-    p.add_argument("-j", "--jobs", type=_int_in(1, 1024, "--jobs"), default=None,
-                   help="worker processes for many models (default: all cores)")
+    p.add_argument(
+        "--api-level",
+        type=_int_in(27, 35, "--api-level"),
+        default=DEFAULT_API_LEVEL,
+        help=f"Android API level of the device, 27-35 (default {DEFAULT_API_LEVEL})",
+    )
+    p.add_argument(
+        "--feature-level",
+        type=_int_in(1, 8, "--feature-level"),
+        default=None,
+        help="NNAPI runtime feature level of the device, 1-8 (default: the usual one "
+        "for the API level: 27->1 ... 31/32->5, 33+->8)",
+    )
+    p.add_argument(
+        "--nnapi-cpu",
+        action="store_true",
+        help="model disallow_nnapi_cpu=false (Validate then sees the raw API level)",
+    )
+    p.add_argument(
+        "--max-partitions",
+        type=_non_negative,
+        default=DEFAULT_MAX_PARTITIONS,
+        metavar="K",
+        help="max_number_delegated_partitions (default 3; 0 = no limit)",
+    )
+    p.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format (default table)"
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_int_in(1, 1024, "--jobs"),
+        default=None,
+        help="worker processes for many models (default: all cores)",
+    )
     p.set_defaults(run=run)
 
 
@@ -107,13 +135,19 @@ def _render_table(report: Any) -> str:
         if isinstance(m, ModelError):
             lines.append(f"== {m.path}\nunreadable: {m.error}")
             continue
-        lines.append(f"== {m.path}  (API {m.options.api_level}, feature level {m.options.feature_level})")
+        lines.append(
+            f"== {m.path}  (API {m.options.api_level}, feature level {m.options.feature_level})"
+        )
         for op in m.operators:
             verdict = "NNAPI" if op.delegated else "CPU"
             why = "; ".join(r.message for r in op.reasons)
-            lines.append(f"  {op.subgraph}:{op.index:<5} {op.op:<28} v{op.version:<3} {verdict:<6} {why}")
+            lines.append(
+                f"  {op.subgraph}:{op.index:<5} {op.op:<28} v{op.version:<3} {verdict:<6} {why}"
+            )
         if m.refusal is not None:
             lines.append(f"  refused: {m.refusal.message}")
-        lines.append(f"  delegated {m.delegated_count}/{len(m.operators)}; partitions "
-                     f"{[list(p) for p in m.partitions]}; min API level {m.min_api_level}")
+        lines.append(
+            f"  delegated {m.delegated_count}/{len(m.operators)}; partitions "
+            f"{[list(p) for p in m.partitions]}; min API level {m.min_api_level}"
+        )
     return "\n".join(lines) + "\n"

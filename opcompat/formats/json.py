@@ -3,6 +3,7 @@
 `report_to_dict(report)` builds plain dicts/lists (reused by other formats and by tests);
 `render(report)` serialises it. Standard library only.
 """
+
 from __future__ import annotations
 
 import json
@@ -115,7 +116,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "schema_version": REPORT_SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version, "tables": dict(report.tables)},
         "models": [
-            error_to_dict(m) if isinstance(m, ModelError) else model_to_dict(m) for m in report.models
+            error_to_dict(m) if isinstance(m, ModelError) else model_to_dict(m)
+            for m in report.models
         ],
     }
 

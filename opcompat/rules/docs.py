@@ -7,6 +7,7 @@
 One section per builtin Validate has a case for (NNAPI operations, lowest level, op version
 limits per level, the rule's docstring and where it lives), then the builtins it never accepts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,7 +68,7 @@ def render() -> str:
         "",
         "Levels are what `NNAPIDelegateKernel::Validate` receives: API levels 27-31, and NNAPI "
         "feature levels 6-8 (which a device reaches from API 33 with the default updatable "
-        "runtime). \"Lowest level\" is the level below which Validate always refuses the op; "
+        'runtime). "Lowest level" is the level below which Validate always refuses the op; '
         "other conditions (types, ranks, options) are in the rule.",
         "",
         f"{len(names)} builtins have a rule; {len(never_accepted())} are never accepted.",
@@ -94,8 +95,10 @@ def render() -> str:
             if entry.shares_case_with:
                 out.append(f"- Shares its `case` with: {', '.join(entry.shares_case_with)}")
             src = entry.source
-            out.append(f"- Upstream: `tflite/delegates/nnapi/nnapi_delegate.cc` `{src.function}`, "
-                       f"lines {src.line_start}-{src.line_end}")
+            out.append(
+                f"- Upstream: `tflite/delegates/nnapi/nnapi_delegate.cc` `{src.function}`, "
+                f"lines {src.line_start}-{src.line_end}"
+            )
         if fn is not None:
             text, source = _docstring(fn)
             out.append(f"- Rule: {_rule_source(fn)}")
@@ -108,8 +111,10 @@ def render() -> str:
         out.append("")
     out.append("## Never accepted")
     out.append("")
-    out.append("Validate has no case for these builtins (and for custom ops): they fail with "
-               "kUnsupportedOperator \"Unsupported operation type.\" at every level.")
+    out.append(
+        "Validate has no case for these builtins (and for custom ops): they fail with "
+        'kUnsupportedOperator "Unsupported operation type." at every level.'
+    )
     out.append("")
     out.append(", ".join(f"`{n}`" for n in sorted(never_accepted())))
     out.append("")
@@ -131,10 +136,14 @@ def _versions(entry: object) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m opcompat.rules.docs", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m opcompat.rules.docs", description=__doc__.splitlines()[0]
+    )
     group = ap.add_mutually_exclusive_group()
     group.add_argument("--write", action="store_true", help=f"rewrite {DOC_PATH}")
-    group.add_argument("--check", action="store_true", help="exit 1 when the committed file is stale")
+    group.add_argument(
+        "--check", action="store_true", help="exit 1 when the committed file is stale"
+    )
     args = ap.parse_args(argv)
     text = render()
     if args.write:
@@ -143,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.is_file() else ""
         if current != text:
-            print(f"{DOC_PATH} is stale: run python -m opcompat.rules.docs --write", file=sys.stderr)
+            print(
+                f"{DOC_PATH} is stale: run python -m opcompat.rules.docs --write", file=sys.stderr
+            )
             return 1
         return 0
     sys.stdout.write(text)

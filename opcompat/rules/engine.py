@@ -4,6 +4,7 @@ Importing `opcompat.rules.ops` registers every `@rule`; an op without a rule (an
 op or unknown builtin code) falls to the switch's `default:` and fails with
 kUnsupportedOperator "Unsupported operation type.".
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -72,8 +73,11 @@ def validate(
     except Exception as exc:  # a malformed operator must not stop the whole check
         return (
             *ctx.failures,
-            Reason(RULE_ERROR_CODE, f"cannot evaluate {op.display_name}: {type(exc).__name__}: {exc}",
-                   VALIDATE_SOURCE),
+            Reason(
+                RULE_ERROR_CODE,
+                f"cannot evaluate {op.display_name}: {type(exc).__name__}: {exc}",
+                VALIDATE_SOURCE,
+            ),
         )
     if ctx.failures:
         return tuple(ctx.failures)

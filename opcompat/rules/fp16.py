@@ -13,6 +13,7 @@ not validate nodes one by one but calls `GetSupportedOpsWithFp16WeightRemapping`
 * the selected nodes stay rewired to the fp16 constants: later partitioning and the NNAPI model
   see the rewired graph.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -43,7 +44,7 @@ def is_dequantize_const_fp16(subgraph: Subgraph, op: Operator) -> bool:
 
 
 def has_const_fp16_dequantize(subgraph: Subgraph) -> bool:
-    """Whether `DoPrepare` takes the fp16 path for this subgraph (`should_prune_fp16_dequantize`)."""
+    """Whether `DoPrepare` takes the fp16 path here (`should_prune_fp16_dequantize`)."""
     return any(is_dequantize_const_fp16(subgraph, op) for op in subgraph.operators)
 
 

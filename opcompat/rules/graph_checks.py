@@ -1,4 +1,4 @@
-"""Whole-model refusals and hazards: what happens outside Validate that changes (or threatens) delegation.
+"""Whole-model refusals and hazards: what, outside Validate, changes or threatens delegation.
 
 * Dynamic tensors. Without `kTfLiteDelegateFlagsAllowDynamicTensors` (the NNAPI delegate sets it
   only with `allow_dynamic_dimensions`), `Subgraph::ModifyGraphWithDelegateImpl` prepares the
@@ -18,6 +18,7 @@
   delegate keeps a `TfLiteTensor*` across `context->AddTensors`, a dangling pointer when the
   tensor vector grows); nodes left on the CPU that the fp16 remapping rewired to fp16 weights.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -50,8 +51,10 @@ REFUSAL_CODES: dict[str, str] = {
     "(kTfLiteDelegateError) and the interpreter restores the original graph.",
 }
 REASON_CODES: dict[str, str] = {
-    PARTITION_DROPPED: "Supported, but its partition was dropped by max_number_delegated_partitions.",
-    DELEGATION_REFUSED: "Supported, but the delegate delegated nothing in this model (see refusal).",
+    PARTITION_DROPPED: "Supported, but its partition was dropped by "
+    "max_number_delegated_partitions.",
+    DELEGATION_REFUSED: "Supported, but the delegate delegated nothing in this model "
+    "(see refusal).",
     SUBGRAPH_NOT_DELEGATED: "Supported, but the delegate was not applied to this subgraph.",
     "opcompatRefusedWithoutReason": "Validate returned false without recording a failure.",
     "opcompatRuleError": "The rule could not evaluate this (malformed) operator.",
@@ -60,9 +63,11 @@ WARNING_CODES: dict[str, str] = {
     FP16_WEIGHTS_HAZARD: "Constant fp16 weights are converted while the NNAPI model is built; the "
     "delegate keeps a TfLiteTensor pointer across context->AddTensors (a dangling pointer when "
     "the tensor vector grows).",
-    FP16_REWIRED_ON_CPU: "The fp16 remapping rewired this node to fp16 weights, but it stays on the "
+    FP16_REWIRED_ON_CPU: "The fp16 remapping rewired this node to fp16 weights, but it stays on "
+    "the "
     "CPU, whose kernel may not accept fp16 weights.",
-    FP16_DELEGATED_WITH_WEIGHTS: "Validate refuses it as it stands, but it is delegated through the "
+    FP16_DELEGATED_WITH_WEIGHTS: "Validate refuses it as it stands, but it is delegated through "
+    "the "
     "fp16 weight remapping (GetSupportedOpsWithFp16WeightRemapping).",
 }
 OPCOMPAT_CODES: tuple[str, ...] = (*REFUSAL_CODES, *REASON_CODES, *WARNING_CODES)
@@ -71,26 +76,56 @@ OPCOMPAT_CODES: tuple[str, ...] = (*REFUSAL_CODES, *REASON_CODES, *WARNING_CODES
 DYNAMIC_TYPES = frozenset({TensorType.STRING, TensorType.RESOURCE, TensorType.VARIANT})
 
 # TfLiteType -> NNAPI operand type in NNAPIOpBuilder::AddTensor; anything else fails.
-NNAPI_TENSOR_TYPES = frozenset({
-    TensorType.FLOAT32, TensorType.FLOAT16, TensorType.UINT8, TensorType.INT8,
-    TensorType.INT32, TensorType.BOOL, TensorType.INT16,
-})
+NNAPI_TENSOR_TYPES = frozenset(
+    {
+        TensorType.FLOAT32,
+        TensorType.FLOAT16,
+        TensorType.UINT8,
+        TensorType.INT8,
+        TensorType.INT32,
+        TensorType.BOOL,
+        TensorType.INT16,
+    }
+)
 
 _TYPE_NAMES = {  # TfLiteTypeGetName
-    TensorType.FLOAT32: "FLOAT32", TensorType.FLOAT16: "FLOAT16", TensorType.INT32: "INT32",
-    TensorType.UINT8: "UINT8", TensorType.INT64: "INT64", TensorType.STRING: "STRING",
-    TensorType.BOOL: "BOOL", TensorType.INT16: "INT16", TensorType.COMPLEX64: "COMPLEX64",
-    TensorType.INT8: "INT8", TensorType.FLOAT64: "FLOAT64", TensorType.COMPLEX128: "COMPLEX128",
-    TensorType.UINT64: "UINT64", TensorType.RESOURCE: "RESOURCE", TensorType.VARIANT: "VARIANT",
-    TensorType.UINT32: "UINT32", TensorType.UINT16: "UINT16", TensorType.INT4: "INT4",
+    TensorType.FLOAT32: "FLOAT32",
+    TensorType.FLOAT16: "FLOAT16",
+    TensorType.INT32: "INT32",
+    TensorType.UINT8: "UINT8",
+    TensorType.INT64: "INT64",
+    TensorType.STRING: "STRING",
+    TensorType.BOOL: "BOOL",
+    TensorType.INT16: "INT16",
+    TensorType.COMPLEX64: "COMPLEX64",
+    TensorType.INT8: "INT8",
+    TensorType.FLOAT64: "FLOAT64",
+    TensorType.COMPLEX128: "COMPLEX128",
+    TensorType.UINT64: "UINT64",
+    TensorType.RESOURCE: "RESOURCE",
+    TensorType.VARIANT: "VARIANT",
+    TensorType.UINT32: "UINT32",
+    TensorType.UINT16: "UINT16",
+    TensorType.INT4: "INT4",
     TensorType.BFLOAT16: "BFLOAT16",
 }
 
 _ITEM_SIZE = {
-    TensorType.FLOAT32: 4, TensorType.FLOAT16: 2, TensorType.INT32: 4, TensorType.UINT8: 1,
-    TensorType.INT64: 8, TensorType.BOOL: 1, TensorType.INT16: 2, TensorType.COMPLEX64: 8,
-    TensorType.INT8: 1, TensorType.FLOAT64: 8, TensorType.COMPLEX128: 16, TensorType.UINT64: 8,
-    TensorType.UINT32: 4, TensorType.UINT16: 2, TensorType.BFLOAT16: 2,
+    TensorType.FLOAT32: 4,
+    TensorType.FLOAT16: 2,
+    TensorType.INT32: 4,
+    TensorType.UINT8: 1,
+    TensorType.INT64: 8,
+    TensorType.BOOL: 1,
+    TensorType.INT16: 2,
+    TensorType.COMPLEX64: 8,
+    TensorType.INT8: 1,
+    TensorType.FLOAT64: 8,
+    TensorType.COMPLEX128: 16,
+    TensorType.UINT64: 8,
+    TensorType.UINT32: 4,
+    TensorType.UINT16: 2,
+    TensorType.BFLOAT16: 2,
 }
 
 
@@ -119,8 +154,10 @@ def byte_size(tensor: Tensor) -> int:
 
 
 def dynamic_tensors(subgraph: Subgraph) -> tuple[int, ...]:
-    """Tensors that are kTfLiteDynamic before any kernel runs: non-constant string/resource/variant."""
-    return tuple(t.index for t in subgraph.tensors if t.dtype in DYNAMIC_TYPES and not t.is_constant)
+    """Tensors kTfLiteDynamic before any kernel runs: non-constant string/resource/variant."""
+    return tuple(
+        t.index for t in subgraph.tensors if t.dtype in DYNAMIC_TYPES and not t.is_constant
+    )
 
 
 def dynamic_trigger(subgraph: Subgraph) -> int | None:
@@ -152,7 +189,8 @@ def dynamic_refusal(subgraph: Subgraph) -> Refusal | None:
         DYNAMIC_TENSORS,
         f"subgraph {subgraph.index} has dynamic-sized tensors (tensor #{trigger} "
         f"'{t.name}' is {type_name(t.dtype)}): the NNAPI delegate supports static-sized tensors "
-        f"only, so ModifyGraphWithDelegate returns kTfLiteApplicationError and nothing is delegated",
+        f"only, so ModifyGraphWithDelegate returns kTfLiteApplicationError and nothing is "
+        f"delegated",
         tuple((subgraph.index, i) for i in dynamic_tensors(subgraph)),
     )
 
@@ -166,7 +204,9 @@ class BuildFailure:
     tensors: tuple[int, ...] = ()
 
 
-_SCALAR_AXIS_REDUCERS = frozenset({"REDUCE_ANY", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "SUM", "MEAN"})
+_SCALAR_AXIS_REDUCERS = frozenset(
+    {"REDUCE_ANY", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "SUM", "MEAN"}
+)
 
 
 def _is_lstm_full(op: Operator) -> bool:
@@ -201,9 +241,17 @@ def _added_inputs(
         if name == "SPLIT" and index == ins[0]:
             continue  # the axis becomes a scalar in Map
         if name in ("PAD", "PADV2") and len(ins) == 3 and pos == 2:
-            if tensor.dtype not in (TensorType.FLOAT16, TensorType.FLOAT32, TensorType.UINT8,
-                                    TensorType.INT8):
-                return out, scalars, BuildFailure("Unsupported type of pad value for pad_v2", (index,))
+            if tensor.dtype not in (
+                TensorType.FLOAT16,
+                TensorType.FLOAT32,
+                TensorType.UINT8,
+                TensorType.INT8,
+            ):
+                return (
+                    out,
+                    scalars,
+                    BuildFailure("Unsupported type of pad value for pad_v2", (index,)),
+                )
             if not tensor.is_constant:
                 scalars.append(index)
             continue
@@ -217,17 +265,28 @@ def _added_inputs(
             continue
         if name in ("ARG_MAX", "ARG_MIN") and pos == 1:
             if tensor.dtype not in (TensorType.INT32, TensorType.INT64):
-                return out, scalars, BuildFailure(f"{name} axis of type {type_name(tensor.dtype)}",
-                                                  (index,))
+                return (
+                    out,
+                    scalars,
+                    BuildFailure(f"{name} axis of type {type_name(tensor.dtype)}", (index,)),
+                )
             if not tensor.is_constant:
                 scalars.append(index)
             continue
         if name in ("MAXIMUM", "MINIMUM") and tensor.rank == 0:
             if not tensor.is_constant or tensor.dtype not in (
-                TensorType.FLOAT32, TensorType.UINT8, TensorType.INT8, TensorType.INT32
+                TensorType.FLOAT32,
+                TensorType.UINT8,
+                TensorType.INT8,
+                TensorType.INT32,
             ):
-                return out, scalars, BuildFailure(f"{name} scalar operand must be a constant "
-                                                  f"of a supported type", (index,))
+                return (
+                    out,
+                    scalars,
+                    BuildFailure(
+                        f"{name} scalar operand must be a constant of a supported type", (index,)
+                    ),
+                )
             continue
         if name in _SCALAR_AXIS_REDUCERS and pos == 1 and tensor.rank == 0:
             continue
@@ -236,12 +295,18 @@ def _added_inputs(
                 if tensor.dtype == TensorType.INT64:
                     continue  # converted to an int32 constant
                 if tensor.dtype != TensorType.INT32:
-                    return out, scalars, BuildFailure(f"FILL dims of type {type_name(tensor.dtype)}",
-                                                      (index,))
+                    return (
+                        out,
+                        scalars,
+                        BuildFailure(f"FILL dims of type {type_name(tensor.dtype)}", (index,)),
+                    )
             else:
                 if tensor.dtype not in (TensorType.FLOAT32, TensorType.INT32, TensorType.INT64):
-                    return out, scalars, BuildFailure(f"FILL value of type {type_name(tensor.dtype)}",
-                                                      (index,))
+                    return (
+                        out,
+                        scalars,
+                        BuildFailure(f"FILL value of type {type_name(tensor.dtype)}", (index,)),
+                    )
                 if not tensor.is_constant:
                     scalars.append(index)
                 continue  # a scalar operand
@@ -250,9 +315,14 @@ def _added_inputs(
     if name == "LSTM" and _is_lstm_full(op) and builder_level >= 30:
         first = t(0)
         if first is not None and first.dtype == TensorType.INT8 and len(op.intermediates) != 5:
-            return out, scalars, BuildFailure(
-                "the int8 LSTM needs 5 intermediate tensors "
-                f"(node->intermediates->size is {len(op.intermediates)})")
+            return (
+                out,
+                scalars,
+                BuildFailure(
+                    "the int8 LSTM needs 5 intermediate tensors "
+                    f"(node->intermediates->size is {len(op.intermediates)})"
+                ),
+            )
     return out, scalars, None
 
 
@@ -320,12 +390,18 @@ def nnapi_build_failure(
         if tensor is not None and not tensor.is_constant and i in mapped:
             in_bytes += byte_size(tensor)
     if in_bytes == 0:
-        return BuildFailure("the partition's NNAPI model has no input data: its input memory pool "
-                            "would be empty (NNMemory::Create returns null, BuildGraph fails)")
-    out_bytes = sum(byte_size(t) for t in (_tensor(subgraph, i) for i in output_tensors) if t is not None)
+        return BuildFailure(
+            "the partition's NNAPI model has no input data: its input memory pool "
+            "would be empty (NNMemory::Create returns null, BuildGraph fails)"
+        )
+    out_bytes = sum(
+        byte_size(t) for t in (_tensor(subgraph, i) for i in output_tensors) if t is not None
+    )
     if out_bytes == 0:
-        return BuildFailure("the partition's NNAPI model has no output data: its output memory "
-                            "pool would be empty (NNMemory::Create returns null, BuildGraph fails)")
+        return BuildFailure(
+            "the partition's NNAPI model has no output data: its output memory "
+            "pool would be empty (NNMemory::Create returns null, BuildGraph fails)"
+        )
     return None
 
 
@@ -347,9 +423,12 @@ def build_refusal(subgraph: Subgraph, failure: BuildFailure) -> Refusal:
 # --- hazards ------------------------------------------------------------------------------------
 
 
-def fp16_conversion_hazard(subgraph: Subgraph, delegated: Iterable[int],
-                           inputs_override: dict[int, tuple[int, ...]] | None = None) -> Reason | None:
-    """A warning when delegated nodes read constant fp16 tensors (converted to fp32 at build time)."""
+def fp16_conversion_hazard(
+    subgraph: Subgraph,
+    delegated: Iterable[int],
+    inputs_override: dict[int, tuple[int, ...]] | None = None,
+) -> Reason | None:
+    """A warning when delegated nodes read constant fp16 tensors (converted to fp32 when built)."""
     found: list[int] = []
     for idx in delegated:
         op = subgraph.operators[idx]
