@@ -275,9 +275,9 @@ def _parse_signature(lines: list[str], i: int, variant: str | None, op: _Op, kin
         text = " ".join(texts)
         types = sorted(set(_LINK.findall(text)))
         current["mentioned_types"] = types
-        current["optional"] = (
-            bool(re.match(r"(?:An? )?[Oo]ptional\b", text.strip())) or " optional " in text[:60]
-        )
+        # "An optional ...", "Optional.", "This output is optional ..." all mark an operand
+        # that may be omitted.
+        current["optional"] = re.search(r"\boptional\b", text, re.IGNORECASE) is not None
         texts.clear()
 
     while i < len(lines):

@@ -354,6 +354,17 @@ def test_13_feature_levels_without_api_level() -> None:
     assert op("13", "QUANTIZED_16BIT_LSTM")["level_source"] == "section_marker"
 
 
+def test_optional_operand_wordings() -> None:
+    rev = op("13", "REVERSE")
+    assert [x["optional"] for x in rev["inputs"][0]["operands"]] == [False, True]
+    assert [x["optional"] for x in rev["outputs"][0]["operands"]] == [False, True]
+    assert [x["optional"] for x in op("13", "BATCH_MATMUL")["inputs"][0]["operands"]] == [
+        False,
+        False,
+        True,
+    ]
+
+
 def test_operations_sorted_by_code() -> None:
     for release in HEADERS:
         codes = [o["code"] for o in table(release)["operations"]]
