@@ -4,37 +4,16 @@ Skipped when no Chromium is installed (`.ci/run` installs it where it can).
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from browser import run_chromium
 from synthetic import big_model, multi_model, partial_model, refused_model, report_of
 
 from opcompat.formats.html import HtmlFormat
 
 pytestmark = pytest.mark.browser
-
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def chromium() -> str:
-    for name in ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.skip("headless Chromium not found (install the 'chromium' package to run the HTML browser test)")
-
-
-def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    profile = tmp_path / "profile"
-    profile.mkdir(exist_ok=True)
-    cmd = [chromium(), *FLAGS, f"--user-data-dir={profile}", *args]
-    env = {**os.environ, "HOME": str(tmp_path)}
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env, check=False)
 
 
 @pytest.fixture
