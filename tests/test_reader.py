@@ -426,6 +426,12 @@ def test_zip_and_text_files() -> None:
     assert "too small" in _err(b"\x08\x00")
 
 
+def test_other_file_identifier_is_refused() -> None:
+    data = bytearray(simple_model())
+    data[4:8] = b"BFBS"
+    assert _err(bytes(data)) == "is not a .tflite model (file identifier 'BFBS', expected 'TFL3')"
+
+
 def test_missing_file_identifier_is_accepted() -> None:
     data = ModelBuilder(file_identifier=False).build()
     assert data[4:8] != b"TFL3"

@@ -37,7 +37,7 @@ def _raw_builtin_code(oc: Any) -> int:
 
 def _same_floats(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return len(a) == len(b) and all(
-        x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b)
+        x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b, strict=True)
     )
 
 
@@ -92,7 +92,7 @@ def _compare(model: Model, data: bytes) -> None:
         for i in range(ref.MetadataLength())
     )
     assert len(model.signature_defs) == ref.SignatureDefsLength()
-    for sig, i in zip(model.signature_defs, range(ref.SignatureDefsLength())):
+    for sig, i in zip(model.signature_defs, range(ref.SignatureDefsLength()), strict=True):
         rs = ref.SignatureDefs(i)
         assert sig.key == (rs.SignatureKey() or b"").decode()
         assert sig.subgraph_index == rs.SubgraphIndex()
@@ -104,7 +104,7 @@ def _compare(model: Model, data: bytes) -> None:
             rs.Outputs(j).Name().decode(): rs.Outputs(j).TensorIndex()
             for j in range(rs.OutputsLength())
         }
-    for sg, s in zip(model.subgraphs, range(ref.SubgraphsLength())):
+    for sg, s in zip(model.subgraphs, range(ref.SubgraphsLength()), strict=True):
         rsg = ref.Subgraphs(s)
         assert sg.name == (rsg.Name() or b"").decode("utf-8", "replace")
         assert sg.inputs == (_vec(rsg, "Inputs") or ())
@@ -170,8 +170,8 @@ def test_reader_matches_tflite_package_on_corpus(corpus: list[Path]) -> None:
 @pytest.mark.slow
 def test_op_names_match_tflite_enum(corpus: list[Path]) -> None:
     """Resolved op names equal the generated BuiltinOperator names, or UNKNOWN_<code>."""
-    names = {v: k for k, v in vars(importlib.import_module("tflite.BuiltinOperator").BuiltinOperator).items()
-             if not k.startswith("_")}
+    enum = importlib.import_module("tflite.BuiltinOperator").BuiltinOperator
+    names = {v: k for k, v in vars(enum).items() if not k.startswith("_")}
     seen = set()
     for path in corpus:
         for sg in read_model(path).subgraphs:

@@ -182,10 +182,13 @@ def _sniff(view: memoryview) -> str | None:
     if len(view) < _MIN_SIZE:
         return f"is too small to be a model ({len(view)} bytes)"
     ident = head[4:8]
-    if ident != schema.FILE_IDENTIFIER and all(0x20 <= c < 0x7F for c in head[:8]):
-        # Eight printable bytes: text, or another format's magic. A root offset of a real
-        # flatbuffer is small, so its high bytes are not printable.
-        return f"is not a .tflite model (file identifier {ident!r}, expected b'TFL3')"
+    if ident == schema.FILE_IDENTIFIER:
+        return None
+    if all(0x21 <= c < 0x7F for c in ident) or all(0x20 <= c < 0x7F for c in head[:8]):
+        # Another flatbuffer's identifier, or text. Without an identifier these bytes are
+        # padding or a vtable's small 16-bit sizes, never four printable characters.
+        shown = ident.decode("ascii", "replace")
+        return f"is not a .tflite model (file identifier '{shown}', expected 'TFL3')"
     return None
 
 
@@ -200,6 +203,14 @@ class _Bad(Exception):
 
     def within(self, where: str) -> _Bad:
         return _Bad(f"{where}: {self.what}", self.offset)
+
+
+def _within(exc: _Bad | struct.error, where: str) -> _Bad:
+    """`exc` with `where` in front; a struct.error is a scalar field cut by the end of the
+    file (a vtable entry inside its table, the table ending at the end of the file)."""
+    if isinstance(exc, struct.error):
+        exc = _Bad("a field runs past the end of the file")
+    return exc.within(where)
 
 
 class _Reader:
@@ -330,10 +341,12 @@ class _Reader:
         prefix = f"{self.path}: " if self.path is not None else ""
         try:
             return self._model()
+        except struct.error:
+            raise ModelReadError(f"{prefix}a field runs past the end of the file") from None
         except _Bad as exc:
             raise ModelReadError(prefix + exc.what, offset=exc.offset) from None
-        except (struct.error, IndexError, ValueError, OverflowError, UnicodeError,
-                RecursionError, MemoryError) as exc:
+        except (IndexError, ValueError, OverflowError, UnicodeError, RecursionError,
+                MemoryError) as exc:
             # A backstop: the checks should catch every malformed file first.
             raise ModelReadError(
                 f"{prefix}malformed flatbuffer ({type(exc).__name__}: {exc})") from None
@@ -350,32 +363,32 @@ class _Reader:
             f = self.table(p)
             version = _U32(self.buf, p + f[_M["version"]])[0] if f[_M["version"]] else 0
             description = self.string(p, f[_M["description"]])
-        except _Bad as exc:
-            raise exc.within("model") from None
+        except (_Bad, struct.error) as exc:
+            raise _within(exc, "model") from None
         buffers = self._buffers(p, f[_M["buffers"]])
         opcodes = self._opcodes(p, f[_M["operator_codes"]])
         subgraphs = []
         try:
             positions = self.tables(p, f[_M["subgraphs"]], distinct=True)
-        except _Bad as exc:
-            raise exc.within("subgraphs") from None
+        except (_Bad, struct.error) as exc:
+            raise _within(exc, "subgraphs") from None
         for i, sp in enumerate(positions):
             try:
                 subgraphs.append(self._subgraph(i, sp, opcodes, buffers))
-            except _Bad as exc:
-                raise exc.within(f"subgraph {i}") from None
+            except (_Bad, struct.error) as exc:
+                raise _within(exc, f"subgraph {i}") from None
         metadata_names = []
         try:
             for mp in self.tables(p, f[_M["metadata"]]):
                 metadata_names.append(self.string(mp, self.table(mp)[_MD["name"]]))
-        except _Bad as exc:
-            raise exc.within("metadata") from None
+        except (_Bad, struct.error) as exc:
+            raise _within(exc, "metadata") from None
         signatures = []
         try:
             for sp in self.tables(p, f[_M["signature_defs"]]):
                 signatures.append(self._signature(sp))
-        except _Bad as exc:
-            raise exc.within("signature defs") from None
+        except (_Bad, struct.error) as exc:
+            raise _within(exc, "signature defs") from None
         return Model(
             version=version,
             description=description,
@@ -393,8 +406,8 @@ class _Reader:
         buf, n = self.buf, self.n
         try:
             positions = self.tables(p, off)
-        except _Bad as exc:
-            raise exc.within("buffers") from None
+        except (_Bad, struct.error) as exc:
+            raise _within(exc, "buffers") from None
         for i, bp in enumerate(positions):
             try:
                 f = self.table(bp)
@@ -407,8 +420,8 @@ class _Reader:
                 if not has_data and offset > 1 and offset + size > n:
                     raise _Bad(f"external data (offset {offset}, {size} bytes) lies outside "
                                f"the file", bp)
-            except _Bad as exc:
-                raise exc.within(f"buffer {i}") from None
+            except (_Bad, struct.error) as exc:
+                raise _within(exc, f"buffer {i}") from None
             out.append(Buffer(i, data_size, offset, size, data_offset, has_data))
         return tuple(out)
 
@@ -420,8 +433,8 @@ class _Reader:
         names, buf = schema.BUILTIN_OPERATORS, self.buf
         try:
             positions = self.tables(p, off)
-        except _Bad as exc:
-            raise exc.within("operator codes") from None
+        except (_Bad, struct.error) as exc:
+            raise _within(exc, "operator codes") from None
         for i, op in enumerate(positions):
             try:
                 f = self.table(op)
@@ -432,8 +445,8 @@ class _Reader:
                 name = names.get(code) or f"UNKNOWN_{code}"
                 version = _I32(buf, op + f[s_ver])[0] if f[s_ver] else 1
                 custom = self.string(op, f[s_custom]) if f[s_custom] else None
-            except _Bad as exc:
-                raise exc.within(f"operator code {i}") from None
+            except (_Bad, struct.error) as exc:
+                raise _within(exc, f"operator code {i}") from None
             out.append((code, name, version, custom))
         return out
 
@@ -464,8 +477,8 @@ class _Reader:
         out = []
         try:
             positions = self.tables(p, off, distinct=True)
-        except _Bad as exc:
-            raise exc.within("tensors") from None
+        except (_Bad, struct.error) as exc:
+            raise _within(exc, "tensors") from None
         for i, tp in enumerate(positions):
             try:
                 f = table(tp)
@@ -500,8 +513,8 @@ class _Reader:
                     bool(f[s_sparse]) and self.target(tp, f[s_sparse]) > 0,
                     _BOOL(buf, tp + f[s_rank])[0] if f[s_rank] else False,
                 )
-            except _Bad as exc:
-                raise exc.within(f"tensor {i}") from None
+            except (_Bad, struct.error) as exc:
+                raise _within(exc, f"tensor {i}") from None
             out.append(tensor)
         return tuple(out)
 
@@ -516,8 +529,8 @@ class _Reader:
             s_dt, s_qd = _QP["details_type"], _QP["quantized_dimension"]
             details = _U8(self.buf, p + f[s_dt])[0] if f[s_dt] else 0
             qdim = _I32(self.buf, p + f[s_qd])[0] if f[s_qd] else 0
-        except _Bad as exc:
-            raise exc.within("quantization") from None
+        except (_Bad, struct.error) as exc:
+            raise _within(exc, "quantization") from None
         if not (mn or mx or scale or zp or details):
             return None
         return Quantization(scale, zp, qdim, mn, mx, details)
@@ -537,8 +550,8 @@ class _Reader:
         out = []
         try:
             positions = self.tables(p, off, distinct=True)
-        except _Bad as exc:
-            raise exc.within("operators") from None
+        except (_Bad, struct.error) as exc:
+            raise _within(exc, "operators") from None
         for i, op in enumerate(positions):
             try:
                 f = table(op)
@@ -573,8 +586,8 @@ class _Reader:
                     custom_size = self.vector(op, f[s_custom], 1)[1]
                 elif f[s_large]:
                     custom_size = _U64(buf, op + f[s_large])[0]
-            except _Bad as exc:
-                raise exc.within(f"operator {i}") from None
+            except (_Bad, struct.error) as exc:
+                raise _within(exc, f"operator {i}") from None
             out.append(Operator(i, oi, code, name, version, custom, inputs, outputs, inter,
                                 options_type, options, custom_size))
         return tuple(out)
@@ -595,8 +608,8 @@ class _Reader:
                     out[name] = self.string(p, off)
                 else:
                     out[name] = self.scalars(p, off, vcode, size)
-        except _Bad as exc:
-            raise exc.within(table_name) from None
+        except (_Bad, struct.error) as exc:
+            raise _within(exc, table_name) from None
         return out
 
     def _signature(self, p: int) -> SignatureDef:
