@@ -35,10 +35,10 @@ def _chain_model(num_ops: int) -> bytes:
 def test_50k_operators_read_well_under_a_second() -> None:
     data = _chain_model(50_000)
     best = float("inf")
-    for _ in range(2):  # the machine is shared: take the better of two runs
-        start = time.perf_counter()
+    for _ in range(2):  # CPU time, the better of two runs: the machine may be busy
+        start = time.process_time()
         model = read_model(data)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     assert len(model.subgraphs[0].operators) == 50_000
     assert model.subgraphs[0].operators[-1].op == "FULLY_CONNECTED"
     assert best < 0.8, f"{best:.2f} s"
@@ -88,7 +88,7 @@ def test_peak_memory_does_not_grow_with_weights(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_whole_corpus_reads_in_a_few_seconds(corpus: list[Path]) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     for path in corpus:
         read_model(path)
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
