@@ -21,7 +21,8 @@ PALETTE = (
 CPU_FILL, CPU_STROKE = "#ffe7d1", "#c2410c"
 
 COLS = 7
-BOX_W, BOX_H, GAP_X, GAP_Y = 124, 30, 16, 20
+BOX_W, BOX_H, GAP_X, GAP_Y = 124, 26, 16, 14
+NAME_CHARS = 13  # what fits in a box at the 10.5px monospace font
 STRIP_W, STRIP_H = 1000, 46
 
 CSS = """
@@ -62,7 +63,7 @@ tr.hl td{background:#fff8c5}
 .tools button.on{background:#0d1117;color:#fff;border-color:#0d1117}
 .count{color:var(--muted);font-size:12px}
 .graph{overflow-x:auto;border:1px solid var(--line);border-radius:8px;padding:10px;background:#fbfcfd}
-.graph svg text{font:11px ui-monospace,SFMono-Regular,Menlo,monospace;fill:#1f2328}
+.graph svg text{font:10.5px ui-monospace,SFMono-Regular,Menlo,monospace;fill:#1f2328}
 .graph svg .op{cursor:pointer}
 .graph svg .op:hover rect{stroke-width:2.5}
 .legend{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0 0;font-size:12px;color:var(--muted)}
@@ -155,7 +156,7 @@ def _strip(model: ModelReport, subgraph: int) -> str:
         fill_attr = "url(#hatch)" if not seg.on_nnapi else fill
         label = f"NNAPI partition {seg.partition}" if seg.on_nnapi else "CPU"
         n = len(seg.ops)
-        tip = f"{label}: {n} op{'s' if n != 1 else ''} (ops {seg.ops[0].index}-{seg.ops[-1].index})"
+        tip = f"{label}: {n} op{'s' if n != 1 else ''} ({s.span(seg.ops)})"
         out.append(f'<g class="seg" data-where="{"nnapi" if seg.on_nnapi else "cpu"}"><title>{esc(tip)}</title>'
                    f'<rect x="{x:.1f}" y="0" width="{max(w - 1, 1):.1f}" height="{STRIP_H}" rx="4" '
                    f'fill="{fill_attr}" stroke="{stroke}" stroke-width="1.5"/>')
@@ -199,14 +200,14 @@ def _op_graph(model: ModelReport, subgraph: int, mi: int) -> str:
         reason = s.reason_text(op) or ("" if op.delegated else s.cause(op, model))
         if reason:
             tip += f"\n{reason}"
-        name = op.op if len(op.op) <= 15 else op.op[:14] + "…"
+        name = op.op if len(op.op) <= NAME_CHARS else op.op[:NAME_CHARS - 1] + "…"
         out.append(
             f'<g class="op" data-row="{_row_id(mi, op)}" data-where="{"nnapi" if op.delegated else "cpu"}">'
             f'<title>{esc(tip)}</title>'
             f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="1.5"{dash}/>'
             f'<text x="{x + 8}" y="{y + BOX_H / 2 + 4:.0f}">{esc(op.index)}</text>'
-            f'<text x="{x + 34}" y="{y + BOX_H / 2 + 4:.0f}">{esc(name)}</text></g>')
+            f'<text x="{x + 32}" y="{y + BOX_H / 2 + 4:.0f}">{esc(name)}</text></g>')
     out.append("</svg>")
     return "".join(out)
 

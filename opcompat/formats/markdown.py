@@ -78,9 +78,7 @@ _OP_HEADER = ["| subgraph | index | op | version | NNAPI operation | verdict | r
 def _segment_label(seg: s.Segment) -> str:
     n = len(seg.ops)
     where = f"NNAPI partition {seg.partition}" if seg.on_nnapi else "CPU"
-    first, last = seg.ops[0].index, seg.ops[-1].index
-    span = f"op {first}" if n == 1 else f"ops {first}-{last}"
-    text = f"{where}<br/>{n} op{'s' if n != 1 else ''} ({span})"
+    text = f"{where}<br/>{n} op{'s' if n != 1 else ''} ({s.span(seg.ops)})"
     if not seg.on_nnapi:
         names = s.op_names(seg.ops)
         if len(names) > 60:

@@ -114,6 +114,16 @@ def one_line(entry: ModelReport | ModelError) -> str:
     return ", ".join(parts)
 
 
+def span(ops: tuple[OperatorResult, ...] | list[OperatorResult]) -> str:
+    """`op 4`, `ops 4-9`, or `ops 4..9, interleaved` when other operators fall in between."""
+    first, last = ops[0].index, ops[-1].index
+    if first == last:
+        return f"op {first}"
+    if last - first + 1 == len(ops):
+        return f"ops {first}-{last}"
+    return f"ops {first}..{last}, interleaved"
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     """A run of operators in execution order that runs in one place.
