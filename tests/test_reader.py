@@ -244,8 +244,10 @@ def test_tensor_fields() -> None:
                   has_rank=True)
     u = sg.tensor([], "FLOAT32", has_rank=None)
     v = sg.tensor(None, 99)
+    legacy = sg.tensor([2, 2], has_rank=None)
     m = read_model(mb.build())
-    x, scalar, odd = m.subgraphs[0].tensors
+    x, scalar, odd, old = m.subgraphs[0].tensors
+    assert old.has_rank and old.index == legacy  # a shape means a known rank
     assert (x.index, x.name, x.dtype, x.shape, x.shape_signature) == (
         t, "x", TensorType.INT8, (1, 3), (-1, 3))
     assert x.is_variable and x.has_rank and x.is_dynamic_shape and not x.is_constant

@@ -119,7 +119,7 @@ def _compare(model: Model, data: bytes) -> None:
             assert t.buffer == rt.Buffer(), where
             assert t.name == (rt.Name() or b"").decode("utf-8", "replace"), where
             assert t.is_variable == rt.IsVariable(), where
-            assert t.has_rank == rt.HasRank(), where
+            assert t.has_rank == (rt.HasRank() or rt.ShapeLength() > 0), where
             assert t.is_sparse == (rt.Sparsity() is not None), where
             rb = ref.Buffers(t.buffer)
             assert t.is_constant == (t.buffer > 0 and (not rb.DataIsNone() or rb.Offset() > 1))

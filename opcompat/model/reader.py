@@ -9,6 +9,20 @@ quickly instead of another exception or a hang. The walk follows the schema's fi
 offsets are unsigned and point forward, so it cannot loop. Weight buffers are never copied:
 `buffer_data` returns a memoryview into the mapping.
 
+Choices, where the file alone would be ambiguous (each as TFLite's loader reads it):
+
+* op code: max(builtin_code, deprecated_builtin_code) (`GetBuiltinCode`); a code missing
+  from the schema is named `UNKNOWN_<code>`;
+* options: only when the union type is known and the table is present (as
+  `builtin_options_as_<T>()`); else `options_type` None and `options` {}. Enum fields hold
+  their raw ints (names in `schema.ENUMS`);
+* `is_constant`: the buffer has a data vector, even an empty one, or data outside the
+  flatbuffer (offset > 1) (`InterpreterBuilder::ParseTensors`);
+* `quantization`: None when the table is absent or holds no scale, zero point, min, max or
+  details;
+* `has_rank`: true when the shape has dimensions or the flag is set (old converters never
+  set it).
+
 Standard library only: importing this module must stay cheap.
 """
 from __future__ import annotations
@@ -16,6 +30,7 @@ from __future__ import annotations
 import gc
 import mmap
 import os
+import stat
 import struct
 from typing import Any, Union
 
@@ -150,6 +165,10 @@ def _as_bytes_view(source: bytes | bytearray | memoryview) -> memoryview:
 def _map_file(path: str) -> memoryview:
     """Map `path` read-only; one-line errors for the usual ways a file is not a model."""
     try:
+        mode = os.stat(path).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            # open() of a FIFO nobody writes to would block for ever.
+            raise ModelReadError(f"{path}: is not a regular file (a pipe, socket or device)")
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size == 0:
@@ -168,6 +187,15 @@ def _map_file(path: str) -> memoryview:
     except OSError as exc:
         raise ModelReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return memoryview(mapped)
+
+
+def _printable(text: str) -> str:
+    """`text` with control, format and separator characters escaped (`\\x1b`, `\\u202e`).
+
+    Names in a hostile file must not move a terminal's cursor, forge lines in a CI log or
+    break a Markdown table in a pull-request comment; the reports print them as given here.
+    """
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
 
 
 def _sniff(view: memoryview) -> str | None:
@@ -333,7 +361,8 @@ class _Reader:
             return ""
         start, count = self.vector(p, off, 1)
         self.work -= count
-        return str(self.buf[start:start + count], "utf-8", "replace")
+        text = str(self.buf[start:start + count], "utf-8", "replace")
+        return text if text.isprintable() else _printable(text)
 
     # -- the model ---------------------------------------------------------------------
 
@@ -511,7 +540,9 @@ class _Reader:
                     _BOOL(buf, tp + f[s_var])[0] if f[s_var] else False,
                     quant,
                     bool(f[s_sparse]) and self.target(tp, f[s_sparse]) > 0,
-                    _BOOL(buf, tp + f[s_rank])[0] if f[s_rank] else False,
+                    # The rank is known when the shape has dimensions, whatever the flag
+                    # says: converters before `has_rank` existed never set it.
+                    bool(shape) or (_BOOL(buf, tp + f[s_rank])[0] if f[s_rank] else False),
                 )
             except (_Bad, struct.error) as exc:
                 raise _within(exc, f"tensor {i}") from None
