@@ -155,6 +155,7 @@ def check(
         WARNING_CODES,
         fp16_conversion_hazard,
     )
+    from opcompat.rules.spec_check import spec_warnings
     from opcompat.tables.delegate_mapping import mapping
 
     if max_partitions < 0:
@@ -218,6 +219,8 @@ def check(
                         "tflite/delegates/utils.cc, RemapFp16InputTensors",
                     )
                 )
+            if supported:
+                warnings.extend(spec_warnings(sg, op, target))
             if supported and not delegated and not extra:
                 if refused or (d.status != "kTfLiteOk" and d.status != "notApplied"):
                     extra.append(
@@ -339,4 +342,14 @@ def check_many(
             results = list(pool.map(_check_one, work, chunksize=max(1, len(work) // (4 * workers))))
     else:
         results = [_check_one(w) for w in work]
-    return Report(models=tuple(results), tool_version=__version__)
+    return Report(models=tuple(results), tool_version=__version__, tables=_provenance())
+
+
+def _provenance() -> dict[str, str]:
+    """Op table name -> sha256 of the shipped table (from the manifest; empty without one)."""
+    try:
+        from opcompat.tables.loader import tables_provenance
+
+        return {name: str(e.get("sha256", "")) for name, e in tables_provenance().items()}
+    except Exception:  # noqa: BLE001  (provenance is informative only)
+        return {}

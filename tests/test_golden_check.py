@@ -37,6 +37,7 @@ def produce(model: Path, argv: list[str]) -> dict[str, Any]:
     api = int(argv[argv.index("--api-level") + 1])
     doc = json.loads(render(check_many([str(model)], api_level=api)))
     doc["tool"]["version"] = "<version>"
+    doc["tool"]["tables"] = "<tables>"
     for m in doc["models"]:
         m["path"] = Path(m["path"]).name
     return doc
