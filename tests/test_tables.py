@@ -254,6 +254,13 @@ def test_spot_check_levels_ranks_and_qualifiers() -> None:
         "ANEURALNETWORKS_TENSOR_FLOAT32",
         "ANEURALNETWORKS_TENSOR_QUANT8_ASYMM",
     }
+    assert access.type_since("RSQRT", "TENSOR_QUANT8_ASYMM") == 7
+    assert (
+        access.type_since("CONV_2D", "ANEURALNETWORKS_TENSOR_QUANT8_SYMM_PER_CHANNEL", "filter")
+        == 3
+    )
+    assert access.type_since("CONV_2D", "TENSOR_QUANT8_SYMM_PER_CHANNEL", "input") is None
+    assert access.type_since("NO_SUCH_OP", "TENSOR_FLOAT32") is None
     with pytest.raises(TableError, match="release"):
         access.nnapi_operations("14")
 

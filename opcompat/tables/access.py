@@ -104,6 +104,22 @@ def supported_types(
     }
 
 
+def type_since(
+    name: str,
+    operand_type: str,
+    role: str = "tensor",
+    release: str = LATEST_NNAPI_RELEASE,
+    tables_dir: Path | None = None,
+) -> int | None:
+    """The feature level from which `operand_type` ("TENSOR_FLOAT16" or the full name) is
+    listed for the op's `role`, or None when it is not listed."""
+    full = _full_name(operand_type)
+    for entry in operand_types(name, role, release, tables_dir):
+        if entry["type"] == full:
+            return int(entry["since_feature_level"])
+    return None
+
+
 def rank_limits(
     name: str,
     role: str = "tensor",
