@@ -1,176 +1,677 @@
-"""Cross-check against the NNAPI specification: operators Validate accepts but NNAPI itself may not.
+"""opcompat's own NNAPI specification cross-check: what the delegate accepts but NNAPI will not.
 
-The delegate's Validate is not the last word: the NNAPI runtime and drivers check each operation
-against the NNAPI spec (`NeuralNetworks.h`), and an operation the device rejects stays on the
-CPU (device filtering) or makes compilation fail. opcompat's verdicts follow the delegate; these
-findings are warnings beside them, from the `op_tables/nnapi_<release>.json` tables:
+`NNAPIDelegateKernel::Validate` does not compare the operands it builds with the NNAPI
+specification. This module does, for operators Validate accepts: it works out the NNAPI operand
+type the delegate gives each main tensor operand (as `NNAPIOpBuilder::AddTensor` and
+`NNAPIDelegateKernel::AddOpsAndTensors` in tflite/delegates/nnapi/nnapi_delegate.cc do) and
+checks it, and the rank of the data inputs, against the NNAPI header of the device's feature
+level (`op_tables/nnapi_<release>.json`, scraped from the AOSP headers). Findings are warnings:
+they never change `supported` or `delegated`.
 
-* the NNAPI operation is newer than the device's feature level;
-* the operand type the delegate gives the data input (`NNAPIOpBuilder::AddTensor`: e.g. int16
-  becomes TENSOR_QUANT16_SYMM) is not listed for that operation at that feature level;
-* the data input's rank is outside the operation's documented limits.
+Header per feature level: FL1 -> Android 8.1, FL2 -> 9, FL3 -> 10, FL4 -> 11, FL5 -> 12,
+FL6..FL8 -> 13. No header newer than Android 13's is in the tables, so FL7 and FL8 are read from
+it (it describes the FL7 additions, e.g. MIRROR_PAD; FL8 added no operations).
 
-Only operators mapped to one NNAPI operation of their own are checked (lowerings to several
-operations are skipped). Without the tables, nothing is reported.
+Precision over recall: an operand is checked only when the delegate maps it positionally and its
+NNAPI type is certain. Nothing is reported when the delegate lowers an operator into several
+NNAPI operations or reorders its operands (SKIPPED_OPS), nor for an operand whose NNAPI type
+depends on which operator of the partition adds the tensor first when one of them is not
+modelled here.
 """
-
 from __future__ import annotations
 
-import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from opcompat.levels import Target
-from opcompat.model.graph import OPTIONAL_TENSOR, Operator, Subgraph, TensorType
+from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor, TensorType
 from opcompat.report import Reason
-from opcompat.rules.graph_checks import SPEC_MISMATCH
 
-SOURCE = "op_tables/nnapi_13.json (NeuralNetworks.h); NNAPIOpBuilder::AddTensor"
+SPEC_NOT_IN_FEATURE_LEVEL = "opcompatSpecNotInFeatureLevel"
+SPEC_OPERAND_TYPE = "opcompatSpecOperandType"
+SPEC_CONFIGURATION = "opcompatSpecConfiguration"
+SPEC_RANK = "opcompatSpecRank"
+
+SPEC_REASON_CODES: dict[str, str] = {
+    SPEC_NOT_IN_FEATURE_LEVEL: "The NNAPI operation the delegate builds is not in the NNAPI "
+    "specification of the device's feature level.",
+    SPEC_OPERAND_TYPE: "The NNAPI operand type the delegate gives a tensor is not one the NNAPI "
+    "specification allows for that operation at the device's feature level.",
+    SPEC_CONFIGURATION: "The NNAPI operand types of input, filter, bias and output form no "
+    "combination the NNAPI specification allows at the device's feature level.",
+    SPEC_RANK: "A data input's rank is outside the ranks the NNAPI specification allows for "
+    "that operation.",
+}
+"""opcompat's own warning codes of this check -> one-line description (for the report schema)."""
+
+RELEASE_OF_FEATURE_LEVEL: dict[int, str] = {
+    1: "8.1", 2: "9", 3: "10", 4: "11", 5: "12", 6: "13", 7: "13", 8: "13",
+}
+"""The Android release whose NNAPI header describes each feature level (13 for FL6..FL8)."""
+
+_PREFIX = "ANEURALNETWORKS_"
+_ALL = -1
+"""In an operand layout: every input (or output) position."""
 
 
-def _nnapi_type(dtype: int, feature_level: int) -> str | None:
-    """The NNAPI operand type `NNAPIOpBuilder::AddTensor` uses for a non-hybrid input."""
-    if dtype == TensorType.INT8:
-        # From NNAPI 1.3 signed; before, the delegate converts int8 data to uint8 (zero point +128).
-        return "TENSOR_QUANT8_ASYMM_SIGNED" if feature_level >= 4 else "TENSOR_QUANT8_ASYMM"
-    return {
-        TensorType.FLOAT32: "TENSOR_FLOAT32",
-        TensorType.FLOAT16: "TENSOR_FLOAT16",
-        TensorType.UINT8: "TENSOR_QUANT8_ASYMM",
-        TensorType.INT32: "TENSOR_INT32",
-        TensorType.BOOL: "TENSOR_BOOL8",
-        TensorType.INT16: "TENSOR_QUANT16_SYMM",
-    }.get(dtype)  # type: ignore[call-overload]
+# --- which operands of which operator are checked ---------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def _tables_available() -> bool:
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """How the delegate hands a builtin's tensors to its NNAPI operation, positionally."""
+
+    nnapi_op: str
+    """NNAPI operation without the ANEURALNETWORKS_ prefix."""
+    inputs: tuple[tuple[int, str], ...]
+    """(TFLite input position or _ALL, NNAPI role: input, filter, bias or value)."""
+    outputs: tuple[tuple[int, str], ...] = ((0, "output"),)
+
+
+def _unary(nnapi_op: str) -> _Layout:
+    return _Layout(nnapi_op, ((0, "input"),))
+
+
+def _binary(nnapi_op: str) -> _Layout:
+    return _Layout(nnapi_op, ((0, "input"), (1, "input")))
+
+
+# Only positions the delegate adds as tensors in the order NNAPI expects them
+# (AddOpsAndTensors' input loop, then Map, then the output loop). Index, axis, shape and
+# parameter tensors are left out: the type lists do not govern them.
+_LAYOUTS: dict[str, _Layout] = {
+    **{op: _binary(op) for op in ("ADD", "MUL", "SUB", "DIV", "POW", "MAXIMUM", "MINIMUM",
+                                  "LOGICAL_AND", "LOGICAL_OR", "BATCH_MATMUL", "PRELU")},
+    **{op: _unary(op) for op in (
+        "AVERAGE_POOL_2D", "MAX_POOL_2D", "L2_POOL_2D", "DEPTH_TO_SPACE", "SPACE_TO_DEPTH",
+        "FLOOR", "LOGISTIC", "TANH", "RELU", "RELU6", "SOFTMAX", "LOCAL_RESPONSE_NORMALIZATION",
+        "L2_NORMALIZATION", "ELU", "HARD_SWISH", "EXP", "LOG", "SQRT", "RSQRT", "SIN", "ABS",
+        "NEG", "LOG_SOFTMAX", "LOGICAL_NOT", "RESHAPE", "SQUEEZE", "STRIDED_SLICE",
+        "TRANSPOSE", "MEAN", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "RESIZE_BILINEAR",
+        "RESIZE_NEAREST_NEIGHBOR", "GATHER", "SLICE", "TILE", "EXPAND_DIMS", "TOPK_V2",
+        "CAST", "MIRROR_PAD", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "REDUCE_ANY",
+    )},
+    "RELU_N1_TO_1": _unary("RELU1"),
+    "SUM": _unary("REDUCE_SUM"),
+    "REVERSE_V2": _unary("REVERSE"),
+    "LEAKY_RELU": _unary("PRELU"),  # Map makes the alpha tensor
+    **{op: _Layout(op, ((0, "input"), (1, "input")), ())
+       for op in ("EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL")},
+    "ARG_MAX": _Layout("ARGMAX", ((0, "input"),), ()),
+    "ARG_MIN": _Layout("ARGMIN", ((0, "input"),), ()),
+    "CONCATENATION": _Layout("CONCATENATION", ((_ALL, "input"),)),
+    "SPLIT": _Layout("SPLIT", ((1, "input"),), ((_ALL, "output"),)),
+    "SELECT": _Layout("SELECT", ((1, "input"), (2, "input"))),
+    "PAD": _unary("PAD"),
+    "PADV2": _unary("PAD"),
+    "PACK": _Layout("PACK", ((_ALL, "input"),)),
+    "FILL": _Layout("FILL", ()),
+    "QUANTIZE": _Layout("QUANTIZE", ((0, "input"),)),
+    "DEQUANTIZE": _Layout("DEQUANTIZE", ((0, "input"),)),
+    "CONV_2D": _Layout("CONV_2D", ((0, "input"), (1, "filter"), (2, "bias"))),
+    "DEPTHWISE_CONV_2D": _Layout("DEPTHWISE_CONV_2D", ((0, "input"), (1, "filter"), (2, "bias"))),
+    "FULLY_CONNECTED": _Layout("FULLY_CONNECTED", ((0, "input"), (1, "filter"))),
+    "EMBEDDING_LOOKUP": _Layout("EMBEDDING_LOOKUP", ((1, "value"),), ()),
+    "HASHTABLE_LOOKUP": _Layout("HASHTABLE_LOOKUP", ((2, "value"),), ()),
+    "LSH_PROJECTION": _Layout("LSH_PROJECTION", ((1, "input"),), ()),
+}
+
+SKIPPED_OPS: dict[str, str] = {
+    "TRANSPOSE_CONV": "Map adds the operands in another order (input, filter, bias, shape)",
+    "LSTM": "Map reorders operands, adds state tensors and a scratch output",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": "Map adds optional and layer-norm operands",
+    "BIDIRECTIONAL_SEQUENCE_LSTM": "Map adds optional operands",
+    "UNIDIRECTIONAL_SEQUENCE_RNN": "hybrid variants; Map adds operands",
+    "RNN": "hybrid variants and state operands",
+    "SVDF": "hybrid variants and state operands",
+    "SQUARED_DIFFERENCE": "lowered into SUB + MUL",
+    "COS": "lowered into SUB + SIN",
+    "UNPACK": "lowered into RESHAPE + SPLIT",
+    "SPLIT_V": "lowered into SLICEs",
+    "DENSIFY": "not mapped to an NNAPI operation",
+}
+"""Builtins the delegate maps that this check leaves alone, and why."""
+
+
+# --- the delegate's NNAPI operand types -------------------------------------------------------
+
+# NeedInt8Conversion: builtins converted (int8 -> uint8) when their input 0 is int8.
+_INT8_CONVERSION_BY_INPUT0 = frozenset({
+    "ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "BATCH_TO_SPACE_ND", "CONCATENATION",
+    "EQUAL", "EXPAND_DIMS", "GATHER", "GREATER", "GREATER_EQUAL", "HARD_SWISH",
+    "L2_NORMALIZATION", "LEAKY_RELU", "LESS", "LESS_EQUAL", "LOGISTIC", "MAXIMUM",
+    "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "NOT_EQUAL", "PAD", "PADV2", "PRELU", "REDUCE_MAX",
+    "REDUCE_MIN", "RELU", "RELU_N1_TO_1", "RELU6", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR",
+    "RESHAPE", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "DEPTH_TO_SPACE",
+    "STRIDED_SLICE", "SUB", "TANH", "TILE", "TOPK_V2", "TRANSPOSE",
+})
+# AddOpsAndTensors: builtins whose every input (not only input 0) gets the int8 conversion.
+_INT8_CONVERSION_ALL_INPUTS = frozenset({
+    "FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "MUL", "SUB", "CONCATENATION",
+    "MAXIMUM", "MINIMUM", "LEAKY_RELU", "LESS", "LESS_EQUAL", "PRELU", "GREATER",
+    "GREATER_EQUAL", "EQUAL", "NOT_EQUAL", "SELECT",
+})
+# IsScalarInputSupported: rank-0 inputs become rank-1 {1} operands.
+_SCALAR_AS_TENSOR = frozenset({
+    "ADD", "MUL", "SUB", "DIV", "EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS",
+    "LESS_EQUAL", "POW", "MAXIMUM", "MINIMUM", "PRELU", "LEAKY_RELU",
+})
+# Builtins whose way of adding tensors is not modelled: when one of them may add a tensor first,
+# that tensor's NNAPI type is unknown here.
+_UNMODELLED_ADDERS = frozenset({*SKIPPED_OPS, "CUSTOM"})
+
+_UNKNOWN = "?"
+"""A candidate NNAPI type that cannot be worked out here."""
+
+
+def _dtype(t: Tensor) -> int:
+    return int(t.dtype)
+
+
+def _dtype_name(t: Tensor | None) -> str:
+    if t is None:
+        return "?"
     try:
-        from opcompat.tables import access
+        return TensorType(int(t.dtype)).name
+    except ValueError:
+        return str(int(t.dtype))
 
-        access.nnapi_table()
-    except Exception:  # noqa: BLE001  (no tables, or unreadable ones: the check is optional)
+
+def _affine_scale_count(t: Tensor) -> int:
+    from opcompat.rules.tensor_checks import affine_scale_count
+
+    return affine_scale_count(t)
+
+
+def _is_float32(t: Tensor | None) -> bool:
+    return t is not None and _dtype(t) == TensorType.FLOAT32
+
+
+def _is_quant8(t: Tensor | None) -> bool:
+    return t is not None and _dtype(t) in (TensorType.UINT8, TensorType.INT8)
+
+
+def _tensor(sg: Subgraph, index: int) -> Tensor | None:
+    if index == OPTIONAL_TENSOR or index < 0 or index >= len(sg.tensors):
+        return None
+    return sg.tensors[index]
+
+
+def _input(sg: Subgraph, op: Operator, pos: int) -> Tensor | None:
+    return _tensor(sg, op.inputs[pos]) if pos < len(op.inputs) else None
+
+
+def _is_hybrid(sg: Subgraph, op: Operator) -> bool:
+    """IsHybridOperator for the builtins modelled here (float32 input, uint8/int8 weights)."""
+    if op.op in ("CONV_2D", "FULLY_CONNECTED"):
+        return _is_float32(_input(sg, op, 0)) and _is_quant8(_input(sg, op, 1))
+    return False
+
+
+def _lowered(op: Operator, target: Target) -> bool:
+    """HARD_SWISH below API 30 and PACK below FL6 become several NNAPI operations."""
+    if op.op == "HARD_SWISH":
+        return target.api_level < 30
+    if op.op == "PACK":
+        return target.feature_level < 6
+    return False
+
+
+def _need_int8_conversion(sg: Subgraph, op: Operator, target: Target) -> bool:
+    """NeedInt8Conversion, which applies below NNAPI 1.3 (feature level 4) only."""
+    if target.feature_level >= 4:
         return False
-    return True
+    first = _input(sg, op, 0)
+    int8_first = first is not None and _dtype(first) == TensorType.INT8
+    if op.op in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+        w = _input(sg, op, 1)
+        return (int8_first and w is not None and _dtype(w) in (TensorType.INT8, TensorType.UINT8)
+                and _affine_scale_count(w) > 0)
+    if op.op == "SELECT":
+        v = _input(sg, op, 1)
+        return v is not None and _dtype(v) == TensorType.INT8
+    return op.op in _INT8_CONVERSION_BY_INPUT0 and int8_first
 
 
-# The data input whose type and rank NNAPI documents, when it is not input 0.
-_DATA_INPUT = {"SPLIT": 1, "SELECT": 1, "TRANSPOSE_CONV": 2}
+def nnapi_operand_type(t: Tensor, *, hybrid: bool = False, int8_conversion: bool = False,
+                       int8_asymm_signed: bool = False, half_to_float: bool = False) -> str | None:
+    """The NNAPI operand type (without ANEURALNETWORKS_) `NNAPIOpBuilder::AddTensor` gives `t`.
 
-# Ops whose rank-0 inputs the delegate passes as shape [1] tensors (IsScalarInputSupported).
-_SCALAR_AS_TENSOR = frozenset(
-    {
-        "ADD",
-        "MUL",
-        "SUB",
-        "DIV",
-        "EQUAL",
-        "NOT_EQUAL",
-        "GREATER",
-        "GREATER_EQUAL",
-        "LESS",
-        "LESS_EQUAL",
-        "POW",
-        "MAXIMUM",
-        "MINIMUM",
-        "PRELU",
-        "LEAKY_RELU",
-    }
-)
+    The keywords are AddTensor's `hybrid_op` and tensor flags. None for a type AddTensor refuses
+    (then the NNAPI model cannot be built at all; graph_checks reports that).
+    """
+    d = _dtype(t)
+    if hybrid and d == TensorType.UINT8:
+        d = TensorType.INT8  # uint8 weights of hybrid operators hold int8 values
+    if d == TensorType.FLOAT32:
+        return "TENSOR_FLOAT32"
+    if d == TensorType.FLOAT16:
+        return "TENSOR_FLOAT32" if half_to_float else "TENSOR_FLOAT16"
+    if d == TensorType.UINT8:
+        return "TENSOR_QUANT8_ASYMM"
+    if d == TensorType.INT8:
+        if _affine_scale_count(t) > 1:
+            return "TENSOR_QUANT8_SYMM_PER_CHANNEL"
+        if int8_asymm_signed:
+            return "TENSOR_QUANT8_ASYMM_SIGNED"
+        if int8_conversion:
+            return "TENSOR_QUANT8_ASYMM"
+        return "TENSOR_QUANT8_SYMM"
+    if d == TensorType.INT32:
+        return "TENSOR_INT32"
+    if d == TensorType.BOOL:
+        return "TENSOR_BOOL8"
+    if d == TensorType.INT16:
+        return "TENSOR_QUANT16_SYMM"
+    return None
 
 
-def _primary_operation(
-    subgraph: Subgraph, op: Operator, operations: tuple[str, ...], builder_fl: int, sdk: int
-) -> str | None:
-    """The NNAPI operation the delegate emits for `op` itself, or None when it lowers or folds
-    it into other operations (AddOpsAndTensors: PACK below FL6, HARD_SWISH below API 30,
-    QUANTIZE of quantized data preceded by DEQUANTIZE, fp16 DEQUANTIZE folded, LSTM kernels)."""
-    first = _tensor_type(subgraph, op, 0)
-    if op.op == "HARD_SWISH" and sdk < 30:
+def _not_added(op: Operator, pos: int, sg: Subgraph) -> bool:
+    """Input positions AddOpsAndTensors skips or turns into scalars: they add no tensor."""
+    name = op.op
+    if name == "SPLIT":
+        return pos == 0
+    if name in ("PAD", "PADV2"):
+        return len(op.inputs) == 3 and pos == 2
+    if name in ("RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "TOPK_V2", "EXPAND_DIMS",
+                "ARG_MAX", "ARG_MIN"):
+        return pos > 0
+    if name == "BATCH_TO_SPACE_ND":
+        return pos == 2
+    if name == "FILL":
+        return pos == 1
+    t = _input(sg, op, pos)
+    if name in ("MAXIMUM", "MINIMUM"):
+        return t is not None and t.rank == 0  # a new constant {1} tensor is added instead
+    if name in ("REDUCE_ANY", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "SUM", "MEAN"):
+        return pos == 1 and t is not None and t.rank == 0
+    return False
+
+
+def _input_type(sg: Subgraph, op: Operator, pos: int, target: Target) -> str:
+    """The NNAPI type `op` gives its input `pos` when it is the first to add that tensor.
+
+    `_UNKNOWN` when the delegate adds it in a way not modelled here; "" when `op` adds no
+    tensor for that position.
+    """
+    name = op.op
+    if name in _UNMODELLED_ADDERS or name not in _LAYOUTS or _lowered(op, target):
+        return _UNKNOWN
+    if _not_added(op, pos, sg):
+        return ""
+    t = _input(sg, op, pos)
+    if t is None:
+        return ""
+    if name == "DEQUANTIZE" and _dtype(t) == TensorType.FLOAT16:
+        return _UNKNOWN  # fp16 DEQUANTIZE is handled outside the main loop
+    if name == "GATHER" and pos > 0:
+        return nnapi_operand_type(t) or _UNKNOWN  # Map adds the indices with no flags
+    if name == "CONV_2D" and pos == 1 and not t.is_constant:
+        return _UNKNOWN  # may be a densified (sparse) filter
+    hybrid = _is_hybrid(sg, op)
+    conversion = _need_int8_conversion(sg, op, target) and (
+        pos == 0 or name in _INT8_CONVERSION_ALL_INPUTS)
+    # A constant fp16 input sets the half-to-float flag for itself and every later input.
+    half = False
+    for p in range(pos + 1):
+        u = _input(sg, op, p)
+        if u is not None and _dtype(u) == TensorType.FLOAT16 and u.is_constant:
+            half = True
+    return nnapi_operand_type(
+        t, hybrid=hybrid, int8_conversion=conversion,
+        int8_asymm_signed=target.feature_level >= 4 and not hybrid, half_to_float=half,
+    ) or _UNKNOWN
+
+
+def _output_type(sg: Subgraph, op: Operator, pos: int, target: Target) -> str:
+    """The NNAPI type `op` gives its output `pos` (the output loop of AddOpsAndTensors)."""
+    name = op.op
+    if name in _UNMODELLED_ADDERS or name not in _LAYOUTS or _lowered(op, target):
+        return _UNKNOWN
+    t = _tensor(sg, op.outputs[pos]) if pos < len(op.outputs) else None
+    if t is None:
+        return _UNKNOWN
+    if name == "FULLY_CONNECTED" and op.options.get("keep_num_dims"):
+        return _UNKNOWN  # an intermediate output, then a RESHAPE
+    if name == "MEAN" and _mean_requantizes(sg, op):
+        return _UNKNOWN  # an intermediate output, then a requantization
+    return nnapi_operand_type(
+        t, int8_conversion=_need_int8_conversion(sg, op, target),
+        int8_asymm_signed=target.feature_level >= 4 and not _is_hybrid(sg, op),
+    ) or _UNKNOWN
+
+
+def _mean_requantizes(sg: Subgraph, op: Operator) -> bool:
+    """IsMeanWithDifferentInputOutputQuantization."""
+    from opcompat.rules.tensor_checks import legacy_params
+
+    out = _tensor(sg, op.outputs[0]) if op.outputs else None
+    return legacy_params(_input(sg, op, 0)) != legacy_params(out)
+
+
+# --- producers and consumers of a tensor ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Uses:
+    producer: dict[int, tuple[Operator, int]]
+    consumers: dict[int, tuple[tuple[Operator, int], ...]]
+
+
+_USES: dict[int, tuple[Subgraph, _Uses]] = {}
+
+
+def _uses(sg: Subgraph) -> _Uses:
+    cached = _USES.get(id(sg))
+    if cached is not None and cached[0] is sg:
+        return cached[1]
+    producer: dict[int, tuple[Operator, int]] = {}
+    consumers: dict[int, list[tuple[Operator, int]]] = {}
+    for op in sg.operators:
+        for pos, t in enumerate(op.outputs):
+            producer.setdefault(t, (op, pos))
+        for pos, t in enumerate(op.inputs):
+            if t >= 0:
+                consumers.setdefault(t, []).append((op, pos))
+    uses = _Uses(producer, {k: tuple(v) for k, v in consumers.items()})
+    if len(_USES) >= 16:
+        _USES.clear()
+    _USES[id(sg)] = (sg, uses)
+    return uses
+
+
+def _input_candidates(sg: Subgraph, op: Operator, pos: int, target: Target) -> set[str]:
+    """Every NNAPI type the input tensor can have in the NNAPI model `op` is part of.
+
+    AddTensor types a tensor once, when the first operator of the partition adds it: its
+    producer when that is in the partition, else the earliest consumer in it. The partition is
+    not known here, so every possible first adder counts.
+    """
+    index = op.inputs[pos]
+    own = _input_type(sg, op, pos, target)
+    out = {own} if own else set()
+    t = sg.tensors[index]
+    if t.is_constant and _dtype(t) == TensorType.FLOAT16:
+        out.add(_UNKNOWN)  # the first pass may add it converted to float32
+    uses = _uses(sg)
+    prod = uses.producer.get(index)
+    if prod is not None:
+        out.add(_output_type(sg, prod[0], prod[1], target))
+    for other, other_pos in uses.consumers.get(index, ()):
+        if other.index < op.index:
+            typ = _input_type(sg, other, other_pos, target)
+            if typ:
+                out.add(typ)
+    return out
+
+
+# --- the NNAPI tables -------------------------------------------------------------------------
+
+_OPS: dict[str, dict[str, dict[str, Any]]] = {}
+_HEADERS: dict[str, str] = {}
+
+
+def _operations(release: str) -> dict[str, dict[str, Any]]:
+    """NNAPI operations of one release by full name, loaded on first use."""
+    ops = _OPS.get(release)
+    if ops is None:
+        from opcompat.tables.loader import load_table
+
+        ops = {o["name"]: o for o in load_table(f"nnapi_{release}")["operations"]}
+        _OPS[release] = ops
+    return ops
+
+
+def _header(release: str) -> str:
+    """E.g. `NeuralNetworksTypes.h (Android 13)`: the header the release's table comes from."""
+    name = _HEADERS.get(release)
+    if name is None:
+        name = "NeuralNetworks.h" if release in ("8.1", "9", "10", "11") else "NeuralNetworksTypes.h"
+        try:
+            from opcompat.tables.loader import manifest
+
+            entry = manifest().get("tables", {}).get(f"nnapi_{release}", {})
+            path = entry.get("sources", [{}])[0].get("path", "")
+            if isinstance(path, str) and path:
+                name = path.rsplit("/", 1)[-1]
+        except Exception:  # noqa: BLE001  (provenance is cosmetic: keep the default name)
+            pass
+        _HEADERS[release] = name
+    return f"{name} (Android {release})"
+
+
+def clear_cache() -> None:
+    """Forget the loaded tables (tests; after `opcompat tables update`)."""
+    _OPS.clear()
+    _HEADERS.clear()
+    _USES.clear()
+
+
+def _allowed(entries: Iterable[dict[str, Any]], fl: int) -> set[str]:
+    """Types of a list usable at `fl` (partial and conditional support counts as support)."""
+    return {e["type"].removeprefix(_PREFIX) for e in entries if e["since_feature_level"] <= fl}
+
+
+# Operations whose output type differs from the input's: a single type list in the header
+# describes their input only (DEQUANTIZE in 8.1 and 9, QUANTIZE in 10).
+_OUTPUT_TYPE_DIFFERS = frozenset({"ANEURALNETWORKS_DEQUANTIZE", "ANEURALNETWORKS_QUANTIZE"})
+
+
+def _role_types(spec: dict[str, Any], role: str, fl: int) -> set[str] | None:
+    """Types the header allows for `role` at `fl`; None when it gives no list for that role."""
+    roles = spec["operand_types"]
+    if role in roles:
+        return _allowed(roles[role], fl)
+    if role == "output" and spec["name"] in _OUTPUT_TYPE_DIFFERS:
         return None
-    if op.op == "PACK" and builder_fl < 6:
-        return None
-    if op.op == "QUANTIZE" and first in (TensorType.UINT8, TensorType.INT8):
-        return None
-    if op.op == "DEQUANTIZE" and first == TensorType.FLOAT16:
-        return None
-    if op.op == "LSTM":
-        if len(op.inputs) == 5:
-            return "QUANTIZED_16BIT_LSTM"
-        if first == TensorType.INT8 and builder_fl >= 4:
-            return "QUANTIZED_LSTM"
-        return "LSTM"
-    if len(operations) == 1:
-        return operations[0]
-    return op.op if op.op in operations else None
+    if role in ("input", "output", "filter") and "tensor" in roles:
+        return _allowed(roles["tensor"], fl)
+    return None
 
 
-def _tensor_type(subgraph: Subgraph, op: Operator, pos: int) -> int | None:
-    if pos >= len(op.inputs) or not 0 <= op.inputs[pos] < len(subgraph.tensors):
-        return None
-    return int(subgraph.tensors[op.inputs[pos]].dtype)
+def _role_rank(spec: dict[str, Any], role: str) -> dict[str, Any] | None:
+    """The header's rank limits for a data input (filter, bias and outputs are not checked)."""
+    ranks = spec["ranks"]
+    if role in ("input", "value") and role in ranks:
+        return ranks[role]
+    if role == "input":
+        return ranks.get("tensor")
+    return None
 
 
-def spec_warnings(subgraph: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
-    """Warnings for an operator Validate accepts; () when the spec tables agree or are absent."""
-    if not _tables_available():
-        return ()
-    from opcompat.tables import access
+# --- the check --------------------------------------------------------------------------------
+
+
+def skip_reason(subgraph: Subgraph, op: Operator, target: Target) -> str:
+    """Why `op` is not checked at `target` ("" when it is)."""
+    return _layout(subgraph, op, target)[1]
+
+
+def _layout(sg: Subgraph, op: Operator, target: Target) -> tuple[_Layout | None, str]:
+    """The layout of the NNAPI operation the delegate builds for `op`, or None and why not."""
+    name = op.op
+    if name in SKIPPED_OPS:
+        return None, SKIPPED_OPS[name]
+    layout = _LAYOUTS.get(name)
+    if layout is None:
+        return None, "no NNAPI mapping modelled"
+    if _lowered(op, target):
+        return None, "lowered into several NNAPI operations at this level"
+    if name in ("CONV_2D", "FULLY_CONNECTED") and _is_float32(_input(sg, op, 0)) and any(
+            _is_quant8(_input(sg, op, p)) for p in (1, 2)):
+        return None, "hybrid: the delegate adds DEQUANTIZE operations for the weights"
+    if name == "CONV_2D":
+        x, w = _input(sg, op, 0), _input(sg, op, 1)
+        if x is None or w is None or x.rank != 4 or w.rank != 4 or x.shape[3] != w.shape[3]:
+            return None, "grouped convolution (GROUPED_CONV_2D) or shapes not known"
+    if name == "QUANTIZE" and not _is_float32(_input(sg, op, 0)):
+        return None, "requantization: the delegate adds a DEQUANTIZE before it"
+    if name == "DEQUANTIZE":
+        x = _input(sg, op, 0)
+        if x is None or _dtype(x) == TensorType.FLOAT16:
+            return None, "fp16 DEQUANTIZE is handled outside the main loop"
+    if name in ("PAD", "PADV2"):
+        v2 = len(op.inputs) == 3 and op.inputs[2] != OPTIONAL_TENSOR
+        layout = _Layout("PAD_V2" if v2 else "PAD", layout.inputs, layout.outputs)
     from opcompat.tables.delegate_mapping import mapping
 
-    entry = mapping(op.op)
-    if entry is None:
+    entry = mapping(name)
+    if entry is None or layout.nnapi_op not in entry.nnapi_operations:
+        return None, "the delegate mapping table does not name this NNAPI operation"
+    return layout, ""
+
+
+def _positions(spec: tuple[tuple[int, str], ...], count: int) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    for pos, role in spec:
+        if pos == _ALL:
+            out.extend((p, role) for p in range(count))
+        elif pos < count:
+            out.append((pos, role))
+    return out
+
+
+def _fmt(types: Iterable[str]) -> str:
+    return ", ".join(sorted(types)) or "none"
+
+
+def spec_warnings(model: Model, subgraph: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
+    """Warnings for an operator Validate accepts whose NNAPI operation breaks the NNAPI spec.
+
+    Checks the NNAPI operation the delegate builds for `op` against the NNAPI header of the
+    device's feature level (FL6, FL7 and FL8 all use the Android 13 header, the newest in the
+    tables): that the operation exists at that level, that each main tensor operand's NNAPI
+    type (as the delegate's AddTensor assigns it) is allowed, that conv-like operations form an
+    allowed type configuration, and that data input ranks are within the documented limits.
+    Call it only for operators Validate accepts. Returns () for operators this check skips
+    (`skip_reason`) and for malformed ones.
+    """
+    del model  # the check needs the subgraph's tensors only; kept for the callers' uniformity
+    try:
+        return _spec_warnings(subgraph, op, target)
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+        return ()  # a malformed operator: the rules report it, not this cross-check
+
+
+def _spec_warnings(sg: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
+    layout, _why = _layout(sg, op, target)
+    if layout is None:
         return ()
     fl = target.feature_level
-    name = _primary_operation(subgraph, op, entry.nnapi_operations, fl, target.api_level)
-    if name is None:
-        return ()
-    spec: dict[str, Any] | None = access.nnapi_operation(name)
-    if spec is None:
-        return ()
-    out: list[Reason] = []
-    since = spec.get("since_feature_level")
-    if isinstance(since, int) and since > fl:
-        out.append(
-            Reason(
-                SPEC_MISMATCH,
-                f"NNAPI {name} needs feature level {since}; the device has {fl}",
-                SOURCE,
-            )
-        )
-    pos = _DATA_INPUT.get(op.op, 0)
-    first = op.inputs[pos] if pos < len(op.inputs) else OPTIONAL_TENSOR
-    if not 0 <= first < len(subgraph.tensors):
-        return tuple(out)
-    tensor = subgraph.tensors[first]
-    nn_type = _nnapi_type(tensor.dtype, fl)
-    listed = {t["type"] for t in access.operand_types(name, "input")}
-    if nn_type is not None and listed:
-        allowed = access.supported_types(name, "input", fl)
-        full = "ANEURALNETWORKS_" + nn_type
-        if full not in allowed:
-            later = full in listed
-            out.append(
-                Reason(
-                    SPEC_MISMATCH,
-                    f"NNAPI {name} does not take {nn_type} inputs"
-                    + (f" at feature level {fl}" if later else "")
-                    + " (the NNAPI spec); the device may reject it",
-                    SOURCE,
-                )
-            )
-    limits = access.rank_limits(name, "input")
-    rank = tensor.rank
-    if rank == 0 and op.op in _SCALAR_AS_TENSOR:
+    release = RELEASE_OF_FEATURE_LEVEL[fl]
+    full = _PREFIX + layout.nnapi_op
+    source = f"{_header(release)}, {full}"
+    spec = _operations(release).get(full)
+    if spec is None or spec["since_feature_level"] > fl:
+        since = "" if spec is None else f" (it arrived in feature level {spec['since_feature_level']})"
+        return (Reason(
+            SPEC_NOT_IN_FEATURE_LEVEL,
+            f"{op.display_name} becomes {full}, which NNAPI feature level {fl} does not have{since}.",
+            source,
+        ),)
+
+    warnings: list[Reason] = []
+    # (side, position, role, candidate NNAPI types)
+    operands: list[tuple[str, int, str, set[str]]] = []
+    for pos, role in _positions(layout.inputs, len(op.inputs)):
+        if op.inputs[pos] == OPTIONAL_TENSOR or _not_added(op, pos, sg):
+            continue
+        operands.append(("input", pos, role, _input_candidates(sg, op, pos, target)))
+    for pos, role in _positions(layout.outputs, len(op.outputs)):
+        operands.append(("output", pos, role, {_output_type(sg, op, pos, target)}))
+    certain = [(s, p, r, c) for s, p, r, c in operands if c and _UNKNOWN not in c]
+
+    if spec["configurations"]:
+        _check_configuration(spec, certain, fl, full, source, warnings)
+    else:
+        _check_types(sg, op, spec, certain, fl, full, source, warnings)
+    for side, pos, role, _c in operands:
+        if side == "input":
+            _check_rank(sg, op, pos, role, spec, fl, full, source, warnings)
+    return tuple(warnings)
+
+
+def _check_types(sg: Subgraph, op: Operator, spec: dict[str, Any],
+                 operands: list[tuple[str, int, str, set[str]]], fl: int, full: str, source: str,
+                 warnings: list[Reason]) -> None:
+    """Each operand's NNAPI type must be in its role's list at `fl`; one warning per type."""
+    bad: dict[tuple[str, ...], list[str]] = {}
+    allowed_of: dict[tuple[str, ...], set[str]] = {}
+    for side, pos, role, cands in operands:
+        allowed = _role_types(spec, role, fl)
+        if allowed is None or cands & allowed:
+            continue
+        t = _tensor(sg, op.inputs[pos] if side == "input" else op.outputs[pos])
+        key = tuple(sorted(cands))
+        bad.setdefault(key, []).append(f"{side} {pos} ({_dtype_name(t)})")
+        allowed_of.setdefault(key, set()).update(allowed)
+    for key, where in bad.items():
+        warnings.append(Reason(
+            SPEC_OPERAND_TYPE,
+            f"{', '.join(where)} {'becomes an' if len(where) == 1 else 'become'} NNAPI "
+            f"{_fmt(key)} operand{'s' if len(where) > 1 else ''}, which {full} does not accept "
+            f"at feature level {fl} (allowed: {_fmt(allowed_of[key])}); NNAPI will reject the "
+            "model.",
+            source,
+        ))
+
+
+def _check_configuration(spec: dict[str, Any], operands: list[tuple[str, int, str, set[str]]],
+                         fl: int, full: str, source: str, warnings: list[Reason]) -> None:
+    """Conv-like operations: the (input, filter, bias, output) types must match one group."""
+    known: dict[str, set[str]] = {}
+    for _side, _pos, role, cands in operands:
+        known.setdefault(role, set()).update(cands)
+    if not known:
+        return
+    for cfg in spec["configurations"]:
+        if cfg["since_feature_level"] > fl:
+            continue
+        fits = True
+        for role, cands in known.items():
+            allowed = {t.removeprefix(_PREFIX) for t in cfg["operands"].get(role, [])}
+            if allowed and not cands & allowed:
+                fits = False
+                break
+        if fits:
+            return
+    seen = ", ".join(f"{role} {_fmt(c)}" for role, c in sorted(known.items()))
+    warnings.append(Reason(
+        SPEC_CONFIGURATION,
+        f"the NNAPI operand types ({seen}) match no configuration of {full} at feature level "
+        f"{fl}; NNAPI will reject the model.",
+        source,
+    ))
+
+
+def _check_rank(sg: Subgraph, op: Operator, pos: int, role: str, spec: dict[str, Any], fl: int,
+                full: str, source: str, warnings: list[Reason]) -> None:
+    limits = _role_rank(spec, role)
+    t = _input(sg, op, pos)
+    if limits is None or t is None or not t.has_rank:
+        return
+    rank = t.rank
+    if rank == 0:
+        if op.op not in _SCALAR_AS_TENSOR:
+            return  # an NNAPI tensor of rank 0 has an unspecified rank: nothing to check
         rank = 1
-    if limits and tensor.has_rank:
-        lo, hi = limits.get("min"), limits.get("max")
-        if (isinstance(hi, int) and rank > hi) or (isinstance(lo, int) and rank < lo):
-            out.append(
-                Reason(
-                    SPEC_MISMATCH,
-                    f"NNAPI {name} takes inputs of rank {lo if lo is not None else 0}.."
-                    f"{hi if hi is not None else 'any'}; this one has rank {rank}",
-                    SOURCE,
-                )
-            )
-    return tuple(out)
+    lo, hi, values = limits.get("min"), limits.get("max"), limits.get("values")
+    if values:
+        bad = rank not in values
+        want = " or ".join(map(str, values))
+    else:
+        bad = (lo is not None and rank < lo) or (hi is not None and rank > hi)
+        if lo is not None and hi is not None:
+            want = str(lo) if lo == hi else f"{lo} to {hi}"
+        elif hi is not None:
+            want = f"up to {hi}"
+        else:
+            want = f"from {lo}"
+    if bad:
+        warnings.append(Reason(
+            SPEC_RANK,
+            f"input {pos} has rank {rank}; {full} accepts rank {want} (feature level {fl}); "
+            "NNAPI will reject the model.",
+            source,
+        ))
