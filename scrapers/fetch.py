@@ -141,7 +141,7 @@ class HttpClient:
                 data = self.get_bytes(url)
                 if url.endswith("?format=TEXT"):
                     try:
-                        data = base64.b64decode(data, validate=False)
+                        data = base64.b64decode(b"".join(data.split()), validate=True)
                     except (binascii.Error, ValueError):
                         raise FetchFailure(
                             urlsplit(url).netloc, "body is not base64", url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import http.server
 import os
@@ -166,15 +167,33 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server protocol
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         mode = next((m for key, m in self.server.behaviour.items() if path.endswith(key)), "ok")
-        local = self.server.routes.get(path)
+        gitiles = "/+/" in path and query == "format=TEXT"
+        if gitiles:
+            project, _, rest = path.partition("/+/")
+            commit, _, file_path = rest.partition("/")
+            local = next(
+                (
+                    SOURCES / s.local
+                    for s in _fixture_sources()
+                    if s.aosp_project
+                    and f"/{s.aosp_project}" == project
+                    and s.commit == commit
+                    and s.path == file_path
+                ),
+                None,
+            )
+        else:
+            local = self.server.routes.get(path)
         if local is None or mode == "404":
             self.send_error(404)
             return
         if mode == "slow":
             time.sleep(1.5)
         body = local.read_bytes()
+        if gitiles:
+            body = b"%%% not base64 %%%" if mode == "garbled" else base64.b64encode(body)
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         if mode == "truncate":
@@ -221,6 +240,25 @@ def http_options(out: Path, url: str) -> Options:
     return Options(
         out_dir=out, mirror=url, verify_blobs=False, delegate_mapping=False, timeout=0.5, retries=2
     )
+
+
+def test_gitiles_base64_then_github_fallback(
+    server: tuple[str, _Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scrapers import sources
+    from scrapers.fetch import HttpClient
+
+    url, srv = server
+    monkeypatch.setattr(sources, "GITILES", url)
+    monkeypatch.setattr(sources, "GITHUB_RAW", url)
+    source = dataclasses.replace(NNAPI_SOURCES["8.1"], git_blob=None)
+    expected = (SOURCES / source.local).read_text(encoding="utf-8")
+    client = HttpClient(timeout=2, retries=1)
+    got = client.fetch(source)
+    assert got.text == expected and got.origin.endswith("?format=TEXT")
+    srv.behaviour = {"NeuralNetworks.h": "garbled"}
+    got = client.fetch(source)  # gitiles body is not base64: the GitHub copy is used
+    assert got.text == expected and not got.origin.endswith("?format=TEXT")
 
 
 def test_http_scrape_matches_golden(server: tuple[str, _Server], tmp_path: Path) -> None:
