@@ -65,7 +65,10 @@ def test_manifest_validates_and_lists_every_table() -> None:
 def test_table_matches_manifest_hash_and_its_schema(name: str) -> None:
     entry = manifest()["tables"][name]
     data = (TABLES / entry["file"]).read_bytes()
-    assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+    assert hashlib.sha256(data).hexdigest() == entry["sha256"], (
+        f"{entry['file']} changed since MANIFEST.json was written: regenerate every table with "
+        "`opcompat tables update --source-dir SRC` (README, 'Regenerating the tables')"
+    )
     jsonschema.validate(json.loads(data), schema(entry["schema"].removeprefix("schema/")))
     for src in entry["sources"]:
         assert src["repository"] and src["path"] and len(src["sha256"]) == 64
