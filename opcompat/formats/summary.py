@@ -102,7 +102,10 @@ def one_line(entry: ModelReport | ModelError) -> str:
     """One line per model, for stderr and CI logs."""
     name = model_name(entry.path)
     if isinstance(entry, ModelError):
-        return f"{name}: unreadable: {entry.error}"
+        error = entry.error
+        if error.startswith(entry.path + ": "):  # the reader's messages often start with the path
+            error = error[len(entry.path) + 2:]
+        return f"{name}: unreadable: {error}"
     total = len(entry.operators)
     parts = [
         f"{name}: {entry.delegated_count}/{total} ops on NNAPI at API {entry.options.api_level}",
@@ -110,7 +113,8 @@ def one_line(entry: ModelReport | ModelError) -> str:
     ]
     if entry.refusal is not None:
         parts.append(f"whole model refused ({entry.refusal.code})")
-    parts.append(f"full delegation from {full_delegation_text(entry)}")
+    parts.append("never fully delegated (API 27-35)" if entry.min_api_level is None
+                 else f"full delegation from API {entry.min_api_level}")
     return ", ".join(parts)
 
 

@@ -6,6 +6,7 @@ A difference fails the test. After a deliberate change, regenerate them with
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from pathlib import Path
 
@@ -43,6 +44,14 @@ def test_golden(corpus: list[Path], name: str, fmt: str) -> None:
     if path is None:
         pytest.skip(f"{name} is not in the corpus")
     text = FormatChoice(fmt).to_format().render(normalised(check_many([str(path)], api_level=API_LEVEL)))
+    if fmt == "json":
+        from test_json_schema import validate_report_json
+
+        validate_report_json(json.loads(text))
+    elif fmt == "sarif":
+        from test_sarif import validate_sarif
+
+        validate_sarif(json.loads(text))
     golden = GOLDEN / Path(name).stem / f"api{API_LEVEL}.{EXTENSIONS[fmt]}"
     if REGEN:
         golden.parent.mkdir(parents=True, exist_ok=True)
