@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import mmap
+import os
 import struct
 from pathlib import Path
 
@@ -414,6 +415,12 @@ def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     # chmod does not stop root, so refuse the open itself.
     monkeypatch.setattr(reader, "open", denied, raising=False)
     assert _err(p) == f"{p}: permission denied"
+
+
+def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.tflite"
+    os.mkfifo(fifo)
+    assert "is not a regular file" in _err(fifo)
 
 
 def test_git_lfs_pointer(tmp_path: Path) -> None:

@@ -192,3 +192,14 @@ def test_invalid_utf8_names_are_replaced() -> None:
     data[at:at + 4] = b"\xff\xfe\x80A"
     (t,) = read_model(bytes(data)).subgraphs[0].tensors
     assert t.name == "\ufffd\ufffd\ufffdA"
+
+
+def test_control_characters_in_names_are_escaped() -> None:
+    mb = ModelBuilder()
+    sg = mb.subgraph("main\r\nforged line")
+    a = sg.tensor([1], name="\x1b[2Jx\u202e")
+    sg.op("CUSTOM", [a], [a], custom_code="op\tname")
+    m = read_model(mb.build())
+    assert m.subgraphs[0].name == "main\\r\\nforged line"
+    assert m.subgraphs[0].tensors[0].name == "\\x1b[2Jx\\u202e"
+    assert m.subgraphs[0].operators[0].custom_code == "op\\tname"

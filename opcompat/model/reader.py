@@ -21,7 +21,9 @@ Choices, where the file alone would be ambiguous (each as TFLite's loader reads 
 * `quantization`: None when the table is absent or holds no scale, zero point, min, max or
   details;
 * `has_rank`: true when the shape has dimensions or the flag is set (old converters never
-  set it).
+  set it);
+* strings: UTF-8 with errors replaced, and control, format and separator characters escaped
+  (`\\x1b`), so that names printed in reports cannot drive a terminal or forge lines.
 
 Standard library only: importing this module must stay cheap.
 """
