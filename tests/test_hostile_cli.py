@@ -1,0 +1,278 @@
+"""The CLI on bad input: one line on stderr, no traceback, exit 3; bad flags exit 2.
+
+Each kind of file a pull request can carry under a .tflite name (truncated download, Git LFS
+pointer, empty file, text, PNG, zip, a hostile flatbuffer), and each kind of path that is not a
+readable file (missing, directory, no permission, a FIFO nobody writes to), is given to
+`opcompat inspect` and `opcompat check`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fuzz import crafted
+from fuzz.mutators import LFS_POINTER, PNG_1PX, not_models
+from fuzz.synth import ModelSpec, OpSpec, SubgraphSpec, TensorSpec, build, chain
+
+from opcompat.model import schema
+
+COMMANDS = ("inspect", "check")
+TIMEOUT = 60
+
+
+def _run(*args: str, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "opcompat", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _truncated(tmp: Path) -> bytes:
+    return chain(20)[:100]
+
+
+BAD_FILES: dict[str, Callable[[Path], bytes]] = {
+    "empty": lambda tmp: b"",
+    "truncated": _truncated,
+    "lfs_pointer": lambda tmp: LFS_POINTER,
+    "text": lambda tmp: not_models()["text"],
+    "html_error_page": lambda tmp: not_models()["html_error_page"],
+    "png": lambda tmp: PNG_1PX,
+    "zip": lambda tmp: not_models()["zip"],
+    "zeros": lambda tmp: bytes(4096),
+    "random": lambda tmp: bytes((i * 193 + 71) % 256 for i in range(5000)),
+    "alias_bomb": lambda tmp: crafted.alias_operators(100_000, 100_000),
+    "huge_vector": lambda tmp: _huge_vector(),
+}
+
+
+def _huge_vector() -> bytes:
+    data = bytearray(chain(5))
+    # The subgraphs vector: the root table's field 2; patch its length to 2**31-1.
+    from fuzz.layout import walk
+
+    site = next(s for s in walk(bytes(data)).of("uoffset") if s.table == "Model" and s.extra == 2)
+    data[site.target : site.target + 4] = (0x7FFFFFFF).to_bytes(4, "little")
+    return bytes(data)
+
+
+def _assert_one_clear_line(proc: subprocess.CompletedProcess[str], code: int = 3) -> str:
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    assert lines[0].startswith("opcompat"), lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_bad_file(tmp_path: Path, command: str, kind: str) -> None:
+    model = tmp_path / "model.tflite"
+    model.write_bytes(BAD_FILES[kind](tmp_path))
+    t0 = time.perf_counter()
+    line = _assert_one_clear_line(_run(command, str(model)))
+    assert time.perf_counter() - t0 < 20
+    assert str(model) in line
+    assert "malformed flatbuffer (" not in line  # a deliberate check, not the backstop
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_lfs_pointer_says_what_it_is_and_how_to_fetch(tmp_path: Path, command: str) -> None:
+    model = tmp_path / "model.tflite"
+    model.write_bytes(LFS_POINTER)
+    line = _assert_one_clear_line(_run(command, str(model)))
+    assert "Git LFS pointer" in line and "git lfs pull" in line
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_missing_file(tmp_path: Path, command: str) -> None:
+    line = _assert_one_clear_line(_run(command, str(tmp_path / "nope.tflite")))
+    assert "no such file" in line
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_directory(tmp_path: Path, command: str) -> None:
+    line = _assert_one_clear_line(_run(command, str(tmp_path)))
+    assert "directory" in line
+
+
+def _as_nobody(args: list[str]) -> list[str] | None:
+    """`args` run as an unprivileged user (root reads any file), or None when not possible."""
+    if os.geteuid() != 0:
+        return args
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *args]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_unreadable_file(tmp_path: Path, command: str) -> None:
+    model = tmp_path / "model.tflite"
+    model.write_bytes(chain(3))
+    model.chmod(0)
+    tmp_path.chmod(0o755)
+    cmd = _as_nobody([sys.executable, "-m", "opcompat", command, str(model)])
+    if cmd is None:
+        pytest.skip("running as root without setpriv: every file is readable")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env, stdin=subprocess.DEVNULL
+    )
+    if (
+        "ModuleNotFoundError" in proc.stderr
+        or "Permission denied" in proc.stderr.split("\n")[0]
+        and "opcompat" not in proc.stderr.split("\n")[0]
+    ):
+        pytest.skip(f"the unprivileged user cannot run this checkout: {proc.stderr[:200]}")
+    line = _assert_one_clear_line(proc)
+    assert "permission denied" in line
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_fifo_without_writer_does_not_hang(tmp_path: Path, command: str) -> None:
+    fifo = tmp_path / "model.tflite"
+    os.mkfifo(fifo)
+    line = _assert_one_clear_line(_run(command, str(fifo), timeout=20))
+    assert "not a regular file" in line
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_one_bad_among_good_models(tmp_path: Path, command: str) -> None:
+    good = tmp_path / "good.tflite"
+    good.write_bytes(chain(3))
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(LFS_POINTER)
+    proc = _run(command, str(good), str(bad))
+    line = _assert_one_clear_line(proc)
+    assert str(bad) in line
+    assert "ADD" in proc.stdout  # the good model is still reported
+
+
+# -- strings from the file must not drive the terminal or break a Markdown PR comment ---------
+
+
+def _evil_strings_model() -> bytes:
+    custom = schema.BUILTIN_OPERATOR_CODES["CUSTOM"]
+    evil = (
+        "\x1b[2J\x1b[31mRED",
+        "a|b\n| fake | row |",
+        "x\r== other.tflite",
+        "\u202eevil",
+        "ok\x00nul",
+    )
+    codes = tuple((custom, 1, e) for e in evil)
+    tensors = (TensorSpec((1, 4), 0, 0, "\x1b]0;title\x07t"),)
+    ops = tuple(OpSpec(i, (0,), (0,)) for i in range(len(evil)))
+    sg = SubgraphSpec(tensors, ops, (0,), (0,), "\x1b[2Jsub\ngraph")
+    return build(ModelSpec((sg,), codes))
+
+
+def _controls(text: str) -> list[str]:
+    return sorted(
+        {
+            repr(c)
+            for c in text
+            if (ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0 or c in "\u202e\u2028\u2029"
+        }
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_file_strings_cannot_drive_the_terminal(tmp_path: Path, command: str) -> None:
+    model = tmp_path / "model.tflite"
+    model.write_bytes(_evil_strings_model())
+    proc = _run(command, str(model))
+    assert proc.returncode == 0, proc.stderr
+    assert _controls(proc.stdout) == []
+    assert "\n== other.tflite" not in proc.stdout
+
+
+def test_file_strings_stay_inside_their_cells_in_every_format() -> None:
+    targets = pytest.importorskip("fuzz.targets")
+    analysis = pytest.importorskip("opcompat.analysis")
+    report = analysis.check(_evil_strings_model(), api_level=30)
+    renderers = targets.renderers()
+    assert renderers
+    for name, render in renderers.items():
+        text = render(report)
+        assert _controls(text) == [], name
+        if name == "markdown":
+            assert "\n| fake | row |" not in text
+
+
+# -- bad flags -----------------------------------------------------------------------------
+
+
+BAD_FLAGS = [
+    ["check", "{model}", "--api-level", "99"],
+    ["check", "{model}", "--api-level", "thirty"],
+    ["check", "{model}", "--feature-level", "0"],
+    ["check", "{model}", "--max-partitions", "-1"],
+    ["check", "{model}", "--format", "pdf"],
+    ["check", "{model}", "--no-such-flag"],
+    ["check"],
+    ["inspect"],
+    ["inspect", "{model}", "--no-such-flag"],
+    ["inspect", "{model}", "--format", "pdf"],
+]
+
+
+@pytest.mark.parametrize("argv", BAD_FLAGS, ids=lambda a: " ".join(a))
+def test_bad_flags_exit_2(tmp_path: Path, argv: list[str]) -> None:
+    model = tmp_path / "m.tflite"
+    model.write_bytes(chain(2))
+    proc = _run(*[a.replace("{model}", str(model)) for a in argv])
+    _assert_one_clear_line(proc, code=2)
+
+
+def test_sigkill_during_check_leaves_no_partial_output(tmp_path: Path) -> None:
+    """`check -o FILE` killed at any moment: FILE is absent or whole, never partial."""
+    probe = _run("check", "--help")
+    if " -o" not in probe.stdout and "--output" not in probe.stdout:
+        pytest.skip("check has no -o yet")
+    model = tmp_path / "big.tflite"
+    model.write_bytes(chain(30_000))
+    out = tmp_path / "report.json"
+    complete = _run("check", str(model), "--format", "json", "-o", str(tmp_path / "whole.json"))
+    assert complete.returncode == 0, complete.stderr
+    whole = (tmp_path / "whole.json").read_bytes()
+    for delay in (0.3, 0.8, 1.5, 2.5, 4.0):
+        if out.exists():
+            out.unlink()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "opcompat",
+                "check",
+                str(model),
+                "--format",
+                "json",
+                "-o",
+                str(out),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if out.exists():
+            assert out.read_bytes() == whole, f"partial report after SIGKILL at {delay} s"
+        leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".report.json")]
+        for name in leftovers:  # a temporary may remain; it is never the report itself
+            assert stat.S_ISREG((tmp_path / name).stat().st_mode)

@@ -1,0 +1,195 @@
+"""Scale limits: absurd structures are refused quickly; real work grows linearly with the graph.
+
+Absolute timings live in `benchmarks/bench_scale.py`; the tests here assert ratios (a quadratic
+step shows as 4x per doubling), plus generous absolute caps that only a hang would break.
+"""
+
+from __future__ import annotations
+
+import signal
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fuzz import crafted
+from fuzz.layout import walk
+from fuzz.synth import chain
+
+from opcompat.errors import ModelReadError
+from opcompat.model import read_model
+
+SECONDS = 2.0
+
+
+def _within(seconds: float, fn: Callable[[], object]) -> object:
+    def _raise(signum: int, frame: object) -> None:
+        raise TimeoutError(f"no answer within {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _rejected(data: bytes) -> str:
+    with pytest.raises(ModelReadError) as info:
+        _within(SECONDS, lambda: read_model(data))
+    msg = str(info.value)
+    assert "\n" not in msg
+    assert "malformed flatbuffer (" not in msg, msg  # a deliberate check said it, not the backstop
+    return msg
+
+
+# -- absurd structures ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: crafted.alias_operators(200_000, 200_000),
+        lambda: crafted.alias_tensors(200_000, 200_000),
+        lambda: crafted.alias_names(200_000, 500_000),
+        lambda: crafted.alias_subgraphs(50_000, 2_000),
+        lambda: crafted.alias_quantization(100_000, 100_000, 100_000),
+    ],
+    ids=["operators", "tensors", "names", "subgraphs", "quantization"],
+)
+def test_one_table_listed_many_times_is_refused(build: Callable[[], bytes]) -> None:
+    """A vector that lists one table 100k times would give the engine 100k operators (or
+    tensors, or subgraphs) from a file that holds one: minutes of work and gigabytes."""
+    _rejected(build())
+
+
+def _counts(data: bytes) -> dict[str, list[int]]:
+    """Positions of the length words of the subgraph, operator and tensor vectors."""
+    layout = walk(data)
+    vec_of = {(s.table, s.extra): s.target for s in layout.of("uoffset") if s.extra >= 0}
+    out: dict[str, list[int]] = {"subgraphs": [], "operators": [], "tensors": []}
+    for (table, slot), target in vec_of.items():
+        if table == "Model" and slot == 2:
+            out["subgraphs"].append(target)
+        elif table == "SubGraph" and slot == 3:
+            out["operators"].append(target)
+        elif table == "SubGraph" and slot == 0:
+            out["tensors"].append(target)
+    return out
+
+
+@pytest.mark.parametrize("what", ["subgraphs", "operators", "tensors"])
+@pytest.mark.parametrize("count", [0x7FFFFFFF, 0xFFFFFFFF, 0x40000000, 1_000_000])
+def test_more_objects_than_the_file_could_hold(what: str, count: int) -> None:
+    data = chain(50)
+    pos = _counts(data)[what][0]
+    bad = data[:pos] + struct.pack("<I", count) + data[pos + 4 :]
+    t0 = time.perf_counter()
+    msg = _rejected(bad)
+    assert time.perf_counter() - t0 < 0.5
+    assert "runs past the end of the file" in msg or "outside the file" in msg, msg
+
+
+def test_self_referencing_offsets_are_refused() -> None:
+    """Every offset of a model set to 0 (pointing at itself), one at a time."""
+    data = chain(3)
+    sites = walk(data).of("uoffset")
+    assert len(sites) > 20
+    for site in sites:
+        bad = data[: site.pos] + b"\x00\x00\x00\x00" + data[site.pos + 4 :]
+        try:
+            _within(SECONDS, lambda bad=bad: read_model(bad))  # type: ignore[misc]
+        except ModelReadError as exc:
+            assert "\n" not in str(exc)
+
+
+def test_backward_offsets_cannot_make_a_cycle() -> None:
+    """uoffsets are unsigned: pointing one 'back' at the root table wraps to a huge number,
+    which must be refused, not followed modulo 2**32 into a cycle."""
+    data = chain(3)
+    layout = walk(data)
+    root = struct.unpack_from("<I", data, 0)[0]
+    for site in layout.of("uoffset")[:40]:
+        if site.pos <= root:
+            continue
+        back = (root - site.pos) & 0xFFFFFFFF
+        bad = data[: site.pos] + struct.pack("<I", back) + data[site.pos + 4 :]
+        _rejected(bad)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "while_self",
+        "if_self",
+        "call_once_self",
+        "call_self",
+        "control_flow_out_of_range",
+        "while_chain",
+    ],
+)
+def test_subgraphs_that_call_themselves_finish(name: str) -> None:
+    """The engine must not follow subgraph indices recursively without a guard."""
+    targets = pytest.importorskip("fuzz.targets").Targets()
+    data = crafted.CRAFTED[name]()
+    assert _within(SECONDS * 2, lambda: targets.run(data)) in ("report", "rejected")
+
+
+@pytest.mark.parametrize("name", ["absurd_shapes", "absurd_versions"])
+def test_absurd_numbers_finish(name: str) -> None:
+    targets = pytest.importorskip("fuzz.targets").Targets()
+    data = crafted.CRAFTED[name]()
+    assert _within(SECONDS, lambda: targets.run(data)) in ("report", "rejected")
+
+
+# -- linear cost ----------------------------------------------------------------------------
+
+
+def _best_of(n: int, fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+@pytest.fixture(scope="module")
+def chains() -> dict[int, bytes]:
+    return {n: chain(n) for n in (5_000, 20_000)}
+
+
+def test_read_cost_is_linear(chains: dict[int, bytes]) -> None:
+    small = _best_of(3, lambda: read_model(chains[5_000]))
+    large = _best_of(3, lambda: read_model(chains[20_000]))
+    assert large / small < 7, (small, large)  # 4x the operators: 4x the time, 16x if quadratic
+
+
+def test_check_cost_is_linear(chains: dict[int, bytes]) -> None:
+    analysis = pytest.importorskip("opcompat.analysis")
+    small = _best_of(3, lambda: analysis.check(chains[5_000], api_level=30))
+    large = _best_of(2, lambda: analysis.check(chains[20_000], api_level=30))
+    assert large / small < 7, (small, large)
+
+
+def test_cli_check_of_50k_operators(tmp_path: Path) -> None:
+    """`opcompat check` on 50k operators: well under 5 s on a developer machine (see
+    benchmarks/bench_scale.py); here only a cap that a quadratic step or a hang would break."""
+    pytest.importorskip("opcompat.analysis")
+    model = tmp_path / "chain50k.tflite"
+    model.write_bytes(chain(50_000))
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "opcompat", "check", str(model), "--api-level", "30"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    elapsed = time.perf_counter() - t0
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.count("ADD") >= 50_000
+    assert elapsed < 30, elapsed
