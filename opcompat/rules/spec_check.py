@@ -159,7 +159,18 @@ _SCALAR_AS_TENSOR = frozenset({
 })
 # Builtins whose way of adding tensors is not modelled: when one of them may add a tensor first,
 # that tensor's NNAPI type is unknown here.
-_UNMODELLED_ADDERS = frozenset({*SKIPPED_OPS, "CUSTOM"})
+_UNMODELLED_ADDERS = frozenset({
+    "TRANSPOSE_CONV", "LSTM", "UNIDIRECTIONAL_SEQUENCE_LSTM", "BIDIRECTIONAL_SEQUENCE_LSTM",
+    "UNIDIRECTIONAL_SEQUENCE_RNN", "RNN", "SVDF", "DENSIFY", "CUSTOM",
+})
+# The NNAPIOpBuilder::Transform*IntoSupportedOps lowerings add the TFLite tensors they touch with
+# NN_TENSOR_FLAG_USE_INT8_ASYMM_SIGNED at every level: {builtin: (input positions, outputs?)}.
+_SIGNED_LOWERINGS: dict[str, tuple[tuple[int, ...], bool]] = {
+    "PACK": ((_ALL,), False),  # below FL6; its output comes from an appended RESHAPE
+    "UNPACK": ((0,), True),
+    "SPLIT_V": ((0,), True),
+    "SQUARED_DIFFERENCE": ((0, 1), True),
+}
 
 _UNKNOWN = "?"
 """A candidate NNAPI type that cannot be worked out here."""
@@ -296,19 +307,21 @@ def _input_type(sg: Subgraph, op: Operator, pos: int, target: Target) -> str:
     tensor for that position.
     """
     name = op.op
-    if name in _UNMODELLED_ADDERS or name not in _LAYOUTS or _lowered(op, target):
-        return _UNKNOWN
-    if _not_added(op, pos, sg):
-        return ""
     t = _input(sg, op, pos)
-    if t is None:
+    lowered = _lowered_input_type(sg, op, pos, t, target)
+    if lowered is not None:
+        return lowered
+    if name in _UNMODELLED_ADDERS or name not in _LAYOUTS:
+        return _UNKNOWN
+    if _not_added(op, pos, sg) or t is None:
         return ""
     if name == "DEQUANTIZE" and _dtype(t) == TensorType.FLOAT16:
-        return _UNKNOWN  # fp16 DEQUANTIZE is handled outside the main loop
+        # Constant: added by the first pass, converted to float32. Otherwise the node is skipped.
+        return "TENSOR_FLOAT32" if t.is_constant else ""
     if name == "GATHER" and pos > 0:
         return nnapi_operand_type(t) or _UNKNOWN  # Map adds the indices with no flags
-    if name == "CONV_2D" and pos == 1 and not t.is_constant:
-        return _UNKNOWN  # may be a densified (sparse) filter
+    if name == "CONV_2D" and pos == 1 and _densified(sg, op.inputs[pos]):
+        return _UNKNOWN  # DensifyAndDequantizeConstTensor adds a new tensor instead
     hybrid = _is_hybrid(sg, op)
     conversion = _need_int8_conversion(sg, op, target) and (
         pos == 0 or name in _INT8_CONVERSION_ALL_INPUTS)
@@ -324,30 +337,68 @@ def _input_type(sg: Subgraph, op: Operator, pos: int, target: Target) -> str:
     ) or _UNKNOWN
 
 
+def _densified(sg: Subgraph, index: int) -> bool:
+    """The tensor comes from DENSIFY, directly or through a DEQUANTIZE."""
+    uses = _uses(sg)
+    prod = uses.producer.get(index)
+    if prod is not None and prod[0].op == "DEQUANTIZE" and prod[0].inputs:
+        prod = uses.producer.get(prod[0].inputs[0])
+    return prod is not None and prod[0].op == "DENSIFY"
+
+
 def _output_type(sg: Subgraph, op: Operator, pos: int, target: Target) -> str:
     """The NNAPI type `op` gives its output `pos` (the output loop of AddOpsAndTensors)."""
     name = op.op
-    if name in _UNMODELLED_ADDERS or name not in _LAYOUTS or _lowered(op, target):
-        return _UNKNOWN
     t = _tensor(sg, op.outputs[pos]) if pos < len(op.outputs) else None
     if t is None:
         return _UNKNOWN
+    if name in _SIGNED_LOWERINGS:
+        if _SIGNED_LOWERINGS[name][1] and (name != "PACK" or target.feature_level < 6):
+            return nnapi_operand_type(t, int8_asymm_signed=True) or _UNKNOWN
+        if name != "PACK" or target.feature_level < 6:
+            return _UNKNOWN
+    if name == "HARD_SWISH" and target.api_level < 30:
+        return nnapi_operand_type(
+            t, int8_conversion=_need_int8_conversion(sg, op, target)) or _UNKNOWN
+    if name == "COS":
+        return nnapi_operand_type(t) or _UNKNOWN
+    if name == "DEQUANTIZE":
+        x = _input(sg, op, 0)
+        if x is not None and _dtype(x) == TensorType.FLOAT16:
+            return "TENSOR_FLOAT32" if x.is_constant else _UNKNOWN
+    if name in _UNMODELLED_ADDERS or name not in _LAYOUTS:
+        return _UNKNOWN
     if name == "FULLY_CONNECTED" and op.options.get("keep_num_dims"):
-        return _UNKNOWN  # an intermediate output, then a RESHAPE
-    if name == "MEAN" and _mean_requantizes(sg, op):
-        return _UNKNOWN  # an intermediate output, then a requantization
+        # An intermediate output (AddIntermediateOutputTensor), then AppendReshape adds the
+        # TFLite output with USE_INT8_ASYMM_SIGNED: the same type for float32, int8 and uint8.
+        if _dtype(t) not in (TensorType.FLOAT32, TensorType.INT8, TensorType.UINT8):
+            return _UNKNOWN
+        return nnapi_operand_type(t, int8_asymm_signed=True) or _UNKNOWN
+    # MEAN with other output quantization (AppendRequantize) keeps the same type: its
+    # intermediate and the requantized TFLite output get the output flags' type.
     return nnapi_operand_type(
         t, int8_conversion=_need_int8_conversion(sg, op, target),
         int8_asymm_signed=target.feature_level >= 4 and not _is_hybrid(sg, op),
     ) or _UNKNOWN
 
 
-def _mean_requantizes(sg: Subgraph, op: Operator) -> bool:
-    """IsMeanWithDifferentInputOutputQuantization."""
-    from opcompat.rules.tensor_checks import legacy_params
-
-    out = _tensor(sg, op.outputs[0]) if op.outputs else None
-    return legacy_params(_input(sg, op, 0)) != legacy_params(out)
+def _lowered_input_type(sg: Subgraph, op: Operator, pos: int, t: Tensor | None,
+                        target: Target) -> str | None:
+    """The input type a lowering (Transform*IntoSupportedOps) gives; None for other builtins."""
+    name = op.op
+    if name in _SIGNED_LOWERINGS and (name != "PACK" or target.feature_level < 6):
+        positions = _SIGNED_LOWERINGS[name][0]
+        if t is None or (_ALL not in positions and pos not in positions):
+            return ""
+        return nnapi_operand_type(t, int8_asymm_signed=True) or _UNKNOWN
+    if name == "HARD_SWISH" and target.api_level < 30:
+        if pos != 0 or t is None:
+            return ""
+        return nnapi_operand_type(
+            t, int8_conversion=_need_int8_conversion(sg, op, target)) or _UNKNOWN
+    if name == "COS":
+        return "" if pos != 0 or t is None else nnapi_operand_type(t) or _UNKNOWN
+    return None
 
 
 # --- producers and consumers of a tensor ------------------------------------------------------
@@ -381,27 +432,65 @@ def _uses(sg: Subgraph) -> _Uses:
     return uses
 
 
-def _input_candidates(sg: Subgraph, op: Operator, pos: int, target: Target) -> set[str]:
+_VALIDATED: dict[tuple[int, int, int, bool], tuple[Subgraph, bool]] = {}
+
+
+def _may_be_delegated(model: Model | None, sg: Subgraph, op: Operator, target: Target) -> bool:
+    """False when `op` cannot be in any NNAPI partition at `target`: Validate refuses it.
+
+    An operator that reads fp16 weights stays a candidate (the fp16 weight remapping can
+    delegate it although Validate refuses it as it stands).
+    """
+    if model is None:
+        return True
+    from opcompat.tables.delegate_mapping import handled_builtins
+
+    if op.op not in handled_builtins():
+        return False  # Validate has no case for it: never delegated
+    key = (id(sg), op.index, target.validate_level, target.is_accelerator_specified)
+    cached = _VALIDATED.get(key)
+    if cached is not None and cached[0] is sg:
+        return cached[1]
+    try:
+        from opcompat.rules.engine import validate
+
+        possible = not validate(model, sg, op, target)
+    except Exception:  # noqa: BLE001  (without the engine, every operator may be delegated)
+        possible = True
+    if not possible:
+        uses = _uses(sg)
+        for index in op.inputs:
+            t = _tensor(sg, index)
+            prod = uses.producer.get(index)
+            if (t is not None and _dtype(t) == TensorType.FLOAT16) or (
+                    prod is not None and prod[0].op == "DEQUANTIZE"):
+                possible = True
+                break
+    if len(_VALIDATED) >= 65536:
+        _VALIDATED.clear()
+    _VALIDATED[key] = (sg, possible)
+    return possible
+
+
+def _input_candidates(model: Model | None, sg: Subgraph, op: Operator, pos: int,
+                      target: Target) -> set[str]:
     """Every NNAPI type the input tensor can have in the NNAPI model `op` is part of.
 
     AddTensor types a tensor once, when the first operator of the partition adds it: its
     producer when that is in the partition, else the earliest consumer in it. The partition is
-    not known here, so every possible first adder counts.
+    not known here, so every operator that may be delegated and may add it first counts.
     """
     index = op.inputs[pos]
     own = _input_type(sg, op, pos, target)
     out = {own} if own else set()
-    t = sg.tensors[index]
-    if t.is_constant and _dtype(t) == TensorType.FLOAT16:
-        out.add(_UNKNOWN)  # the first pass may add it converted to float32
     uses = _uses(sg)
     prod = uses.producer.get(index)
-    if prod is not None:
+    if prod is not None and _may_be_delegated(model, sg, prod[0], target):
         out.add(_output_type(sg, prod[0], prod[1], target))
     for other, other_pos in uses.consumers.get(index, ()):
         if other.index < op.index:
             typ = _input_type(sg, other, other_pos, target)
-            if typ:
+            if typ and (typ in out or _may_be_delegated(model, sg, other, target)):
                 out.add(typ)
     return out
 
@@ -427,7 +516,8 @@ def _header(release: str) -> str:
     """E.g. `NeuralNetworksTypes.h (Android 13)`: the header the release's table comes from."""
     name = _HEADERS.get(release)
     if name is None:
-        name = "NeuralNetworks.h" if release in ("8.1", "9", "10", "11") else "NeuralNetworksTypes.h"
+        old = release in ("8.1", "9", "10", "11")
+        name = "NeuralNetworks.h" if old else "NeuralNetworksTypes.h"
         try:
             from opcompat.tables.loader import manifest
 
@@ -446,6 +536,7 @@ def clear_cache() -> None:
     _OPS.clear()
     _HEADERS.clear()
     _USES.clear()
+    _VALIDATED.clear()
 
 
 def _allowed(entries: Iterable[dict[str, Any]], fl: int) -> set[str]:
@@ -536,7 +627,9 @@ def _fmt(types: Iterable[str]) -> str:
     return ", ".join(sorted(types)) or "none"
 
 
-def spec_warnings(model: Model, subgraph: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
+def spec_warnings(
+    model: Model, subgraph: Subgraph, op: Operator, target: Target
+) -> tuple[Reason, ...]:
     """Warnings for an operator Validate accepts whose NNAPI operation breaks the NNAPI spec.
 
     Checks the NNAPI operation the delegate builds for `op` against the NNAPI header of the
@@ -547,14 +640,14 @@ def spec_warnings(model: Model, subgraph: Subgraph, op: Operator, target: Target
     Call it only for operators Validate accepts. Returns () for operators this check skips
     (`skip_reason`) and for malformed ones.
     """
-    del model  # the check needs the subgraph's tensors only; kept for the callers' uniformity
     try:
-        return _spec_warnings(subgraph, op, target)
+        return _spec_warnings(model, subgraph, op, target)
     except (IndexError, KeyError, TypeError, ValueError, AttributeError):
         return ()  # a malformed operator: the rules report it, not this cross-check
 
 
-def _spec_warnings(sg: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
+def _spec_warnings(model: Model | None, sg: Subgraph, op: Operator,
+                   target: Target) -> tuple[Reason, ...]:
     layout, _why = _layout(sg, op, target)
     if layout is None:
         return ()
@@ -567,7 +660,8 @@ def _spec_warnings(sg: Subgraph, op: Operator, target: Target) -> tuple[Reason, 
         since = "" if spec is None else f" (it arrived in feature level {spec['since_feature_level']})"
         return (Reason(
             SPEC_NOT_IN_FEATURE_LEVEL,
-            f"{op.display_name} becomes {full}, which NNAPI feature level {fl} does not have{since}.",
+            f"{op.display_name} becomes {full}, which NNAPI feature level {fl} does not have"
+            f"{since}.",
             source,
         ),)
 
@@ -577,7 +671,7 @@ def _spec_warnings(sg: Subgraph, op: Operator, target: Target) -> tuple[Reason, 
     for pos, role in _positions(layout.inputs, len(op.inputs)):
         if op.inputs[pos] == OPTIONAL_TENSOR or _not_added(op, pos, sg):
             continue
-        operands.append(("input", pos, role, _input_candidates(sg, op, pos, target)))
+        operands.append(("input", pos, role, _input_candidates(model, sg, op, pos, target)))
     for pos, role in _positions(layout.outputs, len(op.outputs)):
         operands.append(("output", pos, role, {_output_type(sg, op, pos, target)}))
     certain = [(s, p, r, c) for s, p, r, c in operands if c and _UNKNOWN not in c]
@@ -671,7 +765,7 @@ def _check_rank(sg: Subgraph, op: Operator, pos: int, role: str, spec: dict[str,
     if bad:
         warnings.append(Reason(
             SPEC_RANK,
-            f"input {pos} has rank {rank}; {full} accepts rank {want} (feature level {fl}); "
-            "NNAPI will reject the model.",
+            f"input {pos} has rank {rank}; the NNAPI specification of {full} allows rank "
+            f"{want} (feature level {fl}).",
             source,
         ))
