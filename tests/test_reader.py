@@ -454,3 +454,60 @@ def test_error_carries_offset() -> None:
         read_model(bytes(data))
     assert info.value.offset == 0
     assert "root table offset" in str(info.value)
+
+
+# --- round trip -----------------------------------------------------------------------------
+
+
+def test_round_trip_of_random_graphs() -> None:
+    """Whatever tests/builders.py writes, the reader gives back (seeded random graphs)."""
+    import random
+
+    from opcompat.model import schema
+
+    rnd = random.Random(1234)
+    codes = [c for c in schema.BUILTIN_OPERATORS if c != 32]
+    for _ in range(60):
+        mb = ModelBuilder()
+        expected = []
+        for s in range(rnd.randint(1, 3)):
+            sg = mb.subgraph(f"sg{s}")
+            tensors = []
+            for _ in range(rnd.randint(1, 12)):
+                shape = [rnd.randint(-1, 9) for _ in range(rnd.randint(0, 5))]
+                dtype = rnd.randint(0, 22)
+                data = bytes(rnd.randint(0, 40)) if rnd.random() < 0.3 else None
+                quant = None
+                if rnd.random() < 0.4:
+                    n = rnd.randint(1, 4)
+                    quant = Quant(scale=[rnd.random() for _ in range(n)],
+                                  zero_point=[rnd.randint(-128, 127) for _ in range(n)],
+                                  quantized_dimension=rnd.randint(0, 3))
+                idx = sg.tensor(shape, dtype, data=data, quant=quant)
+                tensors.append((idx, tuple(shape), dtype, data is not None, quant))
+            ops = []
+            nt = len(tensors)
+            for _ in range(rnd.randint(0, 10)):
+                code = rnd.choice(codes)
+                ins = [rnd.randint(-1, nt - 1) for _ in range(rnd.randint(0, 4))]
+                outs = [rnd.randint(0, nt - 1) for _ in range(rnd.randint(1, 2))]
+                version = rnd.randint(1, 7)
+                sg.op(code, ins, outs, version=version)
+                ops.append((code, tuple(ins), tuple(outs), version))
+            expected.append((tensors, ops))
+        m = read_model(mb.build())
+        assert len(m.subgraphs) == len(expected)
+        for g, (tensors, ops) in zip(m.subgraphs, expected, strict=True):
+            for t, (idx, shape, dtype, const, quant) in zip(g.tensors, tensors, strict=True):
+                assert (t.index, t.shape, int(t.dtype), t.is_constant) == (idx, shape, dtype,
+                                                                           const)
+                if quant is None:
+                    assert t.quantization is None
+                else:
+                    assert t.quantization is not None
+                    assert t.quantization.zero_point == tuple(quant.zero_point)
+                    assert t.quantization.scale == pytest.approx(quant.scale, rel=1e-6)
+                    assert t.quantization.quantized_dimension == quant.quantized_dimension
+            got = [(o.builtin_code, o.inputs, o.outputs, o.version) for o in g.operators]
+            assert got == ops
+            assert all(o.op == schema.BUILTIN_OPERATORS[o.builtin_code] for o in g.operators)
