@@ -133,3 +133,20 @@ def test_corpus_models_inspect(corpus: list[Path], capsys: pytest.CaptureFixture
             assert sum(o["count"] for o in sg["ops"]) == sg["operators"]
             assert sum(d["tensors"] for d in sg["dtypes"]) == sg["tensors"]
             assert sum(d["constants"] for d in sg["dtypes"]) == sg["constants"]
+
+
+def test_directory_and_glob_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "sub").mkdir()
+    a = _model(tmp_path / "a.tflite")
+    b = _model(tmp_path / "sub" / "b.tflite")
+    assert main(["inspect", "--format", "json", str(tmp_path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [m["path"] for m in doc["models"]] == [str(a), str(b)]
+    assert main(["inspect", "--format", "json", str(tmp_path / "*.tflite")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [m["path"] for m in doc["models"]] == [str(a)]
+
+
+def test_empty_directory_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(tmp_path)]) == 2
+    assert "contains no .tflite models" in capsys.readouterr().err

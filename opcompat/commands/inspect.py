@@ -2,8 +2,10 @@
 
 For each subgraph: the operators by name and version with their counts, the tensor types, and
 the numbers of inputs, outputs, tensors and constants. `--format json` gives the same data.
-Exit codes: 0 when every model was read; 3 when any was not (one line on stderr each, the
-others are still printed); 2 for usage errors.
+MODEL arguments are expanded as by `check` (directories searched recursively for *.tflite,
+globs). Exit codes: 0 when every model was read; 3 when any was not (one line on stderr each,
+the others are still printed); 2 for usage errors (also a directory without models, a glob
+that matches nothing, a TensorFlow input).
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ def add_parser(sub: Any) -> None:
         description="Show what a .tflite model contains, per subgraph: the operator histogram "
         "with op versions, the tensor types, and the counts of inputs, outputs and constants.",
     )
-    p.add_argument("models", nargs="+", metavar="MODEL", help=".tflite model file(s)")
+    p.add_argument("models", nargs="+", metavar="MODEL",
+                   help=".tflite model file(s), directories (searched recursively) or globs")
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="output format (default table)")
     p.set_defaults(run=run)
@@ -27,11 +30,12 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from opcompat.errors import EXIT_OK, EXIT_UNREADABLE, ModelReadError
+    from opcompat.inputs import expand_paths
     from opcompat.model.reader import read_model
 
     summaries: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
-    for path in args.models:
+    for path in expand_paths(args.models):
         try:
             model = read_model(path)
         except ModelReadError as exc:
