@@ -203,3 +203,18 @@ def test_control_characters_in_names_are_escaped() -> None:
     assert m.subgraphs[0].name == "main\\r\\nforged line"
     assert m.subgraphs[0].tensors[0].name == "\\x1b[2Jx\\u202e"
     assert m.subgraphs[0].operators[0].custom_code == "op\\tname"
+
+
+def test_vtable_entries_count_as_work() -> None:
+    """Many tables pointing into one long vtable at different places cost its length each."""
+    entries = 1000
+    vtable = struct.pack("<HH", 4 + 2 * entries, 4) + bytes(2 * entries)
+    table_at = len(vtable)
+    data = vtable + struct.pack("<i", table_at)  # soffset back to the vtable at 0
+    r = reader._Reader(memoryview(data), None)
+    r.work = entries // 2
+    with pytest.raises(reader._Bad, match="too many objects"):
+        r.table(table_at)
+    r = reader._Reader(memoryview(data), None)
+    assert r.table(table_at)[:4] == (0, 0, 0, 0)
+    assert r.work == reader._WORK_PER_BYTE * len(data) + reader._WORK_BASE - entries - 1

@@ -281,7 +281,12 @@ class _Reader:
             raise _Bad(f"bad vtable size {vtsize}", vt)
         if objsize < 4:
             raise _Bad(f"bad table size {objsize}", vt)
-        entries = struct.unpack_from(f"<{(vtsize - 4) // 2}H", self.buf, vt + 4)
+        count = (vtsize - 4) // 2
+        # Tables may point into one long vtable at many places: count the work it costs.
+        self.work -= count
+        if self.work < 0:
+            raise _Bad("too many objects for the file size (corrupted or hostile file)", vt)
+        entries = struct.unpack_from(f"<{count}H", self.buf, vt + 4)
         for e in entries:
             if e and (e < 4 or e >= objsize):
                 raise _Bad(f"field offset {e} outside its table ({objsize} bytes)", vt)
