@@ -123,6 +123,9 @@ def _load(name: str, tables_dir: Path | None) -> dict[str, Any]:
         raise TableError(
             f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        # json.loads recurses once per nesting level; a hostile file nests 100k deep.
+        raise TableError(f"{path}: not a valid table: JSON nested too deeply") from None
     if not trusted:
         validate_table(name, data, path, tables_dir)
     if not isinstance(data, dict):
