@@ -657,7 +657,9 @@ def _spec_warnings(model: Model | None, sg: Subgraph, op: Operator,
     source = f"{_header(release)}, {full}"
     spec = _operations(release).get(full)
     if spec is None or spec["since_feature_level"] > fl:
-        since = "" if spec is None else f" (it arrived in feature level {spec['since_feature_level']})"
+        since = ""
+        if spec is not None:
+            since = f" (it arrived in feature level {spec['since_feature_level']})"
         return (Reason(
             SPEC_NOT_IN_FEATURE_LEVEL,
             f"{op.display_name} becomes {full}, which NNAPI feature level {fl} does not have"
