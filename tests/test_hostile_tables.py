@@ -138,3 +138,10 @@ def test_table_that_is_a_directory(tables_dir: Path) -> None:
     (tables_dir / f"{name}.json").unlink()
     (tables_dir / f"{name}.json").mkdir()
     _load_error(name, tables_dir)
+
+
+@pytest.mark.parametrize("kind", ["nested_arrays", "nested_objects", "not_utf8", "array"])
+def test_hostile_manifest_in_tables_dir_is_ignored(tables_dir: Path, kind: str) -> None:
+    """A `--tables DIR` manifest is informative only: a broken one gives no provenance."""
+    (tables_dir / "MANIFEST.json").write_bytes(CORRUPTIONS[kind])
+    assert loader.tables_provenance(tables_dir) == {}

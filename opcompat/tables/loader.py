@@ -163,7 +163,7 @@ def tables_provenance(tables_dir: Path | None = None) -> dict[str, Any]:
     else:
         try:
             data = json.loads((Path(tables_dir) / MANIFEST_NAME).read_bytes())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return {}
         tables = data.get("tables") if isinstance(data, dict) else None
     if not isinstance(tables, dict):
