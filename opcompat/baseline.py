@@ -170,6 +170,8 @@ def load(path: str | Path) -> Baseline:
         data = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         raise _fail(str(path), f"not valid JSON: {exc}") from None
+    except RecursionError:  # json.loads recurses per nesting level; a hostile file nests deep
+        raise _fail(str(path), "not valid JSON: nested too deeply") from None
     return parse(data, str(path))
 
 

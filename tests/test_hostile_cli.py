@@ -276,3 +276,30 @@ def test_sigkill_during_check_leaves_no_partial_output(tmp_path: Path) -> None:
         leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".report.json")]
         for name in leftovers:  # a temporary may remain; it is never the report itself
             assert stat.S_ISREG((tmp_path / name).stat().st_mode)
+
+
+# -- baseline files (committed in the repository, so a pull request can change them) -------
+
+BAD_BASELINES = {
+    "empty": b"",
+    "not_json": b"fallbacks: none\n",
+    "not_utf8": b'{"models": "\xff"}',
+    "array": b"[]",
+    "nested": b"[" * 100_000 + b"]" * 100_000,
+    "nested_objects": b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+    "wrong_types": b'{"models": [{"file": 3, "fallbacks": "x"}], "api_level": "thirty"}',
+    "lfs_pointer": LFS_POINTER,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_BASELINES))
+def test_bad_baseline_is_one_clear_error(tmp_path: Path, kind: str) -> None:
+    baseline = pytest.importorskip("opcompat.baseline")
+    from opcompat.errors import OpcompatError
+
+    path = tmp_path / "baseline.json"
+    path.write_bytes(BAD_BASELINES[kind])
+    with pytest.raises(OpcompatError) as info:
+        baseline.load(path)
+    msg = str(info.value)
+    assert "\n" not in msg and str(path) in msg
