@@ -177,6 +177,25 @@ def test_types_follow_the_feature_level_of_each_type() -> None:
     assert codes(g, op, 7) == []
 
 
+def cast(src: T, dst: T) -> tuple[G, Operator]:
+    g = G()
+    return g, g.op("CAST", [g.t(src, (1, 4), scale=[0.5])], [g.t(dst, (1, 4), scale=[0.5])])
+
+
+def test_cast_between_fl3_types() -> None:
+    g, op = cast(T.INT32, T.FLOAT32)
+    assert codes(g, op, 3) == [] and codes(g, op, 8) == []
+
+
+def test_cast_of_fl4_types_only_to_the_same_type() -> None:
+    g, op = cast(T.BOOL, T.BOOL)
+    assert codes(g, op, 3) == [sc.SPEC_OPERAND_TYPE]  # no TENSOR_BOOL8 before FL4
+    assert codes(g, op, 4) == []
+    g, op = cast(T.BOOL, T.FLOAT32)
+    (w,) = warn(g, op, 4)
+    assert w.code == sc.SPEC_OPERAND_TYPE and "only to the same type" in w.message
+
+
 # --- configurations (CONV_2D, DEPTHWISE_CONV_2D) ----------------------------------------------
 
 

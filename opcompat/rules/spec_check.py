@@ -711,6 +711,36 @@ def _check_types(sg: Subgraph, op: Operator, spec: dict[str, Any],
             "model.",
             source,
         ))
+    if not bad:
+        _check_same_type_only(spec, operands, fl, full, source, warnings)
+
+
+def _check_same_type_only(spec: dict[str, Any], operands: list[tuple[str, int, str, set[str]]],
+                          fl: int, full: str, source: str, warnings: list[Reason]) -> None:
+    """CAST: the header's conditional types may only be cast to the same type.
+
+    ("Since NNAPI feature level 4, casting tensors of the following OperandCode to the same
+    OperandCode is supported".) Warns only when no candidate pair of input and output fits.
+    """
+    entries = spec["operand_types"].get("tensor", [])
+    same_only = {e["type"].removeprefix(_PREFIX) for e in entries
+                 if e.get("conditional") and e["since_feature_level"] <= fl}
+    if not same_only:
+        return
+    free = _allowed([e for e in entries if not e.get("conditional")], fl)
+    ins = [c for side, _p, _r, c in operands if side == "input"]
+    outs = [c for side, _p, _r, c in operands if side == "output"]
+    if len(ins) != 1 or len(outs) != 1:
+        return
+    if any((a in free and b in free) or a == b for a in ins[0] for b in outs[0]):
+        return
+    warnings.append(Reason(
+        SPEC_OPERAND_TYPE,
+        f"{full} from {_fmt(ins[0])} to {_fmt(outs[0])}: at feature level {fl} the NNAPI "
+        f"specification allows {_fmt(same_only - free)} only to the same type; NNAPI will reject "
+        "the model.",
+        source,
+    ))
 
 
 def _check_configuration(spec: dict[str, Any], operands: list[tuple[str, int, str, set[str]]],
