@@ -12,6 +12,7 @@ but not its hash). Operators match first on (subgraph, index, op, reasons), then
 left, on (subgraph, op, reasons) with the nearest index: inserting or removing an operator
 shifts the indices after it, and those fallbacks must still count as known.
 """
+
 from __future__ import annotations
 
 import json
@@ -75,14 +76,20 @@ def fallback_of(op: OperatorResult, model: ModelReport) -> Fallback:
 
 
 def model_fallbacks(model: ModelReport) -> tuple[Fallback, ...]:
-    return tuple(fallback_of(o, model) for o in sorted(model.operators, key=lambda o: (o.subgraph, o.index))
-                 if not o.delegated)
+    return tuple(
+        fallback_of(o, model)
+        for o in sorted(model.operators, key=lambda o: (o.subgraph, o.index))
+        if not o.delegated
+    )
 
 
 def from_report(report: Report, tool: str = "") -> Baseline:
     """A baseline accepting every fallback of every readable model of `report`."""
-    models = tuple(ModelBaseline(model_name(m.path), m.sha256, model_fallbacks(m))
-                   for m in report.models if isinstance(m, ModelReport))
+    models = tuple(
+        ModelBaseline(model_name(m.path), m.sha256, model_fallbacks(m))
+        for m in report.models
+        if isinstance(m, ModelReport)
+    )
     levels = {m.options.api_level for m in report.models if isinstance(m, ModelReport)}
     return Baseline(models, levels.pop() if len(levels) == 1 else None, tool)
 
@@ -93,9 +100,19 @@ def to_dict(baseline: Baseline) -> dict[str, Any]:
         "tool": baseline.tool,
         "api_level": baseline.api_level,
         "models": [
-            {"file": m.file, "sha256": m.sha256,
-             "fallbacks": [{"subgraph": f.subgraph, "index": f.index, "op": f.op, "reasons": list(f.reasons)}
-                           for f in m.fallbacks]}
+            {
+                "file": m.file,
+                "sha256": m.sha256,
+                "fallbacks": [
+                    {
+                        "subgraph": f.subgraph,
+                        "index": f.index,
+                        "op": f.op,
+                        "reasons": list(f.reasons),
+                    }
+                    for f in m.fallbacks
+                ],
+            }
             for m in baseline.models
         ],
     }
@@ -127,7 +144,10 @@ def parse(data: Any, where: str = "<baseline>") -> Baseline:
         raise _fail(where, "not a JSON object")
     version = data.get("baseline_version")
     if version != BASELINE_VERSION:
-        raise _fail(where, f"unsupported baseline_version {version!r} (this opcompat reads {BASELINE_VERSION})")
+        raise _fail(
+            where,
+            f"unsupported baseline_version {version!r} (this opcompat reads {BASELINE_VERSION})",
+        )
     raw_models = data.get("models")
     if not isinstance(raw_models, list):
         raise _fail(where, "models must be a list")
@@ -147,11 +167,21 @@ def parse(data: Any, where: str = "<baseline>") -> Baseline:
             reasons = f.get("reasons", [])
             if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
                 raise _fail(where, f"{fat}.reasons must be a list of strings")
-            fbs.append(Fallback(_int(f.get("subgraph"), where, f"{fat}.subgraph"),
-                                _int(f.get("index"), where, f"{fat}.index"),
-                                _str(f.get("op"), where, f"{fat}.op"), tuple(sorted(set(reasons)))))
-        models.append(ModelBaseline(_str(m.get("file"), where, f"{at}.file"),
-                                    _str(m.get("sha256", ""), where, f"{at}.sha256"), tuple(fbs)))
+            fbs.append(
+                Fallback(
+                    _int(f.get("subgraph"), where, f"{fat}.subgraph"),
+                    _int(f.get("index"), where, f"{fat}.index"),
+                    _str(f.get("op"), where, f"{fat}.op"),
+                    tuple(sorted(set(reasons))),
+                )
+            )
+        models.append(
+            ModelBaseline(
+                _str(m.get("file"), where, f"{at}.file"),
+                _str(m.get("sha256", ""), where, f"{at}.sha256"),
+                tuple(fbs),
+            )
+        )
     level = data.get("api_level")
     if level is not None:
         level = _int(level, where, "api_level")
@@ -188,8 +218,11 @@ class Comparison:
 
 def compare(model: ModelReport, entry: ModelBaseline | None) -> Comparison:
     """Match a model's fallbacks to its baseline entry (exact, then with shifted indices)."""
-    current = [(o, fallback_of(o, model)) for o in sorted(model.operators, key=lambda o: (o.subgraph, o.index))
-               if not o.delegated]
+    current = [
+        (o, fallback_of(o, model))
+        for o in sorted(model.operators, key=lambda o: (o.subgraph, o.index))
+        if not o.delegated
+    ]
     if entry is None:
         return Comparison(tuple(o for o, _ in current), (), ())
     pool = list(entry.fallbacks)

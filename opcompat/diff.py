@@ -3,6 +3,7 @@
 Operators of each subgraph are aligned by op name in execution order (difflib's longest matching
 blocks), so an operator inserted or removed does not make everything after it look changed.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -60,8 +61,12 @@ def _codes(op: OperatorResult) -> tuple[str, ...]:
 
 
 def _differs(a: OperatorResult, b: OperatorResult) -> bool:
-    return (a.delegated != b.delegated or a.supported != b.supported or a.version != b.version
-            or _codes(a) != _codes(b))
+    return (
+        a.delegated != b.delegated
+        or a.supported != b.supported
+        or a.version != b.version
+        or _codes(a) != _codes(b)
+    )
 
 
 def diff_models(old: ModelReport, new: ModelReport) -> ModelDiff:
@@ -70,10 +75,14 @@ def diff_models(old: ModelReport, new: ModelReport) -> ModelDiff:
     for sg in subgraphs:
         a = sorted((o for o in old.operators if o.subgraph == sg), key=lambda o: o.index)
         b = sorted((o for o in new.operators if o.subgraph == sg), key=lambda o: o.index)
-        matcher = difflib.SequenceMatcher(None, [o.op for o in a], [o.op for o in b], autojunk=False)
+        matcher = difflib.SequenceMatcher(
+            None, [o.op for o in a], [o.op for o in b], autojunk=False
+        )
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
-                changes.extend(OpChange("changed", x, y) for x, y in zip(a[i1:i2], b[j1:j2]) if _differs(x, y))
+                changes.extend(
+                    OpChange("changed", x, y) for x, y in zip(a[i1:i2], b[j1:j2], strict=True) if _differs(x, y)
+                )
             else:
                 changes.extend(OpChange("removed", x, None) for x in a[i1:i2])
                 changes.extend(OpChange("added", None, y) for y in b[j1:j2])
@@ -90,13 +99,20 @@ def _where(op: OperatorResult | None) -> str:
 
 
 def _sizes(d: dict[int, list[int]]) -> str:
-    return "; ".join(f"subgraph {k}: {len(v)} [{', '.join(map(str, v))}]" for k, v in sorted(d.items()) if v) or "none"
+    return (
+        "; ".join(
+            f"subgraph {k}: {len(v)} [{', '.join(map(str, v))}]" for k, v in sorted(d.items()) if v
+        )
+        or "none"
+    )
 
 
 def _side(label: str, m: ModelReport) -> str:
     parts = partition_count(m)
-    return (f"{label}: {m.path} ({m.delegated_count}/{len(m.operators)} ops on NNAPI, {parts} partition"
-            f"{'s' if parts != 1 else ''}, full delegation from {full_delegation_text(m)})")
+    return (
+        f"{label}: {m.path} ({m.delegated_count}/{len(m.operators)} ops on NNAPI, {parts} partition"
+        f"{'s' if parts != 1 else ''}, full delegation from {full_delegation_text(m)})"
+    )
 
 
 def summary_lines(d: ModelDiff) -> list[str]:
@@ -107,9 +123,13 @@ def summary_lines(d: ModelDiff) -> list[str]:
         f"partitions: {_sizes(d.partition_sizes('old'))} → {_sizes(d.partition_sizes('new'))}",
     ]
     if (o.refusal is None) != (n.refusal is None):
-        lines.append(f"refusal: {o.refusal.code if o.refusal else 'none'} → {n.refusal.code if n.refusal else 'none'}")
-    lines.append(f"new fallbacks: {len(d.new_fallbacks)}; fixed: {len(d.fixed)}; "
-                 f"operator changes: {len(d.changes)}")
+        lines.append(
+            f"refusal: {o.refusal.code if o.refusal else 'none'} → {n.refusal.code if n.refusal else 'none'}"
+        )
+    lines.append(
+        f"new fallbacks: {len(d.new_fallbacks)}; fixed: {len(d.fixed)}; "
+        f"operator changes: {len(d.changes)}"
+    )
     return lines
 
 
@@ -122,10 +142,24 @@ def render_text(d: ModelDiff) -> str:
 
     lines = summary_lines(d)
     if d.changes:
-        rows = [(c.kind + (" (new fallback)" if c.new_fallback else " (fixed)" if c.fixed else ""),
-                 _label(c.old), _where(c.old), _label(c.new), _where(c.new)) for c in d.changes]
-        lines += ["", tabulate(rows, headers=("change", "old op", "old verdict", "new op", "new verdict"),
-                               disable_numparse=True)]
+        rows = [
+            (
+                c.kind + (" (new fallback)" if c.new_fallback else " (fixed)" if c.fixed else ""),
+                _label(c.old),
+                _where(c.old),
+                _label(c.new),
+                _where(c.new),
+            )
+            for c in d.changes
+        ]
+        lines += [
+            "",
+            tabulate(
+                rows,
+                headers=("change", "old op", "old verdict", "new op", "new verdict"),
+                disable_numparse=True,
+            ),
+        ]
     else:
         lines += ["", "no operator changed"]
     return "\n".join(lines) + "\n"
@@ -135,30 +169,52 @@ def render_markdown(d: ModelDiff) -> str:
     from opcompat.formats.markdown import cell, code
 
     status = "❌" if d.new_fallbacks else "✅"
-    lines = [f"## {status} opcompat diff: {code(model_name(d.old.path))} → {code(model_name(d.new.path))}", ""]
+    lines = [
+        f"## {status} opcompat diff: {code(model_name(d.old.path))} → {code(model_name(d.new.path))}",
+        "",
+    ]
     lines += [f"- {cell(x)}" for x in summary_lines(d)]
     if d.changes:
-        lines += ["", "| change | old op | old verdict | new op | new verdict |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| change | old op | old verdict | new op | new verdict |",
+            "|---|---|---|---|---|",
+        ]
         for c in d.changes:
             tag = " **new fallback**" if c.new_fallback else " (fixed)" if c.fixed else ""
-            lines.append(f"| {c.kind}{tag} | {cell(_label(c.old))} | {cell(_where(c.old))} "
-                         f"| {cell(_label(c.new))} | {cell(_where(c.new))} |")
+            lines.append(
+                f"| {c.kind}{tag} | {cell(_label(c.old))} | {cell(_where(c.old))} "
+                f"| {cell(_label(c.new))} | {cell(_where(c.new))} |"
+            )
     return "\n".join(lines) + "\n"
 
 
 def _op_dict(op: OperatorResult | None) -> dict[str, Any] | None:
     if op is None:
         return None
-    return {"subgraph": op.subgraph, "index": op.index, "op": op.op, "version": op.version,
-            "delegated": op.delegated, "supported": op.supported, "partition": op.partition,
-            "reasons": [{"code": r.code, "message": r.message} for r in op.reasons]}
+    return {
+        "subgraph": op.subgraph,
+        "index": op.index,
+        "op": op.op,
+        "version": op.version,
+        "delegated": op.delegated,
+        "supported": op.supported,
+        "partition": op.partition,
+        "reasons": [{"code": r.code, "message": r.message} for r in op.reasons],
+    }
 
 
 def to_dict(d: ModelDiff) -> dict[str, Any]:
     def side(m: ModelReport) -> dict[str, Any]:
-        return {"path": m.path, "sha256": m.sha256, "delegated": m.delegated_count,
-                "operators": len(m.operators), "partitions": partition_count(m),
-                "min_api_level": m.min_api_level, "refusal": None if m.refusal is None else m.refusal.code}
+        return {
+            "path": m.path,
+            "sha256": m.sha256,
+            "delegated": m.delegated_count,
+            "operators": len(m.operators),
+            "partitions": partition_count(m),
+            "min_api_level": m.min_api_level,
+            "refusal": None if m.refusal is None else m.refusal.code,
+        }
 
     return {
         "diff_version": 1,
@@ -166,8 +222,16 @@ def to_dict(d: ModelDiff) -> dict[str, Any]:
         "old": side(d.old),
         "new": side(d.new),
         "partition_sizes": {"old": d.partition_sizes("old"), "new": d.partition_sizes("new")},
-        "changes": [{"kind": c.kind, "new_fallback": c.new_fallback, "fixed": c.fixed,
-                     "old": _op_dict(c.old), "new": _op_dict(c.new)} for c in d.changes],
+        "changes": [
+            {
+                "kind": c.kind,
+                "new_fallback": c.new_fallback,
+                "fixed": c.fixed,
+                "old": _op_dict(c.old),
+                "new": _op_dict(c.new),
+            }
+            for c in d.changes
+        ],
     }
 
 

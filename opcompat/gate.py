@@ -6,6 +6,7 @@ failed, 2 usage error, 3 a model could not be read. When several apply, 2 wins o
 over 1: a usage error is raised before any model is read, and an unreadable model means the
 verdict on the others is incomplete.
 """
+
 from __future__ import annotations
 
 import enum
@@ -48,14 +49,20 @@ def parse_ratio(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise UsageError(f"--min-delegated-ratio must be a number in [0, 1], got {text!r}") from None
+        raise UsageError(
+            f"--min-delegated-ratio must be a number in [0, 1], got {text!r}"
+        ) from None
     if not 0.0 <= value <= 1.0:  # also rejects nan
         raise UsageError(f"--min-delegated-ratio must be in [0, 1], got {text}")
     return value
 
 
-def make_policy(fail_on: str | FailOn = FailOn.NONE, min_delegated_ratio: float | str | None = None,
-                baseline: Baseline | None = None, baseline_given: bool | None = None) -> Policy:
+def make_policy(
+    fail_on: str | FailOn = FailOn.NONE,
+    min_delegated_ratio: float | str | None = None,
+    baseline: Baseline | None = None,
+    baseline_given: bool | None = None,
+) -> Policy:
     """Build and check a policy; UsageError for combinations that cannot work."""
     try:
         mode = FailOn(fail_on)
@@ -65,7 +72,9 @@ def make_policy(fail_on: str | FailOn = FailOn.NONE, min_delegated_ratio: float 
     ratio = parse_ratio(str(min_delegated_ratio)) if min_delegated_ratio is not None else None
     has_baseline = baseline is not None if baseline_given is None else baseline_given
     if mode is FailOn.NEW_FALLBACK and not has_baseline:
-        raise UsageError("--fail-on new-fallback needs --baseline FILE (make one with 'opcompat baseline')")
+        raise UsageError(
+            "--fail-on new-fallback needs --baseline FILE (make one with 'opcompat baseline')"
+        )
     return Policy(mode, ratio, baseline)
 
 
@@ -77,7 +86,9 @@ def evaluate(report: Report, policy: Policy) -> GateResult:
         if isinstance(m, ModelReport):
             failures.extend(_model_failures(m, policy))
     if unreadable:
-        code = max(m.exit_code for m in report.models if isinstance(m, ModelError)) or EXIT_UNREADABLE
+        code = (
+            max(m.exit_code for m in report.models if isinstance(m, ModelError)) or EXIT_UNREADABLE
+        )
     else:
         code = EXIT_POLICY if failures else EXIT_OK
     return GateResult(code, tuple(failures))
@@ -88,8 +99,10 @@ def _model_failures(m: ModelReport, policy: Policy) -> list[str]:
     out: list[str] = []
     cpu = fallbacks(m)
     if policy.fail_on is FailOn.ANY_FALLBACK and cpu:
-        out.append(f"{name}: {len(cpu)} op{'s' if len(cpu) != 1 else ''} on the CPU"
-                   f" (first: {cpu[0].op} at subgraph {cpu[0].subgraph}, index {cpu[0].index})")
+        out.append(
+            f"{name}: {len(cpu)} op{'s' if len(cpu) != 1 else ''} on the CPU"
+            f" (first: {cpu[0].op} at subgraph {cpu[0].subgraph}, index {cpu[0].index})"
+        )
     elif policy.fail_on is FailOn.REFUSAL and m.refusal is not None:
         out.append(f"{name}: whole model refused: {m.refusal.code}: {m.refusal.message}")
     elif policy.fail_on is FailOn.NEW_FALLBACK and policy.baseline is not None:
@@ -97,11 +110,15 @@ def _model_failures(m: ModelReport, policy: Policy) -> list[str]:
         if new:
             listed = ", ".join(f"{o.op}@{o.subgraph}:{o.index}" for o in new[:5])
             more = f" and {len(new) - 5} more" if len(new) > 5 else ""
-            out.append(f"{name}: {len(new)} new op{'s' if len(new) != 1 else ''} on the CPU"
-                       f" not in the baseline: {listed}{more}")
+            out.append(
+                f"{name}: {len(new)} new op{'s' if len(new) != 1 else ''} on the CPU"
+                f" not in the baseline: {listed}{more}"
+            )
     if policy.min_delegated_ratio is not None:
         ratio = delegated_ratio(m)
         if ratio < policy.min_delegated_ratio:
-            out.append(f"{name}: delegated ratio {ratio:.3f} is below --min-delegated-ratio"
-                       f" {policy.min_delegated_ratio:g}")
+            out.append(
+                f"{name}: delegated ratio {ratio:.3f} is below --min-delegated-ratio"
+                f" {policy.min_delegated_ratio:g}"
+            )
     return out

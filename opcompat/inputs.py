@@ -6,6 +6,7 @@ installed. Conversion allows Select TF (Flex) and custom ops, so such ops reach 
 custom operators, which the NNAPI delegate leaves on the CPU. Keras files are loaded with
 `safe_mode=True` (no arbitrary code from the file).
 """
+
 from __future__ import annotations
 
 import glob
@@ -104,8 +105,10 @@ def expand_paths(args: Sequence[str]) -> list[str]:
     inputs = expand(args)
     for i in inputs:
         if i.needs_conversion:
-            raise UsageError(f"{i.path}: a TensorFlow {i.kind.replace('_', ' ')}; convert it first "
-                             "or use 'opcompat check'")
+            raise UsageError(
+                f"{i.path}: a TensorFlow {i.kind.replace('_', ' ')}; convert it first "
+                "or use 'opcompat check'"
+            )
     return [i.path for i in inputs]
 
 
@@ -124,8 +127,11 @@ def _frozen_graph_io(tf: Any, path: str) -> tuple[list[str], list[str]]:
         graph_def.ParseFromString(fh.read())
     consumed = {i.split(":")[0].lstrip("^") for n in graph_def.node for i in n.input}
     inputs = [n.name for n in graph_def.node if n.op == "Placeholder"]
-    outputs = [n.name for n in graph_def.node
-               if n.name not in consumed and n.op not in ("Placeholder", "Const", "NoOp", "Assert")]
+    outputs = [
+        n.name
+        for n in graph_def.node
+        if n.name not in consumed and n.op not in ("Placeholder", "Const", "NoOp", "Assert")
+    ]
     if not inputs or not outputs:
         raise ModelReadError(f"{path}: cannot tell the inputs and outputs of this frozen graph")
     return inputs, outputs
@@ -142,12 +148,17 @@ def convert(item: ModelInput) -> bytes:
             converter = tf.lite.TFLiteConverter.from_keras_model(model)
         elif item.kind == "frozen_graph":
             inputs, outputs = _frozen_graph_io(tf, item.path)
-            converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(item.path, inputs, outputs)
+            converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
+                item.path, inputs, outputs
+            )
         else:
             raise UsageError(f"{item.path}: not a TensorFlow model")
         # Keep ops TFLite has no builtin for (Flex / custom): they run on the CPU, and the report
         # says so, rather than the conversion failing.
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.TFLITE_BUILTINS,
+            tf.lite.OpsSet.SELECT_TF_OPS,
+        ]
         converter.allow_custom_ops = True
         return bytes(converter.convert())
     except (UsageError, ModelReadError):

@@ -6,6 +6,7 @@ lines) and the Validate rules (`opcompat.rules.context.RULES`: the rule's docstr
 check it makes, read from its code: the `expect_*` predicates with their reason and `Source:`,
 and the `ctx.expect(...)` calls with their code, message and source).
 """
+
 from __future__ import annotations
 
 import ast
@@ -49,8 +50,16 @@ def op_rows(api_level: int | None = None) -> list[OpRow]:
         first = first_api_level(entry.min_level)
         if api_level is not None and (first is None or first > api_level):
             continue
-        at = level if level is not None else make_target(first).validate_level if first else entry.min_level
-        rows.append(OpRow(name, entry.nnapi_operations, first, entry.max_op_version(at), not entry.regular))
+        at = (
+            level
+            if level is not None
+            else make_target(first).validate_level
+            if first
+            else entry.min_level
+        )
+        rows.append(
+            OpRow(name, entry.nnapi_operations, first, entry.max_op_version(at), not entry.regular)
+        )
     return rows
 
 
@@ -126,7 +135,7 @@ def _fill(predicate: Any, call: ast.Call) -> str:
     template = str(getattr(predicate, "reason_template", ""))
     try:
         params = list(inspect.signature(inspect.unwrap(predicate)).parameters)[1:]
-        values = {p: f"<{ast.unparse(a)}>" for p, a in zip(params, call.args[1:])}
+        values = {p: f"<{ast.unparse(a)}>" for p, a in zip(params, call.args[1:], strict=False)}
         values.update({k.arg: f"<{ast.unparse(k.value)}>" for k in call.keywords if k.arg})
         return template.format(**values)
     except (KeyError, IndexError, ValueError, TypeError):
@@ -149,7 +158,11 @@ def conditions_of(fn: Callable[..., Any], _seen: set[Any] | None = None) -> list
     out: list[Condition] = []
 
     def visit(node: ast.AST, when: tuple[str, ...]) -> None:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
             local[node.targets[0].id] = node.value
         if isinstance(node, ast.If):
             test = ast.unparse(_Inline(local).visit(_copy(node.test)))
@@ -168,8 +181,11 @@ def conditions_of(fn: Callable[..., Any], _seen: set[Any] | None = None) -> list
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "expect" and len(call.args) >= 3:
             source = _value(call.args[3], env, local) if len(call.args) > 3 else ""
-            out.append(Condition(_value(call.args[1], env, local), _value(call.args[2], env, local),
-                                 source, when))
+            out.append(
+                Condition(
+                    _value(call.args[1], env, local), _value(call.args[2], env, local), source, when
+                )
+            )
             return
         if not isinstance(func, ast.Name):
             return
@@ -185,8 +201,11 @@ def conditions_of(fn: Callable[..., Any], _seen: set[Any] | None = None) -> list
         module = getattr(obj, "__module__", "") or ""
         if passes_ctx and inspect.isfunction(obj) and module.startswith("opcompat.rules"):
             for c in conditions_of(obj, seen):
-                out.append(Condition(c.code, c.message, c.source,
-                                     " and ".join(x for x in (when, c.when) if x)))
+                out.append(
+                    Condition(
+                        c.code, c.message, c.source, " and ".join(x for x in (when, c.when) if x)
+                    )
+                )
 
     for stmt in tree.body:
         for child in ast.iter_child_nodes(stmt):
@@ -206,13 +225,22 @@ def explain(op: str) -> Explanation:
     for api in API_LEVELS:
         t = make_target(api)
         accepted = entry is not None and t.validate_level >= entry.min_level
-        levels.append(LevelRow(api, t.feature_level, t.validate_level, accepted,
-                               entry.max_op_version(t.validate_level) if entry is not None and accepted else None))
+        levels.append(
+            LevelRow(
+                api,
+                t.feature_level,
+                t.validate_level,
+                accepted,
+                entry.max_op_version(t.validate_level) if entry is not None and accepted else None,
+            )
+        )
     doc, rule_source = _doc_parts(fn) if fn is not None else ("", "")
     table_source = ""
     if entry is not None:
-        table_source = (f"tflite/delegates/nnapi/nnapi_delegate.cc, {entry.source.function}, "
-                        f"lines {entry.source.line_start}-{entry.source.line_end}")
+        table_source = (
+            f"tflite/delegates/nnapi/nnapi_delegate.cc, {entry.source.function}, "
+            f"lines {entry.source.line_start}-{entry.source.line_end}"
+        )
     return Explanation(
         op=name,
         handled=entry is not None or fn is not None,

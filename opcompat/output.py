@@ -6,6 +6,7 @@ caller renders first and calls `write_atomic` only with the finished text, so a 
 render never leaves a partial or empty file; a kill during the write leaves at most a temporary
 `.FILE.*.tmp`, never a truncated FILE.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Import `tests/formats/synthetic.py` (the canonical synthetic reports) from tests outside that folder."""
+
 from __future__ import annotations
 
 import importlib.util

@@ -1,4 +1,5 @@
 """Baseline files: format, validation, and robust matching when operator indices shift."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -31,12 +32,16 @@ def shifted(model: ModelReport, at: int, by: int = 1) -> ModelReport:
     for o in model.operators:
         if o.subgraph == 0 and o.index == at:
             ops += [syn.op(0, at + k, "ADD", delegated=True, partition=0) for k in range(by)]
-        ops.append(dataclasses.replace(o, index=o.index + by) if o.subgraph == 0 and o.index >= at else o)
+        ops.append(
+            dataclasses.replace(o, index=o.index + by) if o.subgraph == 0 and o.index >= at else o
+        )
     return dataclasses.replace(model, operators=tuple(ops))
 
 
 def test_round_trip(tmp_path: Path) -> None:
-    report = syn.report_of(syn.partial_model(), syn.refused_model(), syn.multi_model(), syn.broken_model())
+    report = syn.report_of(
+        syn.partial_model(), syn.refused_model(), syn.multi_model(), syn.broken_model()
+    )
     base = from_report(report, tool="opcompat test")
     path = tmp_path / "b.json"
     path.write_text(dumps(base))
@@ -44,17 +49,31 @@ def test_round_trip(tmp_path: Path) -> None:
     assert again == base
     data = json.loads(path.read_text())
     assert data["baseline_version"] == BASELINE_VERSION and data["api_level"] == 30
-    assert [m["file"] for m in data["models"]] == ["partial.tflite", "refused.tflite", "multi.tflite"]
+    assert [m["file"] for m in data["models"]] == [
+        "partial.tflite",
+        "refused.tflite",
+        "multi.tflite",
+    ]
     partial = data["models"][0]
     assert partial["sha256"] == syn.SHA_PARTIAL
-    assert partial["fallbacks"][1] == {"subgraph": 0, "index": 4, "op": "MEAN",
-                                       "reasons": ["kUnsupportedInputType", "kUnsupportedOperatorVersion"]}
+    assert partial["fallbacks"][1] == {
+        "subgraph": 0,
+        "index": 4,
+        "op": "MEAN",
+        "reasons": ["kUnsupportedInputType", "kUnsupportedOperatorVersion"],
+    }
     # A refused model's ops without reasons of their own are recorded under the refusal.
     refused = data["models"][1]["fallbacks"]
-    assert refused[1] == {"subgraph": 0, "index": 1, "op": "RESHAPE", "reasons": ["opcompatDynamicTensors"]}
+    assert refused[1] == {
+        "subgraph": 0,
+        "index": 1,
+        "op": "RESHAPE",
+        "reasons": ["opcompatDynamicTensors"],
+    }
     # Every fallback of every subgraph.
-    assert data["models"][2]["fallbacks"] == [{"subgraph": 0, "index": 0, "op": "WHILE",
-                                               "reasons": ["kUnsupportedOperator"]}]
+    assert data["models"][2]["fallbacks"] == [
+        {"subgraph": 0, "index": 0, "op": "WHILE", "reasons": ["kUnsupportedOperator"]}
+    ]
 
 
 def test_same_model_has_no_new_fallbacks() -> None:
@@ -77,8 +96,14 @@ def test_a_new_fallback_is_found_among_shifted_ones() -> None:
     m = syn.partial_model()
     base = from_report(syn.report_of(m))
     moved = shifted(m, at=0, by=2)
-    extra = syn.op(0, 99, "MEAN", delegated=False, version=3,
-                   reasons=(syn.Reason("kUnsupportedOperatorVersion", "Supported op versions are [1, 2]"),))
+    extra = syn.op(
+        0,
+        99,
+        "MEAN",
+        delegated=False,
+        version=3,
+        reasons=(syn.Reason("kUnsupportedOperatorVersion", "Supported op versions are [1, 2]"),),
+    )
     grown = dataclasses.replace(moved, operators=(*moved.operators, extra))
     cmp = compare(grown, base.models[0])
     assert [(o.op, o.index) for o in cmp.new] == [("MEAN", 99)]
@@ -88,8 +113,12 @@ def test_a_new_fallback_is_found_among_shifted_ones() -> None:
 def test_changed_reason_is_new_and_old_one_is_fixed() -> None:
     m = syn.partial_model()
     base = from_report(syn.report_of(m))
-    ops = tuple(dataclasses.replace(o, reasons=(syn.Reason("kUnsupportedInputType", "x"),)) if o.index == 6 else o
-                for o in m.operators)
+    ops = tuple(
+        dataclasses.replace(o, reasons=(syn.Reason("kUnsupportedInputType", "x"),))
+        if o.index == 6
+        else o
+        for o in m.operators
+    )
     cmp = compare(dataclasses.replace(m, operators=ops), base.models[0])
     assert [o.index for o in cmp.new] == [6]
     assert cmp.fixed == (Fallback(0, 6, "MEAN", ("kUnsupportedOperatorVersion",)),)
@@ -104,17 +133,41 @@ def test_lookup_prefers_sha256_then_name() -> None:
     assert base.for_model("c.tflite", "9" * 64) is None
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ([], "not a JSON object"),
-    ({"models": []}, "unsupported baseline_version None"),
-    ({"baseline_version": 1}, "models must be a list"),
-    ({"baseline_version": 1, "models": [{"file": "a", "fallbacks": {}}]}, r"models\[0\].fallbacks must be a list"),
-    ({"baseline_version": 1, "models": [{"file": "a", "fallbacks": [{"subgraph": -1, "index": 0, "op": "X"}]}]},
-     r"models\[0\].fallbacks\[0\].subgraph must be a non-negative integer"),
-    ({"baseline_version": 1, "models": [{"file": 3, "fallbacks": []}]}, r"models\[0\].file must be a string"),
-    ({"baseline_version": 1, "models": [{"file": "a", "fallbacks": [
-        {"subgraph": 0, "index": 0, "op": "X", "reasons": "k"}]}]}, "reasons must be a list of strings"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "not a JSON object"),
+        ({"models": []}, "unsupported baseline_version None"),
+        ({"baseline_version": 1}, "models must be a list"),
+        (
+            {"baseline_version": 1, "models": [{"file": "a", "fallbacks": {}}]},
+            r"models\[0\].fallbacks must be a list",
+        ),
+        (
+            {
+                "baseline_version": 1,
+                "models": [{"file": "a", "fallbacks": [{"subgraph": -1, "index": 0, "op": "X"}]}],
+            },
+            r"models\[0\].fallbacks\[0\].subgraph must be a non-negative integer",
+        ),
+        (
+            {"baseline_version": 1, "models": [{"file": 3, "fallbacks": []}]},
+            r"models\[0\].file must be a string",
+        ),
+        (
+            {
+                "baseline_version": 1,
+                "models": [
+                    {
+                        "file": "a",
+                        "fallbacks": [{"subgraph": 0, "index": 0, "op": "X", "reasons": "k"}],
+                    }
+                ],
+            },
+            "reasons must be a list of strings",
+        ),
+    ],
+)
 def test_malformed_baselines_are_usage_errors(data: object, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse(data, "b.json")
@@ -129,7 +182,9 @@ def test_unreadable_baseline_files(tmp_path: Path) -> None:
         load(bad)
 
 
-def test_cli_baseline_round_trip(corpus: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_baseline_round_trip(
+    corpus: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`opcompat baseline` then the gate: known fallbacks pass, a new model's fallbacks fail."""
     import argparse
 
@@ -148,9 +203,13 @@ def test_cli_baseline_round_trip(corpus: list[Path], tmp_path: Path, capsys: pyt
 
     parser = argparse.ArgumentParser()
     add_report_arguments(parser)
-    args = parser.parse_args(["--fail-on", "new-fallback", "--baseline", str(base), "--format", "json"])
+    args = parser.parse_args(
+        ["--fail-on", "new-fallback", "--baseline", str(base), "--format", "json"]
+    )
     assert emit(check_many(models, api_level=29), args) == 0
-    other = next(str(p) for p in corpus if p.name == "gh-coral__mobilenet_v1_0.25_128_quant_edgetpu.tflite")
+    other = next(
+        str(p) for p in corpus if p.name == "gh-coral__mobilenet_v1_0.25_128_quant_edgetpu.tflite"
+    )
     assert emit(check_many([*models, other], api_level=29), args) == 1
     capsys.readouterr()
 

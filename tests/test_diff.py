@@ -1,4 +1,5 @@
 """`opcompat diff`: aligned operator changes, partitions, and --fail-on new-fallback."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -36,11 +37,19 @@ def test_inserted_operators_do_not_shift_verdicts() -> None:
 def test_new_fallback_and_fixed() -> None:
     old = syn.partial_model()
     ops = tuple(
-        dataclasses.replace(o, delegated=False, supported=False, partition=None,
-                            reasons=(syn.Reason("kUnsupportedInputType", "Input should be Float"),)) if o.index == 3
-        else dataclasses.replace(o, delegated=True, supported=True, partition=2, reasons=()) if o.index == 6
+        dataclasses.replace(
+            o,
+            delegated=False,
+            supported=False,
+            partition=None,
+            reasons=(syn.Reason("kUnsupportedInputType", "Input should be Float"),),
+        )
+        if o.index == 3
+        else dataclasses.replace(o, delegated=True, supported=True, partition=2, reasons=())
+        if o.index == 6
         else o
-        for o in old.operators)
+        for o in old.operators
+    )
     new = dataclasses.replace(old, path="models/partial-v2.tflite", operators=ops)
     d = diff_models(old, new)
     assert [(c.kind, c.new.index if c.new else None) for c in d.new_fallbacks] == [("changed", 3)]
@@ -50,10 +59,16 @@ def test_new_fallback_and_fixed() -> None:
     data = json.loads(render_json(d))
     assert data["diff_version"] == 1 and data["old"]["path"] == "models/partial.tflite"
     assert [c["kind"] for c in data["changes"]] == ["changed", "changed"]
-    assert data["changes"][0]["new_fallback"] is True and data["changes"][0]["new"]["delegated"] is False
+    assert (
+        data["changes"][0]["new_fallback"] is True
+        and data["changes"][0]["new"]["delegated"] is False
+    )
     md = render_markdown(d)
     assert md.startswith("## ❌ opcompat diff: `partial.tflite` → `partial-v2.tflite`")
-    assert "| changed **new fallback** | 0:3 ADD v1 | NNAPI p1 | 0:3 ADD v1 | CPU (kUnsupportedInputType) |" in md
+    assert (
+        "| changed **new fallback** | 0:3 ADD v1 | NNAPI p1 | 0:3 ADD v1 | CPU (kUnsupportedInputType) |"
+        in md
+    )
 
 
 def test_partitions_and_refusal_in_the_summary() -> None:
@@ -74,10 +89,15 @@ PLAIN = "gh-coral__mobilenet_v1_0.25_128_quant.tflite"
 EDGETPU = "gh-coral__mobilenet_v1_0.25_128_quant_edgetpu.tflite"
 
 
-def test_cli_exit_codes(corpus: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_exit_codes(
+    corpus: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     plain, edgetpu = model(corpus, PLAIN), model(corpus, EDGETPU)
     assert main(["diff", plain, edgetpu, "--api-level", "30", "--fail-on", "new-fallback"]) == 1
-    assert "policy failed: new fallback: CUSTOM:edgetpu-custom-op at subgraph 0, index 0" in capsys.readouterr().err
+    assert (
+        "policy failed: new fallback: CUSTOM:edgetpu-custom-op at subgraph 0, index 0"
+        in capsys.readouterr().err
+    )
     assert main(["diff", edgetpu, plain, "--fail-on", "new-fallback"]) == 0
     assert main(["diff", plain, plain, "--fail-on", "any-fallback"]) == 0
     assert main(["diff", plain, edgetpu]) == 0  # no policy: report only
@@ -91,7 +111,9 @@ def test_cli_exit_codes(corpus: list[Path], tmp_path: Path, capsys: pytest.Captu
     assert exc.value.code == 2
 
 
-def test_cli_json_to_file(corpus: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_json_to_file(
+    corpus: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     plain, edgetpu = model(corpus, PLAIN), model(corpus, EDGETPU)
     out = tmp_path / "d.json"
     assert main(["diff", plain, edgetpu, "--format", "json", "-o", str(out)]) == 0

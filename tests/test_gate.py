@@ -1,4 +1,5 @@
 """The pre-merge gate: policies, and the exit-code matrix with its precedence 2 > 3 > 1 > 0."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,20 @@ from opcompat.report import Report
 syn = load()
 
 
-def run_emit(report: Report, argv: list[str], capsys: pytest.CaptureFixture[str] | None = None) -> int:
+def validate_report_json(data: object) -> None:
+    import jsonschema
+
+    schema = json.loads(
+        (
+            Path(__file__).resolve().parent.parent / "reports" / "schema" / "report.schema.json"
+        ).read_text()
+    )
+    jsonschema.Draft202012Validator(schema).validate(data)
+
+
+def run_emit(
+    report: Report, argv: list[str], capsys: pytest.CaptureFixture[str] | None = None
+) -> int:
     """What `opcompat check` returns for this report and these flags (errors mapped as the CLI does)."""
     parser = argparse.ArgumentParser()
     add_report_arguments(parser)
@@ -69,12 +83,18 @@ MATRIX = [
 ]
 
 
-@pytest.mark.parametrize(("name", "flags", "code"), MATRIX, ids=[f"{n}:{' '.join(f) or 'default'}" for n, f, _ in MATRIX])
-def test_exit_code_matrix(name: str, flags: list[str], code: int, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("name", "flags", "code"), MATRIX, ids=[f"{n}:{' '.join(f) or 'default'}" for n, f, _ in MATRIX]
+)
+def test_exit_code_matrix(
+    name: str, flags: list[str], code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_emit(REPORTS[name](), flags) == code
 
 
-def test_new_fallback_against_a_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_fallback_against_a_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base = tmp_path / "baseline.json"
     base.write_text(dumps(from_report(REPORTS["partial"]())))
     flags = ["--fail-on", "new-fallback", "--baseline", str(base)]
@@ -83,10 +103,15 @@ def test_new_fallback_against_a_baseline(tmp_path: Path, capsys: pytest.CaptureF
     assert run_emit(REPORTS["refused"](), flags) == 1  # a model the baseline does not know
     assert run_emit(REPORTS["partial+broken"](), flags) == 3
     err = capsys.readouterr().err
-    assert "policy failed: refused.tflite: 3 new ops on the CPU not in the baseline: ADD@0:0, RESHAPE@0:1, GATHER@0:2" in err
+    assert (
+        "policy failed: refused.tflite: 3 new ops on the CPU not in the baseline: ADD@0:0, RESHAPE@0:1, GATHER@0:2"
+        in err
+    )
 
 
-def test_baseline_alone_without_new_fallback_is_allowed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_baseline_alone_without_new_fallback_is_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base = tmp_path / "b.json"
     base.write_text(dumps(from_report(REPORTS["full"]())))
     assert run_emit(REPORTS["partial"](), ["--baseline", str(base)]) == 0
@@ -103,8 +128,11 @@ def test_stderr_summary_and_failures(capsys: pytest.CaptureFixture[str]) -> None
     code = run_emit(REPORTS["partial+broken"](), ["--fail-on", "any-fallback", "--format", "json"])
     assert code == 3
     out, err = capsys.readouterr()
-    assert json.loads(out)["models"][1] == {"path": "models/broken.tflite",
-                                            "error": "not a TFLite flatbuffer: bad file identifier 'XXXX'"}
+    validate_report_json(json.loads(out))
+    assert json.loads(out)["models"][1] == {
+        "path": "models/broken.tflite",
+        "error": "not a TFLite flatbuffer: bad file identifier 'XXXX'",
+    }
     assert err.splitlines() == [
         "partial.tflite: 4/8 ops on NNAPI at API 30, 3 partitions, never fully delegated (API 27-35)",
         "broken.tflite: unreadable: not a TFLite flatbuffer: bad file identifier 'XXXX'",
@@ -115,7 +143,8 @@ def test_stderr_summary_and_failures(capsys: pytest.CaptureFixture[str]) -> None
 def test_fallback_counts_every_subgraph_and_refused_ops() -> None:
     policy = make_policy("any-fallback")
     assert evaluate(REPORTS["multi"](), policy).failures == (
-        "multi.tflite: 1 op on the CPU (first: WHILE at subgraph 0, index 0)",)
+        "multi.tflite: 1 op on the CPU (first: WHILE at subgraph 0, index 0)",
+    )
     assert "3 ops on the CPU" in evaluate(REPORTS["refused"](), policy).failures[0]
 
 

@@ -1,4 +1,5 @@
 """MODEL arguments: files, directories, globs, and TensorFlow inputs (converted when TF is there)."""
+
 from __future__ import annotations
 
 import shutil
@@ -55,13 +56,18 @@ def test_empty_directory_and_empty_glob_are_usage_errors(tree: Path) -> None:
 
 
 def test_tensorflow_inputs_are_recognised(tree: Path) -> None:
-    kinds = {Path(i.path).name: i.kind for i in expand([str(tree / "saved"), str(tree / "k.keras"), str(tree / "g.pb")])}
+    kinds = {
+        Path(i.path).name: i.kind
+        for i in expand([str(tree / "saved"), str(tree / "k.keras"), str(tree / "g.pb")])
+    }
     assert kinds == {"saved": "saved_model", "k.keras": "keras", "g.pb": "frozen_graph"}
     with pytest.raises(UsageError, match="TensorFlow saved model"):
         expand_paths([str(tree / "saved")])
 
 
-def test_without_tensorflow_the_message_names_the_extra(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_tensorflow_the_message_names_the_extra(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "tensorflow", None)  # import tensorflow -> ImportError
     with pytest.raises(UsageError) as err:
         convert(ModelInput(str(tree / "saved"), "saved_model"))
@@ -125,19 +131,35 @@ def test_conversion_failure_is_one_line(tree: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(sys.modules, "tensorflow", fake_tensorflow(b"fail", []))
     with pytest.raises(ModelReadError) as err:
         convert(ModelInput(str(tree / "saved"), "saved_model"))
-    assert str(err.value) == f"{tree / 'saved'}: TensorFlow could not convert it: Op type not registered 'Frobnicate'"
+    assert (
+        str(err.value)
+        == f"{tree / 'saved'}: TensorFlow could not convert it: Op type not registered 'Frobnicate'"
+    )
 
 
-def test_converted_model_is_checked_under_its_own_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       corpus: list[Path]) -> None:
+def test_converted_model_is_checked_under_its_own_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus: list[Path]
+) -> None:
     real = next(m for m in corpus if m.name == "gh-tflm__hello_world_int8.tflite")
     touch(tmp_path / "saved" / "saved_model.pb")
     shutil.copy(real, tmp_path / "plain.tflite")
     monkeypatch.setitem(sys.modules, "tensorflow", fake_tensorflow(real.read_bytes(), []))
-    report = check_inputs(expand([str(tmp_path / "plain.tflite"), str(tmp_path / "saved"),
-                                  str(tmp_path / "missing.tflite")]), api_level=30)
+    report = check_inputs(
+        expand(
+            [
+                str(tmp_path / "plain.tflite"),
+                str(tmp_path / "saved"),
+                str(tmp_path / "missing.tflite"),
+            ]
+        ),
+        api_level=30,
+    )
     paths = [m.path for m in report.models]
-    assert paths == [str(tmp_path / "plain.tflite"), str(tmp_path / "saved"), str(tmp_path / "missing.tflite")]
+    assert paths == [
+        str(tmp_path / "plain.tflite"),
+        str(tmp_path / "saved"),
+        str(tmp_path / "missing.tflite"),
+    ]
     plain, saved, missing = report.models
     assert plain.sha256 == saved.sha256 and plain.operators == saved.operators
     assert hasattr(missing, "error")

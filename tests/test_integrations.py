@@ -1,4 +1,5 @@
 """The pre-commit hooks and the GitHub Action: well-formed, and the Action's gate script works."""
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,9 @@ def check_is_wired() -> bool:
     from opcompat.cli import build_parser
 
     try:
-        build_parser().parse_args(["check", "m.tflite", "--format", "markdown", "--fail-on", "any-fallback"])
+        build_parser().parse_args(
+            ["check", "m.tflite", "--format", "markdown", "--fail-on", "any-fallback"]
+        )
     except SystemExit:
         return False
     return True
@@ -64,11 +67,23 @@ def test_hooks_name_the_check_command() -> None:
 
 def run_gate(tmp_path: Path, models: str, **env: str) -> tuple[int, str, dict[str, str]]:
     summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
-    full_env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-                "OPCOMPAT_MODELS": models, "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs),
-                "OPCOMPAT_REPORT": str(tmp_path / "report.md"), **env}
-    proc = subprocess.run(["bash", str(GATE)], env=full_env, capture_output=True, text=True, timeout=300)
-    outs = dict(line.split("=", 1) for line in outputs.read_text().splitlines()) if outputs.exists() else {}
+    full_env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "OPCOMPAT_MODELS": models,
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(outputs),
+        "OPCOMPAT_REPORT": str(tmp_path / "report.md"),
+        **env,
+    }
+    proc = subprocess.run(
+        ["bash", str(GATE)], env=full_env, capture_output=True, text=True, timeout=300
+    )
+    outs = (
+        dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+        if outputs.exists()
+        else {}
+    )
     return proc.returncode, summary.read_text() if summary.exists() else "", outs
 
 

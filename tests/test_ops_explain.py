@@ -1,4 +1,5 @@
 """`opcompat ops` and `opcompat explain`: facts from the mapping table and the Validate rules."""
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,9 @@ def test_ops_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ops", "--api-level", "28", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["api_level"] == 28
-    assert {"op": "MEAN", "first_api_level": 28} .items() <= next(o for o in data["ops"] if o["op"] == "MEAN").items()
+    assert {"op": "MEAN", "first_api_level": 28}.items() <= next(
+        o for o in data["ops"] if o["op"] == "MEAN"
+    ).items()
     assert main(["ops"]) == 0
     out, err = capsys.readouterr()
     assert out.splitlines()[0].split()[:2] == ["builtin", "NNAPI"]
@@ -53,12 +56,18 @@ def test_explain_lists_conditions_with_sources() -> None:
     assert [r.api_level for r in e.levels] == list(range(27, 36))
     assert all(r.accepted and r.max_version for r in e.levels)
     codes = {c.code for c in e.conditions}
-    assert {"kUnsupportedOperatorVersion", "kUnsupportedHybridOperator", "kMissingRequiredOperand"} <= codes
+    assert {
+        "kUnsupportedOperatorVersion",
+        "kUnsupportedHybridOperator",
+        "kMissingRequiredOperand",
+    } <= codes
     assert all(c.source for c in e.conditions)
     hybrid = next(c for c in e.conditions if c.code == "kUnsupportedHybridOperator")
     assert hybrid.when == "ctx.level < SDK_NNAPI12"
     assert "case kTfLiteBuiltinConv2d" in hybrid.source
-    assert "nnapi_delegate.cc" in e.rule_source and e.table_source.startswith("tflite/delegates/nnapi/")
+    assert "nnapi_delegate.cc" in e.rule_source and e.table_source.startswith(
+        "tflite/delegates/nnapi/"
+    )
 
 
 def test_explain_levels_follow_the_minimum() -> None:
@@ -72,7 +81,10 @@ def test_explain_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.startswith("MEAN\nNNAPI operation(s): ")
     assert "first API level: API 28" in out
     assert "27           1                27                not accepted" in out
-    assert "- kUnsupportedInputType: Expected Float32 input\n    when: not (ctx.level >= SDK_NNAPI12)" in out
+    assert (
+        "- kUnsupportedInputType: Expected Float32 input\n    when: not (ctx.level >= SDK_NNAPI12)"
+        in out
+    )
     assert main(["explain", "ADD_N"]) == 0
     assert "no Validate case" in capsys.readouterr().out
     assert main(["explain", "CONV2D"]) == 2

@@ -1,4 +1,5 @@
 """`-o FILE` is atomic: the whole new report, or the file as it was (never partial, never empty)."""
+
 from __future__ import annotations
 
 import argparse
@@ -64,8 +65,9 @@ def test_failed_render_creates_no_file(tmp_path: Path, monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize("fail_in", ["fsync", "replace"])
 @pytest.mark.parametrize("exc", [OSError(28, "No space left on device"), KeyboardInterrupt()])
-def test_interrupted_write_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_in: str,
-                                     exc: BaseException) -> None:
+def test_interrupted_write_cleans_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_in: str, exc: BaseException
+) -> None:
     target = tmp_path / "r.json"
     target.write_text("old\n")
 

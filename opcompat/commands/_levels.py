@@ -2,12 +2,15 @@
 
 Standard library only at module level (see `opcompat.cli`).
 """
+
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-DEFAULT_API_LEVEL = 33  # equal to opcompat.analysis.DEFAULT_API_LEVEL (tested; not imported: start-up)
+DEFAULT_API_LEVEL = (
+    33  # equal to opcompat.analysis.DEFAULT_API_LEVEL (tested; not imported: start-up)
+)
 
 
 def int_in(lo: int, hi: int, flag: str) -> Any:
@@ -26,15 +29,31 @@ def int_in(lo: int, hi: int, flag: str) -> Any:
 
 
 def add_level_arguments(parser: Any) -> None:
-    parser.add_argument("--api-level", type=int_in(27, 35, "--api-level"), default=DEFAULT_API_LEVEL,
-                        help=f"Android API level of the device, 27-35 (default {DEFAULT_API_LEVEL})")
-    parser.add_argument("--feature-level", type=int_in(1, 8, "--feature-level"), default=None,
-                        help="NNAPI runtime feature level, 1-8 (default: the usual one for the API level)")
-    parser.add_argument("--max-partitions", type=int_in(0, 1 << 30, "--max-partitions"), default=3,
-                        metavar="K", help="max_number_delegated_partitions (default 3; 0 = no limit)")
+    parser.add_argument(
+        "--api-level",
+        type=int_in(27, 35, "--api-level"),
+        default=DEFAULT_API_LEVEL,
+        help=f"Android API level of the device, 27-35 (default {DEFAULT_API_LEVEL})",
+    )
+    parser.add_argument(
+        "--feature-level",
+        type=int_in(1, 8, "--feature-level"),
+        default=None,
+        help="NNAPI runtime feature level, 1-8 (default: the usual one for the API level)",
+    )
+    parser.add_argument(
+        "--max-partitions",
+        type=int_in(0, 1 << 30, "--max-partitions"),
+        default=3,
+        metavar="K",
+        help="max_number_delegated_partitions (default 3; 0 = no limit)",
+    )
 
 
 def level_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments of `opcompat.analysis.check_many` from the parsed flags."""
-    return {"api_level": args.api_level, "feature_level": args.feature_level,
-            "max_partitions": args.max_partitions}
+    return {
+        "api_level": args.api_level,
+        "feature_level": args.feature_level,
+        "max_partitions": args.max_partitions,
+    }

@@ -5,6 +5,7 @@
 the report, writes it (atomically with `-o`), prints a short summary to stderr and returns the
 gate's exit code. Standard library only at module level (see `opcompat.cli`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,19 +23,37 @@ FAIL_ON = ("any-fallback", "new-fallback", "refusal", "none")
 def add_report_arguments(parser: Any) -> None:
     """Add the output and gate options to a subcommand parser."""
     out = parser.add_argument_group("report")
-    out.add_argument("--format", choices=FORMATS, default="table",
-                     help="report format (default: table)")
-    out.add_argument("-o", "--output", metavar="FILE", default=None,
-                     help="write the report to FILE (atomically) instead of stdout")
+    out.add_argument(
+        "--format", choices=FORMATS, default="table", help="report format (default: table)"
+    )
+    out.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default=None,
+        help="write the report to FILE (atomically) instead of stdout",
+    )
     gate = parser.add_argument_group("gate (exit code 1 when the policy fails)")
-    gate.add_argument("--fail-on", choices=FAIL_ON, default="none",
-                      help="any-fallback: any op on the CPU; new-fallback: an op on the CPU that "
-                           "--baseline does not accept; refusal: a model delegated not at all; "
-                           "none (default)")
-    gate.add_argument("--min-delegated-ratio", metavar="R", default=None,
-                      help="fail when a model has fewer than R (0..1) of its ops on NNAPI")
-    gate.add_argument("--baseline", metavar="FILE", default=None,
-                      help="accepted fallbacks, from 'opcompat baseline' (for --fail-on new-fallback)")
+    gate.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="none",
+        help="any-fallback: any op on the CPU; new-fallback: an op on the CPU that "
+        "--baseline does not accept; refusal: a model delegated not at all; "
+        "none (default)",
+    )
+    gate.add_argument(
+        "--min-delegated-ratio",
+        metavar="R",
+        default=None,
+        help="fail when a model has fewer than R (0..1) of its ops on NNAPI",
+    )
+    gate.add_argument(
+        "--baseline",
+        metavar="FILE",
+        default=None,
+        help="accepted fallbacks, from 'opcompat baseline' (for --fail-on new-fallback)",
+    )
 
 
 def policy_from_args(args: argparse.Namespace) -> Any:

@@ -3,6 +3,7 @@
 A later `opcompat check MODEL --fail-on new-fallback --baseline FILE` fails only on fallbacks
 the baseline does not hold. Nothing is written when a model cannot be read (exit code 3).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,12 +14,20 @@ from opcompat.commands._levels import add_level_arguments, level_options
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("baseline", help="record the current CPU fallbacks as accepted (for --fail-on new-fallback)",
-                       description="Check the models and write every operator left on the CPU to a "
-                       "baseline file, for 'opcompat check --fail-on new-fallback --baseline FILE'.")
+    p = sub.add_parser(
+        "baseline",
+        help="record the current CPU fallbacks as accepted (for --fail-on new-fallback)",
+        description="Check the models and write every operator left on the CPU to a "
+        "baseline file, for 'opcompat check --fail-on new-fallback --baseline FILE'.",
+    )
     p.add_argument("models", nargs="+", metavar="MODEL", help=".tflite files, directories or globs")
-    p.add_argument("-o", "--output", metavar="FILE", default=None,
-                   help="write the baseline to FILE (atomically; default: stdout)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default=None,
+        help="write the baseline to FILE (atomically; default: stdout)",
+    )
     add_level_arguments(p)
     p.set_defaults(run=run)
 
@@ -41,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
     baseline = from_report(report, tool=f"opcompat {__version__}")
     emit_text(lambda: dumps(baseline), args.output)
     total = sum(len(m.fallbacks) for m in baseline.models)
-    print(f"baseline: {total} accepted fallback{'s' if total != 1 else ''} in "
-          f"{len(baseline.models)} model{'s' if len(baseline.models) != 1 else ''}", file=sys.stderr)
+    print(
+        f"baseline: {total} accepted fallback{'s' if total != 1 else ''} in "
+        f"{len(baseline.models)} model{'s' if len(baseline.models) != 1 else ''}",
+        file=sys.stderr,
+    )
     return EXIT_OK

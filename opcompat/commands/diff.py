@@ -3,6 +3,7 @@
 `--fail-on new-fallback` exits 1 when NEW has an operator on the CPU that OLD did not have
 (matched by op name in execution order, so shifted indices do not count as new).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,17 +17,28 @@ FAIL_ON = ("new-fallback", "any-fallback", "refusal", "none")
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("diff", help="what changed for NNAPI between two versions of a model",
-                       description="Check OLD and NEW at the same level and show the operators and "
-                       "partitions that changed.")
+    p = sub.add_parser(
+        "diff",
+        help="what changed for NNAPI between two versions of a model",
+        description="Check OLD and NEW at the same level and show the operators and "
+        "partitions that changed.",
+    )
     p.add_argument("old", metavar="OLD", help="the model before (.tflite)")
     p.add_argument("new", metavar="NEW", help="the model after (.tflite)")
     add_level_arguments(p)
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
-    p.add_argument("-o", "--output", metavar="FILE", default=None, help="write to FILE (atomically)")
-    p.add_argument("--fail-on", choices=FAIL_ON, default="none",
-                   help="new-fallback: NEW has an op on the CPU that OLD did not; any-fallback / "
-                        "refusal: about NEW alone; none (default)")
+    p.add_argument(
+        "--format", choices=FORMATS, default="table", help="output format (default: table)"
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", default=None, help="write to FILE (atomically)"
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="none",
+        help="new-fallback: NEW has an op on the CPU that OLD did not; any-fallback / "
+        "refusal: about NEW alone; none (default)",
+    )
     p.set_defaults(run=run)
 
 
@@ -59,8 +71,11 @@ def run(args: argparse.Namespace) -> int:
     emit_text(lambda: render(d), args.output)
     failures: list[str] = []
     if args.fail_on == "new-fallback":
-        failures += [f"new fallback: {c.new.op} at subgraph {c.new.subgraph}, index {c.new.index}"
-                     for c in d.new_fallbacks if c.new is not None]
+        failures += [
+            f"new fallback: {c.new.op} at subgraph {c.new.subgraph}, index {c.new.index}"
+            for c in d.new_fallbacks
+            if c.new is not None
+        ]
     elif args.fail_on != "none":
         failures += evaluate(Report((new,)), make_policy(FailOn(args.fail_on))).failures
     for f in failures:

@@ -1,4 +1,5 @@
 """`opcompat explain OP`: per API level, how the delegate maps OP and every condition it checks."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,11 +8,16 @@ from typing import Any
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("explain", help="how the NNAPI delegate handles one builtin op, per API level",
-                       description="For one TFLite builtin (e.g. CONV_2D): its NNAPI operation(s), the op "
-                       "versions accepted at each API level, and every condition Validate checks, with "
-                       "the source each comes from.")
-    p.add_argument("op", metavar="OP", help="builtin op name, as in the schema (CONV_2D, mean, ...)")
+    p = sub.add_parser(
+        "explain",
+        help="how the NNAPI delegate handles one builtin op, per API level",
+        description="For one TFLite builtin (e.g. CONV_2D): its NNAPI operation(s), the op "
+        "versions accepted at each API level, and every condition Validate checks, with "
+        "the source each comes from.",
+    )
+    p.add_argument(
+        "op", metavar="OP", help="builtin op name, as in the schema (CONV_2D, mean, ...)"
+    )
     p.set_defaults(run=run)
 
 
@@ -20,8 +26,10 @@ def render(e: Any) -> str:
 
     lines = [f"{e.op}"]
     if not e.handled:
-        lines.append("The NNAPI delegate has no Validate case for it: it always stays on the CPU "
-                     "(kUnsupportedOperator).")
+        lines.append(
+            "The NNAPI delegate has no Validate case for it: it always stays on the CPU "
+            "(kUnsupportedOperator)."
+        )
         return "\n".join(lines) + "\n"
     lines.append(f"NNAPI operation(s): {', '.join(e.nnapi_operations) or '-'}")
     first = f"API {e.first_api_level}" if e.first_api_level else "never"
@@ -33,11 +41,24 @@ def render(e: Any) -> str:
     if e.table_source:
         lines.append(f"mapping table: {e.table_source}")
     lines.append("")
-    rows = [(r.api_level, r.feature_level, r.validate_level,
-             ("<= " + str(r.max_version)) if r.accepted and r.max_version is not None
-             else ("any" if r.accepted else "not accepted")) for r in e.levels]
-    lines.append(tabulate(rows, headers=("API level", "feature level", "Validate level", "op versions"),
-                          disable_numparse=True))
+    rows = [
+        (
+            r.api_level,
+            r.feature_level,
+            r.validate_level,
+            ("<= " + str(r.max_version))
+            if r.accepted and r.max_version is not None
+            else ("any" if r.accepted else "not accepted"),
+        )
+        for r in e.levels
+    ]
+    lines.append(
+        tabulate(
+            rows,
+            headers=("API level", "feature level", "Validate level", "op versions"),
+            disable_numparse=True,
+        )
+    )
     if e.conditions:
         lines += ["", "conditions (every one must hold; each failure is a reason):"]
         for c in e.conditions:

@@ -3,6 +3,7 @@
 A format only renders a `Report` to text; it never decides exit codes (that is `opcompat.gate`).
 Implementations are imported when chosen, so `opcompat check` pays only for the one it uses.
 """
+
 from __future__ import annotations
 
 import enum

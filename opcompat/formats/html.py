@@ -4,6 +4,7 @@ Per model: the summary, the execution order drawn as partitions (a strip whose w
 operator counts) and as operators (coloured NNAPI vs CPU and by partition), and a searchable,
 filterable operator table. `#q=TEXT` in the page address pre-fills the search.
 """
+
 from __future__ import annotations
 
 import html
@@ -15,8 +16,12 @@ from opcompat.report import ModelError, ModelReport, OperatorResult, Report
 
 # Partition fills and strokes (colour-blind friendly hues); the CPU is orange, hatched.
 PALETTE = (
-    ("#d3f0dc", "#1a7f37"), ("#d6e8ff", "#0969da"), ("#eadcff", "#8250df"),
-    ("#d2f1f3", "#1b7c83"), ("#f2e8c4", "#7d6608"), ("#ffd8ec", "#bf3989"),
+    ("#d3f0dc", "#1a7f37"),
+    ("#d6e8ff", "#0969da"),
+    ("#eadcff", "#8250df"),
+    ("#d2f1f3", "#1b7c83"),
+    ("#f2e8c4", "#7d6608"),
+    ("#ffd8ec", "#bf3989"),
 )
 CPU_FILL, CPU_STROKE = "#ffe7d1", "#c2410c"
 
@@ -144,26 +149,32 @@ def _strip(model: ModelReport, subgraph: int) -> str:
     min_w = 6.0
     widths = [max(min_w, STRIP_W * len(x.ops) / total) for x in segs]
     scale = STRIP_W / sum(widths) if widths else 1.0
-    out = [f'<svg class="strip" role="img" width="{STRIP_W}" height="{STRIP_H + 20}" '
-           f'viewBox="0 0 {STRIP_W} {STRIP_H + 20}">',
-           '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-           'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffe7d1"/>'
-           '<line x1="0" y1="0" x2="0" y2="6" stroke="#f4b183" stroke-width="2"/></pattern></defs>']
+    out = [
+        f'<svg class="strip" role="img" width="{STRIP_W}" height="{STRIP_H + 20}" '
+        f'viewBox="0 0 {STRIP_W} {STRIP_H + 20}">',
+        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffe7d1"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#f4b183" stroke-width="2"/></pattern></defs>',
+    ]
     x = 0.0
-    for seg, w in zip(segs, widths):
+    for seg, w in zip(segs, widths, strict=True):
         w *= scale
         fill, stroke = _colours(seg.partition)
         fill_attr = "url(#hatch)" if not seg.on_nnapi else fill
         label = f"NNAPI partition {seg.partition}" if seg.on_nnapi else "CPU"
         n = len(seg.ops)
         tip = f"{label}: {n} op{'s' if n != 1 else ''} ({s.span(seg.ops)})"
-        out.append(f'<g class="seg" data-where="{"nnapi" if seg.on_nnapi else "cpu"}"><title>{esc(tip)}</title>'
-                   f'<rect x="{x:.1f}" y="0" width="{max(w - 1, 1):.1f}" height="{STRIP_H}" rx="4" '
-                   f'fill="{fill_attr}" stroke="{stroke}" stroke-width="1.5"/>')
+        out.append(
+            f'<g class="seg" data-where="{"nnapi" if seg.on_nnapi else "cpu"}"><title>{esc(tip)}</title>'
+            f'<rect x="{x:.1f}" y="0" width="{max(w - 1, 1):.1f}" height="{STRIP_H}" rx="4" '
+            f'fill="{fill_attr}" stroke="{stroke}" stroke-width="1.5"/>'
+        )
         short = f"p{seg.partition}" if seg.on_nnapi else "CPU"
         text = f"{short} · {n}" if w > 64 else (short if w > 28 else "")
         if text:
-            out.append(f'<text x="{x + w / 2:.1f}" y="{STRIP_H / 2 + 4:.1f}" text-anchor="middle">{esc(text)}</text>')
+            out.append(
+                f'<text x="{x + w / 2:.1f}" y="{STRIP_H / 2 + 4:.1f}" text-anchor="middle">{esc(text)}</text>'
+            )
         out.append("</g>")
         x += w
     out.append(f'<text x="0" y="{STRIP_H + 15}">op {segs[0].ops[0].index if segs else 0}</text>')
@@ -178,7 +189,9 @@ def _op_graph(model: ModelReport, subgraph: int, mi: int) -> str:
     rows = (len(ops) + COLS - 1) // COLS
     width = COLS * (BOX_W + GAP_X) + GAP_X
     height = rows * (BOX_H + GAP_Y) + GAP_Y
-    out = [f'<svg class="ops" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
+    out = [
+        f'<svg class="ops" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+    ]
     centres = []
     for k, _ in enumerate(ops):
         r, c = divmod(k, COLS)
@@ -191,7 +204,7 @@ def _op_graph(model: ModelReport, subgraph: int, mi: int) -> str:
         path.append(f"{'M' if k == 0 else 'L'}{cx:.0f},{cy:.0f}")
     if len(path) > 1:
         out.append(f'<path d="{" ".join(path)}" fill="none" stroke="#8c959f" stroke-width="1.2"/>')
-    for op, (x, y) in zip(ops, centres):
+    for op, (x, y) in zip(ops, centres, strict=True):
         part = op.partition if op.delegated else None
         fill, stroke = _colours(part)
         dash = ' stroke-dasharray="4 2"' if (not op.delegated and op.supported) else ""
@@ -200,28 +213,35 @@ def _op_graph(model: ModelReport, subgraph: int, mi: int) -> str:
         reason = s.reason_text(op) or ("" if op.delegated else s.cause(op, model))
         if reason:
             tip += f"\n{reason}"
-        name = op.op if len(op.op) <= NAME_CHARS else op.op[:NAME_CHARS - 1] + "…"
+        name = op.op if len(op.op) <= NAME_CHARS else op.op[: NAME_CHARS - 1] + "…"
         out.append(
             f'<g class="op" data-row="{_row_id(mi, op)}" data-where="{"nnapi" if op.delegated else "cpu"}">'
-            f'<title>{esc(tip)}</title>'
+            f"<title>{esc(tip)}</title>"
             f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="1.5"{dash}/>'
             f'<text x="{x + 8}" y="{y + BOX_H / 2 + 4:.0f}">{esc(op.index)}</text>'
-            f'<text x="{x + 32}" y="{y + BOX_H / 2 + 4:.0f}">{esc(name)}</text></g>')
+            f'<text x="{x + 32}" y="{y + BOX_H / 2 + 4:.0f}">{esc(name)}</text></g>'
+        )
     out.append("</svg>")
     return "".join(out)
 
 
 def _legend(model: ModelReport) -> str:
     items = []
-    parts = sorted({o.partition for o in model.operators if o.delegated and o.partition is not None})
+    parts = sorted(
+        {o.partition for o in model.operators if o.delegated and o.partition is not None}
+    )
     for p in parts:
         fill, stroke = _colours(p)
-        items.append(f'<span><i style="background:{fill};border-color:{stroke}"></i>NNAPI partition {p}</span>')
+        items.append(
+            f'<span><i style="background:{fill};border-color:{stroke}"></i>NNAPI partition {p}</span>'
+        )
     items.append(f'<span><i style="background:{CPU_FILL};border-color:{CPU_STROKE}"></i>CPU</span>')
     if any(o.supported and not o.delegated for o in model.operators):
-        items.append(f'<span><i style="background:{CPU_FILL};border-color:{CPU_STROKE};border-style:dashed">'
-                     '</i>CPU, although supported</span>')
+        items.append(
+            f'<span><i style="background:{CPU_FILL};border-color:{CPU_STROKE};border-style:dashed">'
+            "</i>CPU, although supported</span>"
+        )
     return f'<div class="legend">{"".join(items)}</div>'
 
 
@@ -247,8 +267,11 @@ def _op_table(model: ModelReport, mi: int) -> str:
     rows = []
     for op in sorted(model.operators, key=lambda o: (o.subgraph, o.index)):
         if op.delegated:
-            badge = f'<span class="badge nnapi">NNAPI p{esc(op.partition)}</span>' if op.partition is not None \
+            badge = (
+                f'<span class="badge nnapi">NNAPI p{esc(op.partition)}</span>'
+                if op.partition is not None
                 else '<span class="badge nnapi">NNAPI</span>'
+            )
         elif op.supported:
             badge = '<span class="badge sup">CPU (supported)</span>'
         else:
@@ -261,7 +284,8 @@ def _op_table(model: ModelReport, mi: int) -> str:
             f'<td class="num">{op.version}</td><td class="op">{esc(", ".join(op.nnapi_operations) or "-")}</td>'
             f'<td data-v="{"0" if op.delegated else "1"}">{badge}</td>'
             f'<td class="num" data-v="{esc(first if op.first_api_level is not None else 999)}">{esc(first)}</td>'
-            f"<td>{esc(reason)}</td></tr>")
+            f"<td>{esc(reason)}</td></tr>"
+        )
     return (
         '<div class="tools"><input class="search" type="search" placeholder="Search operators, reasons, NNAPI operations…" '
         'aria-label="search operators">'
@@ -270,27 +294,38 @@ def _op_table(model: ModelReport, mi: int) -> str:
         '<div class="scroll"><table class="ops"><thead><tr><th class="num">subgraph</th><th class="num">index</th>'
         '<th>op</th><th class="num">version</th><th>NNAPI operation</th><th>verdict</th>'
         '<th class="num">first API level</th><th>reason</th></tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table></div>')
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _causes(model: ModelReport) -> str:
     groups = s.causes(model)
     if not groups:
         return ""
-    rows = "".join(f'<tr><td class="op">{esc(c)}</td><td class="num">{len(ops)}</td><td>{esc(s.op_names(ops))}</td></tr>'
-                   for c, ops in groups.items())
-    return ('<h3>Operators on the CPU, by cause</h3><table class="causes"><thead><tr><th>cause</th>'
-            f'<th class="num">ops</th><th>which</th></tr></thead><tbody>{rows}</tbody></table>')
+    rows = "".join(
+        f'<tr><td class="op">{esc(c)}</td><td class="num">{len(ops)}</td><td>{esc(s.op_names(ops))}</td></tr>'
+        for c, ops in groups.items()
+    )
+    return (
+        '<h3>Operators on the CPU, by cause</h3><table class="causes"><thead><tr><th>cause</th>'
+        f'<th class="num">ops</th><th>which</th></tr></thead><tbody>{rows}</tbody></table>'
+    )
 
 
 def render_model(model: ModelReport, mi: int) -> str:
-    parts = [f'<section class="model" id="model-{mi}" data-filter="all">',
-             f"<h2>{esc(s.model_name(model.path))}</h2>",
-             f'<div class="path">{esc(model.path)}' + (f" · sha256 {esc(model.sha256[:16])}…" if model.sha256 else "")
-             + "</div>", _cards(model)]
+    parts = [
+        f'<section class="model" id="model-{mi}" data-filter="all">',
+        f"<h2>{esc(s.model_name(model.path))}</h2>",
+        f'<div class="path">{esc(model.path)}'
+        + (f" · sha256 {esc(model.sha256[:16])}…" if model.sha256 else "")
+        + "</div>",
+        _cards(model),
+    ]
     if model.refusal is not None:
-        parts.append(f'<div class="banner refusal"><b>Whole model refused:</b> {esc(model.refusal.code)}: '
-                     f"{esc(model.refusal.message)}. Nothing is delegated.</div>")
+        parts.append(
+            f'<div class="banner refusal"><b>Whole model refused:</b> {esc(model.refusal.code)}: '
+            f"{esc(model.refusal.message)}. Nothing is delegated.</div>"
+        )
     parts += [f'<div class="warn">{esc(w.code)}: {esc(w.message)}</div>' for w in model.warnings]
     parts.append(_causes(model))
     subgraphs = s.subgraph_indices(model)
@@ -301,8 +336,10 @@ def render_model(model: ModelReport, mi: int) -> str:
         parts.append(f"<h3>{esc(title)}: partitions in execution order</h3>")
         parts.append(f'<div class="graph">{_strip(model, sg)}</div>')
         open_attr = " open" if ops_in <= 200 else ""
-        parts.append(f"<details{open_attr}><summary>Operators ({ops_in}), coloured by where they run</summary>"
-                     f'<div class="graph">{_op_graph(model, sg, mi)}</div></details>')
+        parts.append(
+            f"<details{open_attr}><summary>Operators ({ops_in}), coloured by where they run</summary>"
+            f'<div class="graph">{_op_graph(model, sg, mi)}</div></details>'
+        )
     parts.append(_legend(model))
     parts.append("<h3>Operators</h3>")
     parts.append(_op_table(model, mi))
@@ -311,9 +348,11 @@ def render_model(model: ModelReport, mi: int) -> str:
 
 
 def render_error(error: ModelError, mi: int) -> str:
-    return (f'<section class="model error" id="model-{mi}"><h2>{esc(s.model_name(error.path))}</h2>'
-            f'<div class="path">{esc(error.path)}</div>'
-            f'<div class="banner">Unreadable: {esc(error.error)}</div></section>')
+    return (
+        f'<section class="model error" id="model-{mi}"><h2>{esc(s.model_name(error.path))}</h2>'
+        f'<div class="path">{esc(error.path)}</div>'
+        f'<div class="banner">Unreadable: {esc(error.error)}</div></section>'
+    )
 
 
 class HtmlFormat(ReportFormat):
@@ -322,14 +361,16 @@ class HtmlFormat(ReportFormat):
         sub = f"{checked} model{'s' if checked != 1 else ''} · {full} fully delegated"
         if unreadable:
             sub += f" · {unreadable} unreadable"
-        body = "".join(render_error(m, i) if isinstance(m, ModelError) else render_model(m, i)
-                       for i, m in enumerate(report.models))
+        body = "".join(
+            render_error(m, i) if isinstance(m, ModelError) else render_model(m, i)
+            for i, m in enumerate(report.models)
+        )
         meta = json.dumps({"tool_version": report.tool_version}).replace("</", "<\\/")
         version = f"opcompat {esc(report.tool_version)}" if report.tool_version else "opcompat"
         return (
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width,initial-scale=1">'
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
             "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
             f"<title>opcompat NNAPI report</title><style>{CSS}</style></head><body>"
             f'<header class="page"><h1>NNAPI delegation report</h1><p>{esc(sub)}</p></header>'

@@ -4,6 +4,7 @@ Summary first; per-operator details folded in `<details>`; a mermaid flowchart o
 partitions and CPU runs (GitHub and GitLab render mermaid code blocks). Large subgraphs are
 drawn at partition level only, so the diagram stays readable and within renderer limits.
 """
+
 from __future__ import annotations
 
 from opcompat.formats import summary as s
@@ -33,8 +34,9 @@ def code(text: str) -> str:
 
 def mermaid_label(text: str) -> str:
     """Text safe inside a quoted mermaid label."""
-    return (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
-            .replace(">", "#gt;"))
+    return (
+        text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    )
 
 
 def _status(model: ModelReport) -> str:
@@ -67,12 +69,16 @@ def _overview(report: Report) -> list[str]:
 def _op_row(op: OperatorResult, model: ModelReport) -> str:
     where = f"NNAPI p{op.partition}" if op.delegated and op.partition is not None else s.verdict(op)
     reason = s.reason_text(op) or ("" if op.delegated else s.cause(op, model))
-    return (f"| {op.subgraph} | {op.index} | {code(op.op)} | {op.version} "
-            f"| {cell(', '.join(op.nnapi_operations) or '-')} | {where} | {cell(reason)} |")
+    return (
+        f"| {op.subgraph} | {op.index} | {code(op.op)} | {op.version} "
+        f"| {cell(', '.join(op.nnapi_operations) or '-')} | {where} | {cell(reason)} |"
+    )
 
 
-_OP_HEADER = ["| subgraph | index | op | version | NNAPI operation | verdict | reason |",
-              "|---:|---:|---|---:|---|---|---|"]
+_OP_HEADER = [
+    "| subgraph | index | op | version | NNAPI operation | verdict | reason |",
+    "|---:|---:|---|---:|---|---|---|",
+]
 
 
 def _segment_label(seg: s.Segment) -> str:
@@ -128,7 +134,7 @@ def flowchart(model: ModelReport, subgraph: int) -> str:
                 continue
             cls = "nnapi" if item.on_nnapi else "cpu"
             lines.append(f'  {sid}["{_label(_segment_label(item))}"]:::{cls}')
-    for a, b in zip(ids, ids[1:]):
+    for a, b in zip(ids, ids[1:], strict=False):
         lines.append(f"  {a} --> {b}")
     lines.append(f"  classDef nnapi {NNAPI_STYLE}")
     lines.append(f"  classDef cpu {CPU_STYLE}")
@@ -148,11 +154,16 @@ def render_model(model: ModelReport) -> list[str]:
     )
     lines.append("")
     if model.refusal is not None:
-        lines += [f"> **Whole model refused**: {code(model.refusal.code)}: {cell(model.refusal.message)}", ""]
+        lines += [
+            f"> **Whole model refused**: {code(model.refusal.code)}: {cell(model.refusal.message)}",
+            "",
+        ]
     groups = s.causes(model)
     if groups:
         lines += ["| ops on CPU, by cause | count | ops |", "|---|---:|---|"]
-        lines += [f"| {code(c)} | {len(ops)} | {cell(s.op_names(ops))} |" for c, ops in groups.items()]
+        lines += [
+            f"| {code(c)} | {len(ops)} | {cell(s.op_names(ops))} |" for c, ops in groups.items()
+        ]
         lines.append("")
     if model.warnings:
         lines += [f"- ⚠️ {code(w.code)}: {cell(w.message)}" for w in model.warnings]
@@ -182,8 +193,11 @@ class MarkdownFormat(ReportFormat):
     def render(self, report: Report) -> str:
         checked, unreadable, full = s.totals(report)
         lines = ["## opcompat: NNAPI delegation report", ""]
-        lines.append(f"{checked} model{'s' if checked != 1 else ''} checked, {full} fully delegated"
-                     + (f", {unreadable} unreadable" if unreadable else "") + ".")
+        lines.append(
+            f"{checked} model{'s' if checked != 1 else ''} checked, {full} fully delegated"
+            + (f", {unreadable} unreadable" if unreadable else "")
+            + "."
+        )
         lines.append("")
         lines += _overview(report)
         lines.append("")

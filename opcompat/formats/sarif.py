@@ -5,6 +5,7 @@ operator is its rule, the others are in the message). Unreadable models are tool
 notifications, not results. A model is a binary artifact, so results carry a logical location
 (`subgraph[S]/op[I]:NAME`) beside the file, and a stable partial fingerprint for de-duplication.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,8 +57,15 @@ def _message(op: OperatorResult, model: ModelReport) -> str:
 
 
 def _fingerprint(op: OperatorResult, model: ModelReport) -> str:
-    key = "|".join([s.model_name(model.path), str(op.subgraph), op.op, str(op.index),
-                    ",".join(r.code for r in op.reasons)])
+    key = "|".join(
+        [
+            s.model_name(model.path),
+            str(op.subgraph),
+            op.op,
+            str(op.index),
+            ",".join(r.code for r in op.reasons),
+        ]
+    )
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -68,10 +76,14 @@ def _result(op: OperatorResult, model: ModelReport, rule_index: int) -> dict[str
         "ruleIndex": rule_index,
         "level": "warning",
         "message": {"text": _message(op, model)},
-        "locations": [{
-            "physicalLocation": {"artifactLocation": {"uri": _uri(model.path)}},
-            "logicalLocations": [{"name": op.op, "fullyQualifiedName": fqn, "kind": "function"}],
-        }],
+        "locations": [
+            {
+                "physicalLocation": {"artifactLocation": {"uri": _uri(model.path)}},
+                "logicalLocations": [
+                    {"name": op.op, "fullyQualifiedName": fqn, "kind": "function"}
+                ],
+            }
+        ],
         "partialFingerprints": {"opcompatOperator/v1": _fingerprint(op, model)},
         "properties": {
             "subgraph": op.subgraph,
@@ -113,35 +125,48 @@ def to_sarif(report: Report) -> dict[str, Any]:
     artifacts: list[dict[str, Any]] = []
     for m in report.models:
         if isinstance(m, ModelError):
-            notifications.append({
-                "level": "error",
-                "message": {"text": f"{m.path}: {m.error}"},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(m.path)}}}],
-            })
+            notifications.append(
+                {
+                    "level": "error",
+                    "message": {"text": f"{m.path}: {m.error}"},
+                    "locations": [
+                        {"physicalLocation": {"artifactLocation": {"uri": _uri(m.path)}}}
+                    ],
+                }
+            )
             continue
-        artifacts.append({"location": {"uri": _uri(m.path)},
-                          "hashes": {"sha-256": m.sha256}} if m.sha256 else
-                         {"location": {"uri": _uri(m.path)}})
+        artifacts.append(
+            {"location": {"uri": _uri(m.path)}, "hashes": {"sha-256": m.sha256}}
+            if m.sha256
+            else {"location": {"uri": _uri(m.path)}}
+        )
         for op in sorted(s.fallbacks(m), key=lambda o: (o.subgraph, o.index)):
             rid = _rule_id(op, m)
             if rid not in rules:
                 rules[rid] = len(rule_objs)
-                example = op.reasons[0].message if op.reasons else (
-                    m.refusal.message if m.refusal else "Left on the CPU.")
+                example = (
+                    op.reasons[0].message
+                    if op.reasons
+                    else (m.refusal.message if m.refusal else "Left on the CPU.")
+                )
                 rule_objs.append(_rule(rid, example))
             results.append(_result(op, m, rules[rid]))
     run: dict[str, Any] = {
-        "tool": {"driver": {
-            "name": "opcompat",
-            "version": report.tool_version or __version__,
-            "rules": rule_objs,
-        }},
+        "tool": {
+            "driver": {
+                "name": "opcompat",
+                "version": report.tool_version or __version__,
+                "rules": rule_objs,
+            }
+        },
         "artifacts": artifacts,
         "results": results,
-        "invocations": [{
-            "executionSuccessful": not notifications,
-            "toolExecutionNotifications": notifications,
-        }],
+        "invocations": [
+            {
+                "executionSuccessful": not notifications,
+                "toolExecutionNotifications": notifications,
+            }
+        ],
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 

@@ -3,6 +3,7 @@
 Derived from the frozen result objects only, so table, markdown, HTML and the CLI's stderr
 summary agree word for word.
 """
+
 from __future__ import annotations
 
 import os
@@ -104,7 +105,7 @@ def one_line(entry: ModelReport | ModelError) -> str:
     if isinstance(entry, ModelError):
         error = entry.error
         if error.startswith(entry.path + ": "):  # the reader's messages often start with the path
-            error = error[len(entry.path) + 2:]
+            error = error[len(entry.path) + 2 :]
         return f"{name}: unreadable: {error}"
     total = len(entry.operators)
     parts = [
@@ -113,8 +114,11 @@ def one_line(entry: ModelReport | ModelError) -> str:
     ]
     if entry.refusal is not None:
         parts.append(f"whole model refused ({entry.refusal.code})")
-    parts.append("never fully delegated (API 27-35)" if entry.min_api_level is None
-                 else f"full delegation from API {entry.min_api_level}")
+    parts.append(
+        "never fully delegated (API 27-35)"
+        if entry.min_api_level is None
+        else f"full delegation from API {entry.min_api_level}"
+    )
     return ", ".join(parts)
 
 

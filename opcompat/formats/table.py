@@ -1,4 +1,5 @@
 """`--format table`: a plain-text table per model for the terminal, then its summary."""
+
 from __future__ import annotations
 
 from opcompat.formats import summary as s
@@ -15,8 +16,15 @@ def _row(op: OperatorResult, model: ModelReport) -> tuple[object, ...]:
     reason = s.reason_text(op)
     if not reason and not op.delegated:
         reason = s.cause(op, model)
-    return (op.subgraph, op.index, op.op, op.version, ", ".join(op.nnapi_operations) or "-",
-            verdict, reason)
+    return (
+        op.subgraph,
+        op.index,
+        op.op,
+        op.version,
+        ", ".join(op.nnapi_operations) or "-",
+        verdict,
+        reason,
+    )
 
 
 def render_model(model: ModelReport) -> str:
@@ -26,8 +34,14 @@ def render_model(model: ModelReport) -> str:
     ops = sorted(model.operators, key=lambda o: (o.subgraph, o.index))
     lines = [f"== {model.path}"]
     if ops:
-        lines.append(tabulate([_row(o, model) for o in ops], headers=HEADERS, tablefmt="simple",
-                              disable_numparse=True))
+        lines.append(
+            tabulate(
+                [_row(o, model) for o in ops],
+                headers=HEADERS,
+                tablefmt="simple",
+                disable_numparse=True,
+            )
+        )
     else:
         lines.append("(no operators)")
     lines.append("")
@@ -41,8 +55,9 @@ def render_error(error: ModelError) -> str:
 
 class TableFormat(ReportFormat):
     def render(self, report: Report) -> str:
-        parts = [render_error(m) if isinstance(m, ModelError) else render_model(m)
-                 for m in report.models]
+        parts = [
+            render_error(m) if isinstance(m, ModelError) else render_model(m) for m in report.models
+        ]
         return "\n".join(parts) if parts else "no models\n"
 
 

@@ -5,6 +5,7 @@
 MODELS_DIR defaults to ../shared/models beside the checkout. The screenshot needs headless
 Chromium (`chromium` on PATH).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,10 +28,17 @@ def main() -> int:
     models = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[2] / "shared" / "models"
     report = check_many([str(models / MODEL)], api_level=API_LEVEL)
     # File names only: the examples must not depend on where the corpus lives.
-    report = Report(tuple(dataclasses.replace(m, path=MODEL) if isinstance(m, ModelReport) else m
-                          for m in report.models), tool_version=report.tool_version)
+    report = Report(
+        tuple(
+            dataclasses.replace(m, path=MODEL) if isinstance(m, ModelReport) else m
+            for m in report.models
+        ),
+        tool_version=report.tool_version,
+    )
     stem = f"movenet_api{API_LEVEL}"
-    (HERE / f"{stem}.md").write_text(FormatChoice.MARKDOWN.to_format().render(report), encoding="utf-8")
+    (HERE / f"{stem}.md").write_text(
+        FormatChoice.MARKDOWN.to_format().render(report), encoding="utf-8"
+    )
     page = HERE / f"{stem}.html"
     page.write_text(FormatChoice.HTML.to_format().render(report), encoding="utf-8")
     browser = shutil.which("chromium")
@@ -38,10 +46,25 @@ def main() -> int:
         print("chromium not found: screenshot not updated", file=sys.stderr)
         return 0
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-                        f"--user-data-dir={profile}", f"--screenshot={HERE / (stem + '.png')}",
-                        "--window-size=1280,2000", page.as_uri()], check=True, capture_output=True)
+        subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--hide-scrollbars",
+                f"--user-data-dir={profile}",
+                f"--screenshot={HERE / (stem + '.png')}",
+                "--window-size=1280,2000",
+                page.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+        )
     return 0
 
 

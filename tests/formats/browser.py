@@ -1,4 +1,5 @@
 """Headless Chromium for the browser tests; they skip with a clear message when it is absent."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,15 @@ from pathlib import Path
 
 import pytest
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def chromium() -> str:
@@ -17,7 +25,9 @@ def chromium() -> str:
         found = shutil.which(name)
         if found:
             return found
-    pytest.skip("headless Chromium not found (install the 'chromium' package to run the HTML browser test)")
+    pytest.skip(
+        "headless Chromium not found (install the 'chromium' package to run the HTML browser test)"
+    )
 
 
 def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,5 @@
 """Fixtures over the canonical synthetic reports of `synthetic.py` (shared by every format test)."""
+
 from __future__ import annotations
 
 import pytest

@@ -4,6 +4,7 @@ Built from the frozen result types only, so the formats are tested without the e
 fixtures are in `conftest.py`; tests outside `tests/formats/` import this module by path
 (see tests/test_gate.py).
 """
+
 from __future__ import annotations
 
 from opcompat.report import (
@@ -18,7 +19,9 @@ from opcompat.report import (
     SubgraphResult,
 )
 
-OPTS30 = CheckOptions(api_level=30, feature_level=4, validate_level=30, is_accelerator_specified=True)
+OPTS30 = CheckOptions(
+    api_level=30, feature_level=4, validate_level=30, is_accelerator_specified=True
+)
 
 # Reason codes used below: the delegate's own failure types, and opcompat's codes for a
 # partition dropped by the partition cap and for a model refused as a whole.
@@ -33,13 +36,31 @@ SHA_MULTI = "d" * 64
 SHA_TRICKY = "e" * 64
 
 
-def op(sg: int, index: int, name: str, *, delegated: bool, partition: int | None = None,
-       supported: bool | None = None, reasons: tuple[Reason, ...] = (), version: int = 1,
-       nnapi: tuple[str, ...] = (), first: int | None = 27) -> OperatorResult:
+def op(
+    sg: int,
+    index: int,
+    name: str,
+    *,
+    delegated: bool,
+    partition: int | None = None,
+    supported: bool | None = None,
+    reasons: tuple[Reason, ...] = (),
+    version: int = 1,
+    nnapi: tuple[str, ...] = (),
+    first: int | None = 27,
+) -> OperatorResult:
     return OperatorResult(
-        subgraph=sg, index=index, op=name, version=version, nnapi_operations=nnapi,
-        supported=delegated if supported is None else supported, delegated=delegated,
-        reasons=reasons, partition=partition if delegated else None, first_api_level=first)
+        subgraph=sg,
+        index=index,
+        op=name,
+        version=version,
+        nnapi_operations=nnapi,
+        supported=delegated if supported is None else supported,
+        delegated=delegated,
+        reasons=reasons,
+        partition=partition if delegated else None,
+        first_api_level=first,
+    )
 
 
 def part(sg: int, nodes: tuple[int, ...]) -> Partition:
@@ -51,19 +72,54 @@ def partial_model() -> ModelReport:
     ops = (
         op(0, 0, "CONV_2D", delegated=True, partition=0, nnapi=("CONV_2D",)),
         op(0, 1, "DEPTHWISE_CONV_2D", delegated=True, partition=0, nnapi=("DEPTHWISE_CONV_2D",)),
-        op(0, 2, "CUSTOM:TFLite_Detection_PostProcess", delegated=False, first=None,
-           reasons=(Reason("kUnsupportedOperator", "Unsupported operation type."),)),
+        op(
+            0,
+            2,
+            "CUSTOM:TFLite_Detection_PostProcess",
+            delegated=False,
+            first=None,
+            reasons=(Reason("kUnsupportedOperator", "Unsupported operation type."),),
+        ),
         op(0, 3, "ADD", delegated=True, partition=1, nnapi=("ADD",)),
-        op(0, 4, "MEAN", delegated=False, version=3, first=None, nnapi=("MEAN",),
-           reasons=(Reason("kUnsupportedOperatorVersion", "Supported op versions are [1, 2]"),
-                    Reason("kUnsupportedInputType", "Input should be kTfLiteFloat32 or kTfLiteUInt8"))),
+        op(
+            0,
+            4,
+            "MEAN",
+            delegated=False,
+            version=3,
+            first=None,
+            nnapi=("MEAN",),
+            reasons=(
+                Reason("kUnsupportedOperatorVersion", "Supported op versions are [1, 2]"),
+                Reason("kUnsupportedInputType", "Input should be kTfLiteFloat32 or kTfLiteUInt8"),
+            ),
+        ),
         op(0, 5, "SOFTMAX", delegated=True, partition=2, nnapi=("SOFTMAX",)),
-        op(0, 6, "MEAN", delegated=False, version=3, first=None, nnapi=("MEAN",),
-           reasons=(Reason("kUnsupportedOperatorVersion", "Supported op versions are [1, 2]"),)),
-        op(0, 7, "LOGISTIC", delegated=False, supported=True, nnapi=("LOGISTIC",),
-           reasons=(Reason(CAP_CODE, "partition dropped: only the 3 largest partitions are delegated"),)),
+        op(
+            0,
+            6,
+            "MEAN",
+            delegated=False,
+            version=3,
+            first=None,
+            nnapi=("MEAN",),
+            reasons=(Reason("kUnsupportedOperatorVersion", "Supported op versions are [1, 2]"),),
+        ),
+        op(
+            0,
+            7,
+            "LOGISTIC",
+            delegated=False,
+            supported=True,
+            nnapi=("LOGISTIC",),
+            reasons=(
+                Reason(CAP_CODE, "partition dropped: only the 3 largest partitions are delegated"),
+            ),
+        ),
     )
-    sg = SubgraphResult(0, "main", (part(0, (0, 1)), part(0, (3,)), part(0, (5,))), (part(0, (7,)),))
+    sg = SubgraphResult(
+        0, "main", (part(0, (0, 1)), part(0, (3,)), part(0, (5,))), (part(0, (7,)),)
+    )
     return ModelReport("models/partial.tflite", SHA_PARTIAL, OPTS30, ops, (sg,), None, None)
 
 
@@ -71,7 +127,15 @@ def full_model() -> ModelReport:
     ops = (
         op(0, 0, "CONV_2D", delegated=True, partition=0, nnapi=("CONV_2D",)),
         op(0, 1, "RELU", delegated=True, partition=0, nnapi=("RELU",)),
-        op(0, 2, "FULLY_CONNECTED", delegated=True, partition=0, nnapi=("FULLY_CONNECTED",), first=28),
+        op(
+            0,
+            2,
+            "FULLY_CONNECTED",
+            delegated=True,
+            partition=0,
+            nnapi=("FULLY_CONNECTED",),
+            first=28,
+        ),
     )
     sg = SubgraphResult(0, "", (part(0, (0, 1, 2)),))
     return ModelReport("models/full.tflite", SHA_FULL, OPTS30, ops, (sg,), None, 28)
@@ -80,23 +144,49 @@ def full_model() -> ModelReport:
 def refused_model() -> ModelReport:
     """A model with a dynamic tensor: the delegate delegates nothing at all."""
     ops = (
-        op(0, 0, "ADD", delegated=False, supported=True, nnapi=("ADD",),
-           reasons=(Reason(REFUSED_OP_CODE, "Supported, but the delegate delegated nothing in this model"),)),
+        op(
+            0,
+            0,
+            "ADD",
+            delegated=False,
+            supported=True,
+            nnapi=("ADD",),
+            reasons=(
+                Reason(
+                    REFUSED_OP_CODE, "Supported, but the delegate delegated nothing in this model"
+                ),
+            ),
+        ),
         op(0, 1, "RESHAPE", delegated=False, supported=True, nnapi=("RESHAPE",)),
-        op(0, 2, "GATHER", delegated=False, supported=False, nnapi=("GATHER",), first=29,
-           reasons=(Reason("kUnsupportedAndroidVersion", "Android sdk version less than 29"),)),
+        op(
+            0,
+            2,
+            "GATHER",
+            delegated=False,
+            supported=False,
+            nnapi=("GATHER",),
+            first=29,
+            reasons=(Reason("kUnsupportedAndroidVersion", "Android sdk version less than 29"),),
+        ),
     )
     sg = SubgraphResult(0, "", ())
-    refusal = Refusal(REFUSAL_CODE, "tensor 3 is dynamic: the delegate applies to static graphs only",
-                      ((0, 3),))
+    refusal = Refusal(
+        REFUSAL_CODE, "tensor 3 is dynamic: the delegate applies to static graphs only", ((0, 3),)
+    )
     return ModelReport("models/refused.tflite", SHA_REFUSED, OPTS30, ops, (sg,), refusal, None)
 
 
 def multi_model() -> ModelReport:
     """Two subgraphs: a WHILE on the CPU in 0, its body delegated in 1."""
     ops = (
-        op(0, 0, "WHILE", delegated=False, first=None,
-           reasons=(Reason("kUnsupportedOperator", "Unsupported operation type."),)),
+        op(
+            0,
+            0,
+            "WHILE",
+            delegated=False,
+            first=None,
+            reasons=(Reason("kUnsupportedOperator", "Unsupported operation type."),),
+        ),
         op(1, 0, "ADD", delegated=True, partition=0, nnapi=("ADD",)),
         op(1, 1, "LESS", delegated=True, partition=0, nnapi=("LESS",), first=29),
     )
@@ -107,8 +197,16 @@ def multi_model() -> ModelReport:
 def tricky_model() -> ModelReport:
     """Names and messages with every character a format must escape."""
     ops = (
-        op(0, 0, "CUSTOM:a|b<c>&\"d`", delegated=False, first=None,
-           reasons=(Reason("kUnsupportedOperator", "bad | pipe <script>alert(1)</script> & \"q\"\nline"),)),
+        op(
+            0,
+            0,
+            'CUSTOM:a|b<c>&"d`',
+            delegated=False,
+            first=None,
+            reasons=(
+                Reason("kUnsupportedOperator", 'bad | pipe <script>alert(1)</script> & "q"\nline'),
+            ),
+        ),
         op(0, 1, "ADD", delegated=True, partition=0, nnapi=("ADD",)),
     )
     sg = SubgraphResult(0, "</script>", (part(0, (1,)),))
@@ -125,8 +223,16 @@ def big_model(n: int = 120) -> ModelReport:
     partitions: dict[int, list[int]] = {}
     for i in range(n):
         if i % 10 == 9:
-            ops.append(op(0, i, "CUSTOM:Foo", delegated=False, first=None,
-                          reasons=(Reason("kUnsupportedOperator", "Unsupported operation type."),)))
+            ops.append(
+                op(
+                    0,
+                    i,
+                    "CUSTOM:Foo",
+                    delegated=False,
+                    first=None,
+                    reasons=(Reason("kUnsupportedOperator", "Unsupported operation type."),),
+                )
+            )
         else:
             p = i // 10
             partitions.setdefault(p, []).append(i)

@@ -1,4 +1,5 @@
 """`--format` choices: every enum member maps to an implementation, and the CLI offers them all."""
+
 from __future__ import annotations
 
 import subprocess
@@ -57,3 +58,20 @@ def test_tabulate_is_imported_only_when_a_table_is_rendered() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "html", "markdown"])
+def test_emit_imports_neither_jsonschema_nor_tabulate(fmt: str) -> None:
+    """The check path stays lean: no jsonschema ever, tabulate only for the table format."""
+    code = (
+        "import argparse, io, sys, contextlib\n"
+        "from opcompat.commands._report_options import add_report_arguments, emit\n"
+        "from opcompat.report import Report\n"
+        "p = argparse.ArgumentParser(); add_report_arguments(p)\n"
+        f"args = p.parse_args(['--format', {fmt!r}, '--fail-on', 'any-fallback'])\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    code = emit(Report(()), args)\n"
+        "print(code, 'jsonschema' in sys.modules, 'tabulate' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "False", "False"]

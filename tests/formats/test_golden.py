@@ -3,6 +3,7 @@
 A difference fails the test. After a deliberate change, regenerate them with
 `OPCOMPAT_REGEN_GOLDEN=1 python -m pytest tests/formats/test_golden.py` and review the diff.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -30,8 +31,10 @@ EXTENSIONS = {"table": "txt", "markdown": "md", "json": "json", "sarif": "sarif"
 
 def normalised(report: Report) -> Report:
     """Without what depends on the machine or the release: the directory, versions, table hashes."""
-    models = tuple(dataclasses.replace(m, path=Path(m.path).name) if isinstance(m, ModelReport) else m
-                   for m in report.models)
+    models = tuple(
+        dataclasses.replace(m, path=Path(m.path).name) if isinstance(m, ModelReport) else m
+        for m in report.models
+    )
     return Report(models, tool_version="golden", tables={})
 
 
@@ -43,7 +46,11 @@ def test_golden(corpus: list[Path], name: str, fmt: str) -> None:
     path = next((p for p in corpus if p.name == name), None)
     if path is None:
         pytest.skip(f"{name} is not in the corpus")
-    text = FormatChoice(fmt).to_format().render(normalised(check_many([str(path)], api_level=API_LEVEL)))
+    text = (
+        FormatChoice(fmt)
+        .to_format()
+        .render(normalised(check_many([str(path)], api_level=API_LEVEL)))
+    )
     if fmt == "json":
         from test_json_schema import validate_report_json
 
@@ -60,5 +67,7 @@ def test_golden(corpus: list[Path], name: str, fmt: str) -> None:
     if not golden.is_file():
         pytest.fail(f"no golden file {golden}; create it with OPCOMPAT_REGEN_GOLDEN=1")
     expected = golden.read_text(encoding="utf-8")
-    assert text == expected, (f"{fmt} output of {name} differs from {golden}; if the change is intended, "
-                              "regenerate with OPCOMPAT_REGEN_GOLDEN=1 and review the diff")
+    assert text == expected, (
+        f"{fmt} output of {name} differs from {golden}; if the change is intended, "
+        "regenerate with OPCOMPAT_REGEN_GOLDEN=1 and review the diff"
+    )

@@ -1,4 +1,5 @@
 """`--format html`: one self-contained page that loads nothing, with everything escaped."""
+
 from __future__ import annotations
 
 import re

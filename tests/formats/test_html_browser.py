@@ -2,6 +2,7 @@
 
 Skipped when no Chromium is installed (`.ci/run` installs it where it can).
 """
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,12 @@ def test_script_runs_and_counts_rows(page: Path, tmp_path: Path) -> None:
     dom = dump(tmp_path, page.as_uri())
     assert 'data-ready="1"' in dom
     counts = re.findall(r'<span class="count">([^<]*)</span>', dom)
-    assert counts == ["8 of 8 operators shown", "3 of 3 operators shown", "3 of 3 operators shown",
-                      "60 of 60 operators shown"]
+    assert counts == [
+        "8 of 8 operators shown",
+        "3 of 3 operators shown",
+        "3 of 3 operators shown",
+        "60 of 60 operators shown",
+    ]
 
 
 def test_search_from_the_address_filters_rows(page: Path, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
 """The published JSON Schema of `check --format json`, and every JSON output validated against it."""
+
 from __future__ import annotations
 
 import json
@@ -35,13 +36,21 @@ def test_every_synthetic_report_validates(any_report: Report) -> None:
     validate_report_json(json.loads(render(any_report)))
 
 
-@pytest.mark.parametrize(("mutate", "where"), [
-    (lambda d: d["models"][0]["operators"][0].pop("delegated"), "delegated"),
-    (lambda d: d["models"][0]["operators"][0]["reasons"].append({"code": "kMadeUp", "message": ""}), "kMadeUp"),
-    (lambda d: d["models"][0].update(min_api_level=26), "26"),
-    (lambda d: d["models"][0].update(sha256="xyz"), "xyz"),
-    (lambda d: d.update(schema_version="0.9"), "0.9"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "where"),
+    [
+        (lambda d: d["models"][0]["operators"][0].pop("delegated"), "delegated"),
+        (
+            lambda d: d["models"][0]["operators"][0]["reasons"].append(
+                {"code": "kMadeUp", "message": ""}
+            ),
+            "kMadeUp",
+        ),
+        (lambda d: d["models"][0].update(min_api_level=26), "26"),
+        (lambda d: d["models"][0].update(sha256="xyz"), "xyz"),
+        (lambda d: d.update(schema_version="0.9"), "0.9"),
+    ],
+)
 def test_schema_rejects_wrong_reports(mutate: object, where: str) -> None:
     data = report_to_dict(SYNTHETIC["partial"]())
     mutate(data)  # type: ignore[operator]
@@ -57,7 +66,9 @@ def test_reason_codes_are_the_delegates_and_opcompats_own() -> None:
     package = Path(__file__).resolve().parents[2] / "opcompat"
     in_code: set[str] = set()
     for source in package.rglob("*.py"):
-        in_code |= set(re.findall(r'"(opcompat[A-Z][A-Za-z0-9]+)"', source.read_text(encoding="utf-8")))
+        in_code |= set(
+            re.findall(r'"(opcompat[A-Z][A-Za-z0-9]+)"', source.read_text(encoding="utf-8"))
+        )
     defs = SCHEMA["$defs"]
     assert defs["delegateCode"]["enum"] == list(RULE_HELP)
     assert sorted(defs["opcompatCode"]["enum"]) == sorted(in_code)
@@ -70,8 +81,8 @@ def test_reason_codes_match_the_delegate_header() -> None:
     if not header.is_file():
         pytest.skip("upstream sources not present")
     text = header.read_text()
-    body = text[text.index("enum class NNAPIValidationFailureType"):]
-    body = body[:body.index("};")]
+    body = text[text.index("enum class NNAPIValidationFailureType") :]
+    body = body[: body.index("};")]
     import re
 
     names = re.findall(r"^\s*(k\w+)\s*=", body, flags=re.M)

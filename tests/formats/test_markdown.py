@@ -1,4 +1,5 @@
 """`--format markdown`: summary first, details folded, a mermaid flowchart that renders."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,13 @@ from opcompat.report import Report
 
 def test_summary_comes_before_details(partial_report: Report) -> None:
     text = MarkdownFormat().render(partial_report)
-    assert text.startswith("## opcompat: NNAPI delegation report\n\n1 model checked, 0 fully delegated.\n")
-    assert "| ⚠️ | `partial.tflite` | 30 | 4/8 (50.0%) | 3 | 4 | never (at any API level 27-35) |" in text
+    assert text.startswith(
+        "## opcompat: NNAPI delegation report\n\n1 model checked, 0 fully delegated.\n"
+    )
+    assert (
+        "| ⚠️ | `partial.tflite` | 30 | 4/8 (50.0%) | 3 | 4 | never (at any API level 27-35) |"
+        in text
+    )
     assert text.index("ops on CPU, by cause") < text.index("```mermaid") < text.index("<details>")
     assert "| `kUnsupportedOperatorVersion` | 2 | MEAN x2 |" in text
     assert "<details><summary>Operators on the CPU (4)</summary>" in text
@@ -27,13 +33,20 @@ def test_flowchart_nodes_follow_partitions(partial_report: Report) -> None:
     chart = flowchart(model, 0)  # type: ignore[arg-type]
     assert chart.startswith("```mermaid\nflowchart LR\n") and chart.endswith("\n```")
     titles = re.findall(r'subgraph (s0_\d+)\["([^"]+)"\]', chart)
-    assert [t for _, t in titles] == ["NNAPI partition 0", "CPU", "NNAPI partition 1", "CPU",
-                                      "NNAPI partition 2", "CPU"]
+    assert [t for _, t in titles] == [
+        "NNAPI partition 0",
+        "CPU",
+        "NNAPI partition 1",
+        "CPU",
+        "NNAPI partition 2",
+        "CPU",
+    ]
     assert 'o0_7["7: LOGISTIC"]:::cpu' in chart
     assert 'o0_0["0: CONV_2D"]:::nnapi' in chart
     # Segments are chained in execution order.
-    assert [line.strip() for line in chart.splitlines() if re.fullmatch(r"\s+s0_\d+ --> s0_\d+", line)] == [
-        f"s0_{k} --> s0_{k + 1}" for k in range(5)]
+    assert [
+        line.strip() for line in chart.splitlines() if re.fullmatch(r"\s+s0_\d+ --> s0_\d+", line)
+    ] == [f"s0_{k} --> s0_{k + 1}" for k in range(5)]
 
 
 def test_large_graphs_collapse_to_partition_level() -> None:
@@ -57,9 +70,9 @@ def test_escaping() -> None:
     text = MarkdownFormat().render(SYNTHETIC["tricky"]())
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "bad \\| pipe" in text
-    assert "`` CUSTOM:a|b<c>&\"d` ``" in text
-    chart = text[text.index("```mermaid"):]
-    chart = chart[:chart.index("\n```\n")]
+    assert '`` CUSTOM:a|b<c>&"d` ``' in text
+    chart = text[text.index("```mermaid") :]
+    chart = chart[: chart.index("\n```\n")]
     assert '"0: CUSTOM:a|b#lt;c#gt;#amp;#quot;d`"' in chart
     # No table row is broken by a raw newline from a message.
     rows = [line for line in text.splitlines() if line.startswith("| 0 | 0 |")]

@@ -3,6 +3,7 @@
 Needs headless Chromium and a `mermaid.min.js` (e.g. from `npm pack mermaid@10`, file
 `package/dist/mermaid.min.js`) named by OPCOMPAT_MERMAID_JS; skipped otherwise.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,12 +36,15 @@ def test_flowcharts_render(tmp_path: Path) -> None:
     sources = charts()
     page = tmp_path / "mermaid.html"
     page.write_text(
-        "<html><body><pre id=out></pre><script>" + Path(js_path).read_text(encoding="utf-8") + "</script>"
+        "<html><body><pre id=out></pre><script>"
+        + Path(js_path).read_text(encoding="utf-8")
+        + "</script>"
         "<script>const charts=" + json.dumps(sources) + ";mermaid.initialize({startOnLoad:false});"
         "(async()=>{const r=[];for(let i=0;i<charts.length;i++){try{await mermaid.render('m'+i,charts[i]);"
         "r.push('OK')}catch(e){r.push('ERR '+String(e&&e.message||e).split('\\n')[0])}}"
         "document.getElementById('out').textContent=r.join('|')})();</script></body></html>",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     proc = run_chromium(tmp_path, "--virtual-time-budget=30000", "--dump-dom", page.as_uri())
     found = re.search(r'<pre id="out">([^<]*)</pre>', proc.stdout)
     assert found, proc.stderr[-1000:]

@@ -1,4 +1,5 @@
 """`--format sarif`: valid SARIF 2.1.0, one result per operator on the CPU, one rule per code."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,9 @@ from synthetic import SYNTHETIC
 from opcompat.formats.sarif import SarifFormat
 from opcompat.report import ModelReport, Report
 
-SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "data" / "sarif-2.1.0-rtm.5.json").read_text())
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parent.parent / "data" / "sarif-2.1.0-rtm.5.json").read_text()
+)
 
 
 def validate_sarif(log: object) -> None:
@@ -23,8 +26,13 @@ def test_every_synthetic_report_is_valid_sarif(any_report: Report) -> None:
     validate_sarif(log)
     assert log["version"] == "2.1.0"
     results = log["runs"][0]["results"]
-    expected = sum(1 for m in any_report.models if isinstance(m, ModelReport)
-                   for o in m.operators if not o.delegated)
+    expected = sum(
+        1
+        for m in any_report.models
+        if isinstance(m, ModelReport)
+        for o in m.operators
+        if not o.delegated
+    )
     assert len(results) == expected
 
 
@@ -38,14 +46,21 @@ def test_schema_rejects_a_broken_log() -> None:
 def test_one_rule_per_reason_code(partial_report: Report) -> None:
     run = json.loads(SarifFormat().render(partial_report))["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == ["kUnsupportedOperator", "kUnsupportedOperatorVersion", "opcompatPartitionDropped"]
+    assert [r["id"] for r in rules] == [
+        "kUnsupportedOperator",
+        "kUnsupportedOperatorVersion",
+        "opcompatPartitionDropped",
+    ]
     for res in run["results"]:
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
     by_index = {r["properties"]["index"]: r for r in run["results"]}
     assert sorted(by_index) == [2, 4, 6, 7]
     mean = by_index[4]
     assert mean["ruleId"] == "kUnsupportedOperatorVersion"
-    assert mean["properties"]["reasonCodes"] == ["kUnsupportedOperatorVersion", "kUnsupportedInputType"]
+    assert mean["properties"]["reasonCodes"] == [
+        "kUnsupportedOperatorVersion",
+        "kUnsupportedInputType",
+    ]
     assert "kUnsupportedInputType: Input should be" in mean["message"]["text"]
     loc = mean["locations"][0]
     assert loc["physicalLocation"]["artifactLocation"]["uri"] == "models/partial.tflite"
@@ -56,8 +71,11 @@ def test_one_rule_per_reason_code(partial_report: Report) -> None:
 
 def test_refused_model_results_carry_the_refusal() -> None:
     run = json.loads(SarifFormat().render(SYNTHETIC["refused"]()))["runs"][0]
-    assert [r["ruleId"] for r in run["results"]] == ["opcompatDelegationRefused", "opcompatDynamicTensors",
-                                                      "kUnsupportedAndroidVersion"]
+    assert [r["ruleId"] for r in run["results"]] == [
+        "opcompatDelegationRefused",
+        "opcompatDynamicTensors",
+        "kUnsupportedAndroidVersion",
+    ]
     assert "tensor 3 is dynamic" in run["results"][1]["message"]["text"]
 
 
@@ -65,9 +83,13 @@ def test_unreadable_model_is_a_notification() -> None:
     run = json.loads(SarifFormat().render(SYNTHETIC["mixed"]()))["runs"][0]
     inv = run["invocations"][0]
     assert inv["executionSuccessful"] is False
-    assert inv["toolExecutionNotifications"][0]["message"]["text"].startswith("models/broken.tflite: ")
-    assert all("broken" not in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-               for r in run["results"])
+    assert inv["toolExecutionNotifications"][0]["message"]["text"].startswith(
+        "models/broken.tflite: "
+    )
+    assert all(
+        "broken" not in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in run["results"]
+    )
 
 
 def test_uri_is_escaped() -> None:

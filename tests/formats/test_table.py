@@ -1,15 +1,16 @@
 """`--format table`: the operator table and the summary beneath it."""
+
 from __future__ import annotations
+
+from synthetic import SYNTHETIC
 
 from opcompat.formats.table import TableFormat
 from opcompat.report import Report
 
-from synthetic import SYNTHETIC
-
 
 def test_partial_summary_block(partial_report: Report) -> None:
     text = TableFormat().render(partial_report)
-    summary = text[text.index("API level 30"):]
+    summary = text[text.index("API level 30") :]
     assert summary == (
         "API level 30 (feature level 4)\n"
         "ops on NNAPI: 4/8 in 3 partitions\n"
