@@ -25,16 +25,9 @@ class JsonFormat(ReportFormat):
     """`--format json`: the engine's `opcompat.formats.json` module, as published in the schema."""
 
     def render(self, report: Report) -> str:
-        from opcompat.formats import json as json_format
+        from opcompat.formats.json import render
 
-        render = getattr(json_format, "render", None)
-        if callable(render):
-            text = str(render(report))
-        else:
-            import json
-
-            text = json.dumps(json_format.report_to_dict(report), indent=2)
-        return text if text.endswith("\n") else text + "\n"
+        return render(report)
 
 
 def assert_never(value: NoReturn) -> NoReturn:
