@@ -177,6 +177,21 @@ def test_types_follow_the_feature_level_of_each_type() -> None:
     assert codes(g, op, 7) == []
 
 
+def test_single_type_list_of_quantize_and_dequantize_is_their_input_list() -> None:
+    # Android 8.1/9 (DEQUANTIZE) and 10 (QUANTIZE) give one untitled list: the input types.
+    g = G()
+    deq = g.op("DEQUANTIZE", [g.t(T.UINT8, (1, 4), scale=[0.5], zero_point=[128])],
+               [g.t(T.FLOAT32, (1, 4))])
+    assert codes(g, deq, 1) == [] and codes(g, deq, 2) == []
+    g2 = G()
+    q = g2.op("QUANTIZE", [g2.t(T.FLOAT32, (1, 4))],
+              [g2.t(T.UINT8, (1, 4), scale=[0.5], zero_point=[128])])
+    assert codes(g2, q, 3) == [] and codes(g2, q, 4) == []
+    g3 = G()
+    bad = g3.op("DEQUANTIZE", [g3.t(T.INT16, (1, 4), scale=[0.5])], [g3.t(T.FLOAT32, (1, 4))])
+    assert codes(g3, bad, 4) == [sc.SPEC_OPERAND_TYPE]
+
+
 def cast(src: T, dst: T) -> tuple[G, Operator]:
     g = G()
     return g, g.op("CAST", [g.t(src, (1, 4), scale=[0.5])], [g.t(dst, (1, 4), scale=[0.5])])
