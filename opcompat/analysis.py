@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from opcompat import __version__
 from opcompat.errors import ModelReadError, OpcompatError, UsageError
 from opcompat.levels import API_LEVELS, Target, make_target
-from opcompat.model.graph import Model, Operator, Subgraph
+from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph
 from opcompat.report import (
     CheckOptions,
     ModelError,
@@ -35,18 +35,83 @@ DEFAULT_MAX_PARTITIONS = 3
 _PARALLEL_THRESHOLD = 4
 
 
+def _freeze(value: Any) -> Any:
+    """A hashable copy of decoded builtin options."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def operator_signature(subgraph: Subgraph, op: Operator) -> Hashable | None:
+    """Everything Validate reads of an operator: two operators with equal signatures get equal
+    verdicts. The rules read only the operator, its options and its own tensors (types, shapes,
+    quantization, constness and constant data, identified by buffer); None when unhashable."""
+    tensors = subgraph.tensors
+
+    def sig(i: int) -> Hashable:
+        if not 0 <= i < len(tensors):
+            return None if i == OPTIONAL_TENSOR else ("bad", i)
+        t = tensors[i]
+        return (
+            int(t.dtype),
+            t.shape,
+            t.shape_signature,
+            t.is_constant,
+            t.buffer if t.is_constant else -1,
+            t.quantization,
+            t.is_variable,
+            t.is_sparse,
+            t.has_rank,
+        )
+
+    first: dict[int, int] = {}
+    try:
+        key = (
+            op.op,
+            op.version,
+            op.custom_code,
+            op.options_type,
+            _freeze(op.options),
+            tuple(sig(i) for i in op.inputs),
+            tuple(sig(i) for i in op.outputs),
+            tuple(sig(i) for i in op.intermediates),
+            # Which inputs are the same tensor (first position of each; .index() per input
+            # was quadratic, and the reader allows a million inputs).
+            tuple(first.setdefault(i, k) for k, i in enumerate(op.inputs)),
+        )
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 class _Validator:
-    """Validate with a per-operator memo keyed by what Validate receives of the target."""
+    """Validate with a memo keyed by the operator's signature and what Validate receives of the
+    target (large models repeat the same operator many times)."""
 
     def __init__(self, model: Model) -> None:
         from opcompat.rules import engine
 
         self.model = model
         self._engine = engine
-        self._memo: dict[tuple[int, int, int, bool], tuple[Reason, ...]] = {}
+        self._sigs: dict[tuple[int, int], Hashable] = {}
+        self._memo: dict[Hashable, tuple[Reason, ...]] = {}
+
+    def signature(self, subgraph: Subgraph, op: Operator) -> Hashable:
+        key = (subgraph.index, op.index)
+        if key not in self._sigs:
+            sig = operator_signature(subgraph, op)
+            self._sigs[key] = key if sig is None else sig
+        return self._sigs[key]
 
     def plain(self, subgraph: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
-        key = (subgraph.index, op.index, target.validate_level, target.is_accelerator_specified)
+        key = (
+            self.signature(subgraph, op),
+            target.validate_level,
+            target.is_accelerator_specified,
+        )
         got = self._memo.get(key)
         if got is None:
             got = self._engine.validate(self.model, subgraph, op, target)
@@ -171,12 +236,25 @@ def check(
     targets = _targets()
 
     # Validate at every default level: first_api_level per operator, min_api_level per model.
+    # Levels that hand Validate the same arguments share one evaluation, and operators with the
+    # same signature share one verdict per level (a verdict tuple per signature).
+    distinct: dict[tuple[int, bool], Target] = {}
+    for t in targets.values():
+        distinct.setdefault((t.validate_level, t.is_accelerator_specified), t)
+    slot = {
+        api: list(distinct).index((t.validate_level, t.is_accelerator_specified))
+        for api, t in targets.items()
+    }
+    verdicts: dict[Hashable, tuple[bool, ...]] = {}
     support: dict[tuple[int, int], dict[int, bool]] = {}
     for sg in model.subgraphs:
         for op in sg.operators:
-            support[(sg.index, op.index)] = {
-                api: not validator.plain(sg, op, t) for api, t in targets.items()
-            }
+            sig = validator.signature(sg, op)
+            got = verdicts.get(sig)
+            if got is None:
+                got = tuple(not validator.plain(sg, op, t) for t in distinct.values())
+                verdicts[sig] = got
+            support[(sg.index, op.index)] = {api: got[k] for api, k in slot.items()}
 
     plain, delegation = _delegation(model, validator, target, max_partitions)
 
@@ -220,7 +298,7 @@ def check(
                     )
                 )
             if supported:
-                warnings.extend(spec_warnings(sg, op, target))
+                warnings.extend(spec_warnings(model, sg, op, target))
             if supported and not delegated and not extra:
                 if refused or (d.status != "kTfLiteOk" and d.status != "notApplied"):
                     extra.append(

@@ -41,8 +41,6 @@ SUBGRAPH_NOT_DELEGATED = "opcompatSubgraphNotDelegated"
 # Hazards (warnings).
 FP16_WEIGHTS_HAZARD = "opcompatFp16WeightsConversionHazard"
 FP16_REWIRED_ON_CPU = "opcompatFp16RewiredNodeOnCpu"
-# The NNAPI spec tables disagree with Validate (opcompat.rules.spec_check).
-SPEC_MISMATCH = "opcompatNnapiSpecMismatch"
 # Why an operator is delegated although Validate refuses it.
 FP16_DELEGATED_WITH_WEIGHTS = "opcompatFp16Remapped"
 
@@ -68,14 +66,21 @@ WARNING_CODES: dict[str, str] = {
     FP16_REWIRED_ON_CPU: "The fp16 remapping rewired this node to fp16 weights, but it stays on "
     "the "
     "CPU, whose kernel may not accept fp16 weights.",
-    SPEC_MISMATCH: "Validate accepts it, but the NNAPI specification does not list this operand "
-    "type, rank or operation at the device's feature level: the device may reject it.",
     FP16_DELEGATED_WITH_WEIGHTS: "Validate refuses it as it stands, but it is delegated through "
     "the "
     "fp16 weight remapping (GetSupportedOpsWithFp16WeightRemapping).",
 }
+
+
+def opcompat_codes() -> tuple[str, ...]:
+    """Every code of opcompat's own, for the report schema (the spec cross-check's included)."""
+    from opcompat.rules.spec_check import SPEC_REASON_CODES
+
+    return (*REFUSAL_CODES, *REASON_CODES, *WARNING_CODES, *SPEC_REASON_CODES)
+
+
 OPCOMPAT_CODES: tuple[str, ...] = (*REFUSAL_CODES, *REASON_CODES, *WARNING_CODES)
-"""Every code of opcompat's own, for the report schema."""
+"""The codes defined here (see `opcompat_codes()` for all of them)."""
 
 DYNAMIC_TYPES = frozenset({TensorType.STRING, TensorType.RESOURCE, TensorType.VARIANT})
 
