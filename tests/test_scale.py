@@ -193,3 +193,19 @@ def test_cli_check_of_50k_operators(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.count("ADD") >= 50_000
     assert elapsed < 30, elapsed
+
+
+@pytest.mark.parametrize(
+    ("name", "small", "large"),
+    [("fan_out", 500, 2_000), ("fan_in", 1_000, 4_000)],
+)
+def test_check_cost_is_linear_in_fan_out_and_fan_in(name: str, small: int, large: int) -> None:
+    """One tensor read by n operators, one operator reading n tensors: a per-consumer walk over
+    every other consumer (or every earlier input) is quadratic, 4000 consumers took a minute."""
+    analysis = pytest.importorskip("opcompat.analysis")
+    build = getattr(crafted, name)
+    data_small, data_large = build(small), build(large)
+    analysis.check(data_small, api_level=30)  # warm the caches and imports
+    t_small = _best_of(2, lambda: analysis.check(data_small, api_level=30))
+    t_large = _best_of(1, lambda: _within(60, lambda: analysis.check(data_large, api_level=30)))
+    assert t_large / max(t_small, 1e-3) < 8, (t_small, t_large)  # linear: 4; quadratic: 16

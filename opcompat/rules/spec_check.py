@@ -326,15 +326,36 @@ def _input_type(sg: Subgraph, op: Operator, pos: int, target: Target) -> str:
     conversion = _need_int8_conversion(sg, op, target) and (
         pos == 0 or name in _INT8_CONVERSION_ALL_INPUTS)
     # A constant fp16 input sets the half-to-float flag for itself and every later input.
-    half = False
-    for p in range(pos + 1):
-        u = _input(sg, op, p)
-        if u is not None and _dtype(u) == TensorType.FLOAT16 and u.is_constant:
-            half = True
+    half = _first_constant_fp16(sg, op) <= pos
     return nnapi_operand_type(
         t, hybrid=hybrid, int8_conversion=conversion,
         int8_asymm_signed=target.feature_level >= 4 and not hybrid, half_to_float=half,
     ) or _UNKNOWN
+
+
+_FIRST_FP16: dict[tuple[int, int], tuple[Subgraph, int]] = {}
+
+
+def _first_constant_fp16(sg: Subgraph, op: Operator) -> int:
+    """Position of `op`'s first constant fp16 input; a number past any position when none.
+
+    Cached per operator: asked once per input, a scan each time would be quadratic in the
+    number of inputs (a CONCATENATION of 10k inputs).
+    """
+    key = (id(sg), op.index)
+    cached = _FIRST_FP16.get(key)
+    if cached is not None and cached[0] is sg:
+        return cached[1]
+    first = 1 << 62
+    for p in range(len(op.inputs)):
+        u = _input(sg, op, p)
+        if u is not None and _dtype(u) == TensorType.FLOAT16 and u.is_constant:
+            first = p
+            break
+    if len(_FIRST_FP16) >= 65536:
+        _FIRST_FP16.clear()
+    _FIRST_FP16[key] = (sg, first)
+    return first
 
 
 def _densified(sg: Subgraph, index: int) -> bool:
@@ -487,12 +508,40 @@ def _input_candidates(model: Model | None, sg: Subgraph, op: Operator, pos: int,
     prod = uses.producer.get(index)
     if prod is not None and _may_be_delegated(model, sg, prod[0], target):
         out.add(_output_type(sg, prod[0], prod[1], target))
-    for other, other_pos in uses.consumers.get(index, ()):
-        if other.index < op.index:
-            typ = _input_type(sg, other, other_pos, target)
-            if typ and (typ in out or _may_be_delegated(model, sg, other, target)):
-                out.add(typ)
+    out |= _earlier_consumer_types(model, sg, index, op.index, target)
     return out
+
+
+# (subgraph id, tensor, target) -> (subgraph, model, [consumers scanned], {type: first op index})
+_EARLIER: dict[tuple[int, int, Target],
+               tuple[Subgraph, Model | None, list[int], dict[str, int]]] = {}
+
+
+def _earlier_consumer_types(model: Model | None, sg: Subgraph, index: int, before: int,
+                            target: Target) -> set[str]:
+    """The NNAPI types that the consumers of tensor `index` placed before operator `before`
+    give it, counting only consumers that may be delegated.
+
+    The consumers of each tensor are scanned once, in order, remembering where each type first
+    appears: walking every other consumer for each consumer was quadratic (one tensor read by
+    4000 operators took a minute). A consumer is evaluated only once some operator after it
+    asks, as the walk did, and an exception leaves it to be evaluated (and raise) again.
+    """
+    key = (id(sg), index, target)
+    state = _EARLIER.get(key)
+    if state is None or state[0] is not sg or state[1] is not model:
+        if len(_EARLIER) >= 65536:
+            _EARLIER.clear()
+        state = _EARLIER[key] = (sg, model, [0], {})
+    _, _, scanned, first = state
+    consumers = _uses(sg).consumers.get(index, ())
+    while scanned[0] < len(consumers) and consumers[scanned[0]][0].index < before:
+        other, other_pos = consumers[scanned[0]]
+        typ = _input_type(sg, other, other_pos, target)
+        if typ and typ not in first and _may_be_delegated(model, sg, other, target):
+            first[typ] = other.index
+        scanned[0] += 1
+    return {typ for typ, at in first.items() if at < before}
 
 
 # --- the NNAPI tables -------------------------------------------------------------------------

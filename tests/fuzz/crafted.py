@@ -226,3 +226,26 @@ CRAFTED: dict[str, Callable[[], bytes]] = {
     "absurd_shapes": absurd_shapes,
     "absurd_versions": absurd_versions,
 }
+
+
+def fan_out(n_ops: int = 20_000) -> bytes:
+    """One tensor read by `n_ops` operators (each writes its own output): quadratic for an
+    engine that, per consumer, walks every other consumer of the tensor."""
+    tensors = tuple(TensorSpec((1, 4), 0, 0, f"t{i}") for i in range(n_ops + 1))
+    ops = tuple(OpSpec(0, (0, 0), (i + 1,), ADD_OPTIONS, ((0, "b", 0),)) for i in range(n_ops))
+    sg = SubgraphSpec(tensors, ops, (0,), tuple(range(1, n_ops + 1)))
+    return build(ModelSpec((sg,), ((ADD, 1, None),)))
+
+
+def fan_in(n_inputs: int = 20_000) -> bytes:
+    """One CONCATENATION of `n_inputs` inputs (and one graph input per tensor)."""
+    concat = _CODE["CONCATENATION"]
+    otype = _OPT.index("ConcatenationOptions")
+    tensors = tuple(TensorSpec((1, 4), 0, 0, f"t{i}") for i in range(n_inputs + 1))
+    op = OpSpec(0, tuple(range(n_inputs)), (n_inputs,), otype, ((0, "i", 1),))
+    sg = SubgraphSpec(tensors, (op,), tuple(range(n_inputs)), (n_inputs,))
+    return build(ModelSpec((sg,), ((concat, 1, None),)))
+
+
+CRAFTED["fan_out"] = fan_out
+CRAFTED["fan_in"] = fan_in
