@@ -209,3 +209,22 @@ def test_check_cost_is_linear_in_fan_out_and_fan_in(name: str, small: int, large
     t_small = _best_of(2, lambda: analysis.check(data_small, api_level=30))
     t_large = _best_of(1, lambda: _within(60, lambda: analysis.check(data_large, api_level=30)))
     assert t_large / max(t_small, 1e-3) < 8, (t_small, t_large)  # linear: 4; quadratic: 16
+
+
+@pytest.mark.parametrize(
+    ("name", "small", "large"),
+    [("many_subgraphs", 1_000, 4_000), ("alternating", 2_000, 8_000), ("fan_out", 1_000, 4_000)],
+)
+def test_every_format_renders_in_linear_time(name: str, small: int, large: int) -> None:
+    """Per-subgraph scans of every operator made the HTML report quadratic in subgraphs
+    (8000 one-operator subgraphs: 9 s)."""
+    analysis = pytest.importorskip("opcompat.analysis")
+    from fuzz.targets import renderers
+
+    build = getattr(crafted, name)
+    small_report = analysis.check(build(small), api_level=30)
+    large_report = analysis.check(build(large), api_level=30)
+    for fmt, render in renderers().items():
+        t_small = _best_of(2, lambda render=render: render(small_report))
+        t_large = _best_of(1, lambda render=render: _within(60, lambda: render(large_report)))
+        assert t_large / max(t_small, 0.02) < 8, (fmt, t_small, t_large)  # linear: 4

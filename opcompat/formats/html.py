@@ -185,7 +185,7 @@ def _strip(model: ModelReport, subgraph: int) -> str:
 
 def _op_graph(model: ModelReport, subgraph: int, mi: int) -> str:
     """Operators in execution order, wrapped in rows, linked in order, coloured by partition."""
-    ops = sorted((o for o in model.operators if o.subgraph == subgraph), key=lambda o: o.index)
+    ops = s.ops_in_subgraph(model, subgraph)
     rows = (len(ops) + COLS - 1) // COLS
     width = COLS * (BOX_W + GAP_X) + GAP_X
     height = rows * (BOX_H + GAP_Y) + GAP_Y
@@ -332,7 +332,7 @@ def render_model(model: ModelReport, mi: int) -> str:
     for sg in subgraphs:
         name = s.subgraph_name(model, sg)
         title = f"Subgraph {sg}" + (f" ({name})" if name else "") if len(subgraphs) > 1 else "Graph"
-        ops_in = sum(1 for o in model.operators if o.subgraph == sg)
+        ops_in = len(s.ops_in_subgraph(model, sg))
         parts.append(f"<h3>{esc(title)}: partitions in execution order</h3>")
         parts.append(f'<div class="graph">{_strip(model, sg)}</div>')
         open_attr = " open" if ops_in <= 200 else ""

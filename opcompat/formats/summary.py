@@ -156,7 +156,7 @@ def segments(model: ModelReport, subgraph: int) -> list[Segment]:
     partitions form one run. This is the order the interpreter's execution plan has after the
     delegate replaced each partition with one kernel.
     """
-    ops = sorted((o for o in model.operators if o.subgraph == subgraph), key=lambda o: o.index)
+    ops = ops_in_subgraph(model, subgraph)
     by_partition: dict[int, list[OperatorResult]] = {}
     for o in ops:
         if o.delegated and o.partition is not None:
@@ -186,10 +186,35 @@ def subgraph_indices(model: ModelReport) -> list[int]:
 
 
 def subgraph_name(model: ModelReport, index: int) -> str:
+    return _by_subgraph(model)[1].get(index, "")
+
+
+_BY_SUBGRAPH: list[tuple[ModelReport, dict[int, list[OperatorResult]], dict[int, str]]] = []
+
+
+def _by_subgraph(model: ModelReport) -> tuple[dict[int, list[OperatorResult]], dict[int, str]]:
+    """The model's operators by subgraph (in index order) and its subgraph names, built once
+    per model: scanning every operator for each subgraph was quadratic (a hostile file with
+    8000 one-operator subgraphs took 9 s to render)."""
+    for cached, ops, names in _BY_SUBGRAPH:
+        if cached is model:
+            return ops, names
+    by_sg: dict[int, list[OperatorResult]] = {}
+    for o in model.operators:
+        by_sg.setdefault(o.subgraph, []).append(o)
+    for group in by_sg.values():
+        group.sort(key=lambda o: o.index)
+    names: dict[int, str] = {}
     for sg in model.subgraphs:
-        if sg.index == index and sg.name:
-            return sg.name
-    return ""
+        if sg.name and sg.index not in names:
+            names[sg.index] = sg.name
+    _BY_SUBGRAPH[:] = [(model, by_sg, names), *_BY_SUBGRAPH[:3]]
+    return by_sg, names
+
+
+def ops_in_subgraph(model: ModelReport, subgraph: int) -> list[OperatorResult]:
+    """The operators of one subgraph, in index order (do not modify the list)."""
+    return _by_subgraph(model)[0].get(subgraph, [])
 
 
 def totals(report: Report) -> tuple[int, int, int]:

@@ -249,3 +249,48 @@ def fan_in(n_inputs: int = 20_000) -> bytes:
 
 CRAFTED["fan_out"] = fan_out
 CRAFTED["fan_in"] = fan_in
+
+
+def alternating(n_ops: int = 20_000) -> bytes:
+    """A chain whose operators alternate between delegated (ADD) and not (a custom op): n/2
+    partitions for the partitioner to build, sort and cap."""
+    custom = _CODE["CUSTOM"]
+    tensors = tuple(TensorSpec((1, 4), 0, 0, f"t{i}") for i in range(n_ops + 1))
+    ops = tuple(
+        OpSpec(i % 2, (i, i) if i % 2 == 0 else (i,), (i + 1,), ADD_OPTIONS if i % 2 == 0 else 0,
+               ((0, "b", 0),) if i % 2 == 0 else ())
+        for i in range(n_ops)
+    )
+    sg = SubgraphSpec(tensors, ops, (0,), (n_ops,))
+    return build(ModelSpec((sg,), ((ADD, 1, None), (custom, 1, "Hostile"))))
+
+
+def dataflow_cycle(n_ops: int = 1_000) -> bytes:
+    """Operator i reads the output of operator i+1 (the last reads the first's): a cycle in
+    the dataflow, which a topological walk must not chase for ever. Plus a self-loop."""
+    tensors = tuple(TensorSpec((1, 4), 0, 0, f"t{i}") for i in range(n_ops))
+    ops = tuple(OpSpec(0, ((i + 1) % n_ops, (i + 1) % n_ops), (i,), ADD_OPTIONS, ((0, "b", 0),))
+                for i in range(n_ops))
+    ops += (OpSpec(0, (0, 0), (0,), ADD_OPTIONS, ((0, "b", 0),)),)
+    sg = SubgraphSpec(tensors, ops, (0,), (0,))
+    return build(ModelSpec((sg,), ((ADD, 1, None),)))
+
+
+def many_subgraphs(n: int = 5_000) -> bytes:
+    """`n` subgraphs of one ADD each."""
+    sg = SubgraphSpec((TensorSpec((1, 4), 0, 0, "a"), TensorSpec((1, 4), 0, 0, "b")),
+                      (OpSpec(0, (0, 0), (1,), ADD_OPTIONS, ((0, "b", 0),)),), (0,), (1,))
+    return build(ModelSpec((sg,) * n, ((ADD, 1, None),)))
+
+
+def many_producers(n_ops: int = 5_000) -> bytes:
+    """Every operator writes the same tensor (which TFLite forbids)."""
+    tensors = (TensorSpec((1, 4), 0, 0, "x"), TensorSpec((1, 4), 0, 0, "y"))
+    ops = tuple(OpSpec(0, (0, 0), (1,), ADD_OPTIONS, ((0, "b", 0),)) for _ in range(n_ops))
+    return build(ModelSpec((SubgraphSpec(tensors, ops, (0,), (1,)),), ((ADD, 1, None),)))
+
+
+CRAFTED["alternating"] = alternating
+CRAFTED["dataflow_cycle"] = dataflow_cycle
+CRAFTED["many_subgraphs"] = many_subgraphs
+CRAFTED["many_producers"] = many_producers
