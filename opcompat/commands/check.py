@@ -13,6 +13,7 @@ from typing import Any
 
 DEFAULT_API_LEVEL = 33  # keep equal to opcompat.analysis.DEFAULT_API_LEVEL (not imported: start-up)
 DEFAULT_MAX_PARTITIONS = 3
+FORMATS = ("table", "markdown", "json", "sarif", "html")  # opcompat.formats.base.FormatChoice
 
 
 def _int_in(lo: int, hi: int, flag: str) -> Any:
@@ -77,7 +78,17 @@ def add_parser(sub: Any) -> None:
         help="max_number_delegated_partitions (default 3; 0 = no limit)",
     )
     p.add_argument(
-        "--format", choices=("table", "json"), default="table", help="output format (default table)"
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="output format (default table)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default=None,
+        help="write the report to FILE (atomically: the whole report or nothing); default stdout",
     )
     p.add_argument(
         "-j",
@@ -102,20 +113,27 @@ def run(args: argparse.Namespace) -> int:
         max_partitions=args.max_partitions,
         jobs=args.jobs,
     )
-    if args.format == "json":
-        from opcompat.formats.json import render
-
-        text = render(report)
-    else:
-        text = _render_table(report)
     import sys
 
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    from opcompat.output import emit_text
+
+    emit_text(lambda: _render(report, args.format), args.output)
     for m in report.models:
         if isinstance(m, ModelError):
             print(f"opcompat: error: {m.path}: {m.error}", file=sys.stderr)
     return EXIT_UNREADABLE if any(isinstance(m, ModelError) for m in report.models) else EXIT_OK
+
+
+def _render(report: Any, fmt: str) -> str:
+    if fmt == "json":
+        from opcompat.formats.json import render  # standard library only: a fast CI path
+
+        return render(report)
+    if fmt == "table":
+        return _render_table(report)
+    from opcompat.formats.base import FormatChoice
+
+    return FormatChoice(fmt).to_format().render(report)
 
 
 def _render_table(report: Any) -> str:
