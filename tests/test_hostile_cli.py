@@ -239,43 +239,43 @@ def test_bad_flags_exit_2(tmp_path: Path, argv: list[str]) -> None:
     _assert_one_clear_line(proc, code=2)
 
 
-def test_sigkill_during_check_leaves_no_partial_output(tmp_path: Path) -> None:
-    """`check -o FILE` killed at any moment: FILE is absent or whole, never partial."""
-    probe = _run("check", "--help")
+@pytest.mark.parametrize("command", ["check", "baseline"])
+def test_sigkill_leaves_no_partial_output(tmp_path: Path, command: str) -> None:
+    """`check -o FILE` / `baseline -o FILE` killed at any moment of the run: FILE is absent or
+    complete JSON, never partial (a `.FILE.*.tmp` may remain beside it)."""
+    import json
+
+    probe = _run(command, "--help")
     if " -o" not in probe.stdout and "--output" not in probe.stdout:
-        pytest.skip("check has no -o yet")
+        pytest.skip(f"{command} has no -o yet")
     model = tmp_path / "big.tflite"
-    model.write_bytes(chain(30_000))
-    out = tmp_path / "report.json"
-    complete = _run("check", str(model), "--format", "json", "-o", str(tmp_path / "whole.json"))
+    model.write_bytes(chain(15_000))
+    extra = ["--format", "json"] if command == "check" else []
+
+    def argv(out: Path) -> list[str]:
+        return [sys.executable, "-m", "opcompat", command, str(model), *extra, "-o", str(out)]
+
+    t0 = time.perf_counter()
+    complete = subprocess.run(
+        argv(tmp_path / "whole.json"), capture_output=True, text=True, timeout=TIMEOUT
+    )
+    duration = time.perf_counter() - t0
     assert complete.returncode == 0, complete.stderr
-    whole = (tmp_path / "whole.json").read_bytes()
-    for delay in (0.3, 0.8, 1.5, 2.5, 4.0):
+    whole = json.loads((tmp_path / "whole.json").read_bytes())
+    out = tmp_path / "report.json"
+    for fraction in (0.3, 0.6, 0.85, 0.95, 1.0):
         if out.exists():
             out.unlink()
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "opcompat",
-                "check",
-                str(model),
-                "--format",
-                "json",
-                "-o",
-                str(out),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(delay)
+        proc = subprocess.Popen(argv(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(duration * fraction)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         if out.exists():
-            assert out.read_bytes() == whole, f"partial report after SIGKILL at {delay} s"
-        leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".report.json")]
-        for name in leftovers:  # a temporary may remain; it is never the report itself
-            assert stat.S_ISREG((tmp_path / name).stat().st_mode)
+            got = json.loads(out.read_bytes())  # a partial file fails here
+            assert sorted(got) == sorted(whole), f"unexpected report after SIGKILL at {fraction}"
+        for p in tmp_path.iterdir():
+            if p.name.startswith(".report.json"):
+                assert stat.S_ISREG(p.stat().st_mode)
 
 
 # -- baseline files (committed in the repository, so a pull request can change them) -------
@@ -303,3 +303,44 @@ def test_bad_baseline_is_one_clear_error(tmp_path: Path, kind: str) -> None:
         baseline.load(path)
     msg = str(info.value)
     assert "\n" not in msg and str(path) in msg
+
+
+# -- every output format and -o ------------------------------------------------------------
+
+FORMATS = ("table", "markdown", "json", "sarif", "html")
+
+
+def _formats() -> list[str]:
+    help_text = _run("check", "--help").stdout
+    return [f for f in FORMATS if f in help_text]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_bad_model_in_every_format(tmp_path: Path, fmt: str) -> None:
+    if fmt not in _formats():
+        pytest.skip(f"check has no --format {fmt} yet")
+    model = tmp_path / "model.tflite"
+    model.write_bytes(LFS_POINTER)
+    line = _assert_one_clear_line(_run("check", str(model), "--format", fmt))
+    assert "git lfs pull" in line
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_file_strings_in_every_format_cli(tmp_path: Path, fmt: str) -> None:
+    if fmt not in _formats():
+        pytest.skip(f"check has no --format {fmt} yet")
+    model = tmp_path / "model.tflite"
+    model.write_bytes(_evil_strings_model())
+    proc = _run("check", str(model), "--format", fmt)
+    assert proc.returncode == 0, proc.stderr
+    assert _controls(proc.stdout) == []
+
+
+@pytest.mark.parametrize("where", ["missing_dir", "a_directory"])
+def test_output_to_an_impossible_place(tmp_path: Path, where: str) -> None:
+    if " -o" not in _run("check", "--help").stdout:
+        pytest.skip("check has no -o yet")
+    model = tmp_path / "model.tflite"
+    model.write_bytes(chain(3))
+    target = tmp_path / "nope" / "r.txt" if where == "missing_dir" else tmp_path
+    _assert_one_clear_line(_run("check", str(model), "-o", str(target)), code=2)
