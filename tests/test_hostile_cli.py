@@ -344,3 +344,17 @@ def test_output_to_an_impossible_place(tmp_path: Path, where: str) -> None:
     model.write_bytes(chain(3))
     target = tmp_path / "nope" / "r.txt" if where == "missing_dir" else tmp_path
     _assert_one_clear_line(_run("check", str(model), "-o", str(target)), code=2)
+
+
+@pytest.mark.parametrize("command", ["diff", "baseline"])
+def test_other_commands_name_a_bad_model_once(tmp_path: Path, command: str) -> None:
+    good = tmp_path / "good.tflite"
+    good.write_bytes(chain(3))
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(LFS_POINTER)
+    args = [str(bad), str(good)] if command == "diff" else [str(bad)]
+    proc = _run(command, *args)
+    assert "Traceback" not in proc.stderr and proc.returncode == 3, proc.stderr
+    first = proc.stderr.strip().splitlines()[0]
+    assert first.count(str(bad)) == 1, first
+    assert "git lfs pull" in first

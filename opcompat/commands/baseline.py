@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     report = check_inputs(expand(args.models), **level_options(args))
     errors = [m for m in report.models if isinstance(m, ModelError)]
     for e in errors:
-        print(f"opcompat: error: {e.path}: {e.error}", file=sys.stderr)
+        where = "" if e.error.startswith(e.path) else f"{e.path}: "  # the reader names it
+        print(f"opcompat: error: {where}{e.error}", file=sys.stderr)
     if errors:
         print("opcompat: no baseline written: every model must be readable", file=sys.stderr)
         return max(e.exit_code for e in errors)

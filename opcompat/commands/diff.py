@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     errors = [m for m in (old, new) if isinstance(m, ModelError)]
     if errors:
         for e in errors:
-            print(f"opcompat: error: {e.path}: {e.error}", file=sys.stderr)
+            where = "" if e.error.startswith(e.path) else f"{e.path}: "  # the reader names it
+            print(f"opcompat: error: {where}{e.error}", file=sys.stderr)
         return max(e.exit_code for e in errors)
     assert isinstance(old, ModelReport) and isinstance(new, ModelReport)
     d = diff_models(old, new)
