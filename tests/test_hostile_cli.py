@@ -358,3 +358,25 @@ def test_other_commands_name_a_bad_model_once(tmp_path: Path, command: str) -> N
     first = proc.stderr.strip().splitlines()[0]
     assert first.count(str(bad)) == 1, first
     assert "git lfs pull" in first
+
+
+def test_many_bad_models_in_parallel_one_line_each(tmp_path: Path) -> None:
+    """Enough models for the worker pool: one line per bad model, the good one reported."""
+    files = {
+        "lfs.tflite": LFS_POINTER,
+        "empty.tflite": b"",
+        "truncated.tflite": chain(20)[:100],
+        "text.tflite": b"hello\n",
+        "alias.tflite": crafted.alias_operators(20_000, 20_000),
+        "good.tflite": chain(3),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    proc = _run("check", "-j", "2", *(str(tmp_path / n) for n in files))
+    assert "Traceback" not in proc.stderr and proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == len(files) - 1, proc.stderr
+    for name in files:
+        if name != "good.tflite":
+            assert sum(name in line for line in lines) == 1, (name, lines)
+    assert "ADD" in proc.stdout
