@@ -420,10 +420,10 @@ def check_many(
             results = list(pool.map(_check_one, work, chunksize=max(1, len(work) // (4 * workers))))
     else:
         results = [_check_one(w) for w in work]
-    return Report(models=tuple(results), tool_version=__version__, tables=_provenance())
+    return Report(models=tuple(results), tool_version=__version__, tables=table_provenance())
 
 
-def _provenance() -> dict[str, str]:
+def table_provenance() -> dict[str, str]:
     """Op table name -> sha256 of the shipped table (from the manifest; empty without one)."""
     try:
         from opcompat.tables.loader import tables_provenance

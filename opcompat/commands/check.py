@@ -51,7 +51,13 @@ def add_parser(sub: Any) -> None:
         "hand it to "
         "NNAPI on a device of this API level, or leave it on the CPU, and why.",
     )
-    p.add_argument("models", nargs="+", metavar="MODEL", help=".tflite model file(s)")
+    p.add_argument(
+        "models",
+        nargs="+",
+        metavar="MODEL",
+        help=".tflite file(s), directories (searched recursively) or globs; SavedModel/Keras/.pb "
+        "with the convert extra",
+    )
     p.add_argument(
         "--api-level",
         type=_int_in(27, 35, "--api-level"),
@@ -101,26 +107,38 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from opcompat.analysis import check_many
     from opcompat.errors import EXIT_OK, EXIT_UNREADABLE
+    from opcompat.inputs import ModelInput, check_inputs, expand
     from opcompat.report import ModelError
 
-    report = check_many(
-        args.models,
+    try:
+        inputs = expand(args.models)
+    except OSError:
+        # A path whose directory cannot even be searched: check each argument as a file, so
+        # that the unreadable one is reported (exit 3) with the others.
+        inputs = [ModelInput(m) for m in args.models]
+    report = check_inputs(
+        inputs,
         api_level=args.api_level,
         feature_level=args.feature_level,
         nnapi_cpu=args.nnapi_cpu,
         max_partitions=args.max_partitions,
         jobs=args.jobs,
     )
+    import dataclasses
     import sys
 
+    from opcompat.analysis import table_provenance
     from opcompat.output import emit_text
+
+    if not report.tables:
+        report = dataclasses.replace(report, tables=table_provenance())
 
     emit_text(lambda: _render(report, args.format), args.output)
     for m in report.models:
         if isinstance(m, ModelError):
-            print(f"opcompat: error: {m.path}: {m.error}", file=sys.stderr)
+            where = "" if m.error.startswith(m.path) else f"{m.path}: "
+            print(f"opcompat: error: {where}{m.error}", file=sys.stderr)
     return EXIT_UNREADABLE if any(isinstance(m, ModelError) for m in report.models) else EXIT_OK
 
 
