@@ -261,7 +261,8 @@ def check(
     operators: list[OperatorResult] = []
     subgraph_results: list[SubgraphResult] = []
     model_warnings: list[Reason] = []
-    refused = delegation.status == "kTfLiteDelegateError"
+    # Nothing is delegated anywhere: the delegate failed, or TFLite could not load the model.
+    refused = delegation.status in ("kTfLiteDelegateError", "kTfLiteError")
     for sg, d in zip(model.subgraphs, delegation.subgraphs, strict=True):
         parts = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.partitions]
         dropped = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.dropped]

@@ -38,6 +38,8 @@ from opcompat.rules import graph_checks
 from opcompat.rules.fp16 import Fp16Selection, has_const_fp16_dequantize, select_fp16
 
 OK = "kTfLiteOk"
+LOAD_ERROR = "kTfLiteError"
+"""InterpreterBuilder refused the model: no interpreter, no delegate."""
 APPLICATION_ERROR = "kTfLiteApplicationError"
 DELEGATE_ERROR = "kTfLiteDelegateError"
 NOT_APPLIED = "notApplied"
@@ -169,7 +171,9 @@ def modify_graph_with_delegate(
         for i, sg in enumerate(model.subgraphs)
     ]
     status = OK
-    refusal: Refusal | None = None
+    refusal: Refusal | None = graph_checks.interpreter_refusal(model)
+    if refusal is not None:
+        return ModelDelegation(LOAD_ERROR, results, refusal)
     for i, sg in enumerate(model.subgraphs):
         if is_validation_subgraph(sg):
             continue

@@ -308,3 +308,36 @@ def test_no_fp16_path_without_constant_fp16_dequantize() -> None:
     y = g.t()
     g.op("DEQUANTIZE", [x], [y], version=3)
     assert not has_const_fp16_dequantize(g.subgraph())
+
+
+# --- loading the model --------------------------------------------------------------------------
+
+
+def quantized(
+    scale: tuple[float, ...], zero_point: tuple[int, ...], dim: int, shape: tuple[int, ...]
+) -> G:
+    from opcompat.model.graph import Quantization, Tensor
+
+    g = chain_graph()
+    g.tensors[0] = Tensor(
+        0, "x", TensorType.INT8, shape, None, 0, False, False, Quantization(scale, zero_point, dim)
+    )
+    return g
+
+
+def test_invalid_quantization_means_tflite_cannot_load_the_model() -> None:
+    bad = quantized((0.1, 0.2), (0, 0), 3, (2,))  # per-channel along a dimension it lacks
+    d = delegate(model_of(bad), 33)
+    assert d.status == "kTfLiteError"
+    assert d.refusal is not None and d.refusal.code == graph_checks.INTERPRETER_BUILD_FAILS
+    assert "quantized_dimension must be in range [0, 1). Was 3." in d.refusal.message
+    assert parts(d) == []
+
+
+def test_quantization_checks_of_the_interpreter_builder() -> None:
+    err = graph_checks.quantization_error
+    assert err(quantized((0.1,), (0,), 0, (1, 4)).tensors[0]) is None
+    assert err(quantized((0.1, 0.2, 0.3, 0.4), (0,) * 4, 1, (1, 4)).tensors[0]) is None
+    assert "same number" in err(quantized((0.1, 0.2), (0,), 0, (2,)).tensors[0])  # type: ignore[operator]
+    assert "num_scales" in err(quantized((0.1, 0.2), (0, 0), 1, (1, 4)).tensors[0])  # type: ignore[operator]
+    assert "null zero_point" in err(quantized((0.1,), (), 0, (1, 4)).tensors[0])  # type: ignore[operator]

@@ -142,3 +142,19 @@ def test_partitions_equal_without_a_cap(tallies: dict[int, Tally]) -> None:
 
 def test_refusals_equal(tallies: dict[int, Tally]) -> None:
     _check(tallies, "refusal")
+
+
+def test_models_tflite_cannot_load_are_refused_as_a_whole() -> None:
+    refs = [(p, o) for p, o in _references() if any("error" in r for r in o["results"])]
+    if not refs:
+        pytest.skip("no oracle result records a load error")
+    for path, oracle in refs:
+        for result in oracle["results"]:
+            if "error" not in result:
+                continue
+            report = check(
+                path, api_level=result["sdk"], feature_level=FEATURE_LEVEL[result["sdk"]]
+            )
+            assert report.refusal is not None, path.name
+            assert report.refusal.code == "opcompatInterpreterBuildFails", path.name
+            assert report.delegated_count == 0

@@ -25,13 +25,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from opcompat.levels import FEATURE_LEVEL_CODE, Target
-from opcompat.model.graph import OPTIONAL_TENSOR, Operator, Subgraph, Tensor, TensorType
+from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor, TensorType
 from opcompat.report import Reason, Refusal
 
 DELEGATE = "tflite/delegates/nnapi/nnapi_delegate.cc"
 SUBGRAPH = "tflite/core/subgraph.cc"
 
 # Model-wide refusals (Refusal.code).
+INTERPRETER_BUILD_FAILS = "opcompatInterpreterBuildFails"
 DYNAMIC_TENSORS = "opcompatDynamicTensors"
 NNAPI_MODEL_BUILD_FAILS = "opcompatNnapiModelBuildFails"
 # Why a supported operator is not delegated (OperatorResult.reasons).
@@ -45,6 +46,8 @@ FP16_REWIRED_ON_CPU = "opcompatFp16RewiredNodeOnCpu"
 FP16_DELEGATED_WITH_WEIGHTS = "opcompatFp16Remapped"
 
 REFUSAL_CODES: dict[str, str] = {
+    INTERPRETER_BUILD_FAILS: "TFLite's InterpreterBuilder refuses the model (e.g. invalid "
+    "quantization parameters): it does not run at all, on NNAPI or on the CPU.",
     DYNAMIC_TENSORS: "A subgraph has tensors that are dynamic before any kernel runs (string, "
     "resource or variant): ModifyGraphWithDelegate returns kTfLiteApplicationError.",
     NNAPI_MODEL_BUILD_FAILS: "The NNAPI model of a partition cannot be built: the delegate fails "
@@ -157,6 +160,63 @@ def byte_size(tensor: Tensor) -> int:
     for d in tensor.shape:
         size *= max(d, 0)
     return size
+
+
+# --- loading the model -------------------------------------------------------------------------
+
+# QuantizationDetails members InterpreterBuilder::ParseQuantization handles on their own paths.
+_NON_AFFINE_DETAILS = frozenset({2, 3})
+
+
+def quantization_error(tensor: Tensor) -> str | None:
+    """Why `InterpreterBuilder::ParseQuantization` rejects this tensor's parameters, or None.
+
+    Source: tflite/core/interpreter_builder.cc, InterpreterBuilder::ParseQuantization (the
+    affine path: scales need as many zero points; the quantized dimension must be a dimension;
+    several scales must match that dimension's size).
+    """
+    q = tensor.quantization
+    if q is None or not q.scale or q.details_type in _NON_AFFINE_DETAILS:
+        return None
+    dims = tensor.shape
+    if not q.zero_point:
+        return "Quantization parameters has non-null scale but null zero_point."
+    if len(q.scale) != len(q.zero_point):
+        return (
+            f"QuantizationParam has {len(q.zero_point)} zero_point values and "
+            f"{len(q.scale)} scale values. Must have same number."
+        )
+    qd = q.quantized_dimension
+    if qd < 0 or (dims and qd >= len(dims)):
+        return f"quantized_dimension must be in range [0, {len(dims)}). Was {qd}."
+    if len(q.scale) != 1 and dims and len(q.scale) != dims[qd]:
+        return (
+            f"num_scales must be 1 for per-layer quantization, or {dims[qd]} for per-axis "
+            f"quantization, but got {len(q.scale)}."
+        )
+    return None
+
+
+def interpreter_refusal(model: Model) -> Refusal | None:
+    """The model cannot be loaded by TFLite at all (InterpreterBuilder fails), or None."""
+    bad: list[tuple[int, int]] = []
+    first = ""
+    for sg in model.subgraphs:
+        for t in sg.tensors:
+            err = quantization_error(t)
+            if err is not None:
+                if not bad:
+                    first = f"tensor #{t.index} '{t.name}' of subgraph {sg.index}: {err}"
+                bad.append((sg.index, t.index))
+    if not bad:
+        return None
+    more = f" ({len(bad)} tensors in all)" if len(bad) > 1 else ""
+    return Refusal(
+        INTERPRETER_BUILD_FAILS,
+        f"TFLite cannot load this model: {first}{more}; InterpreterBuilder fails, so the model "
+        "runs nowhere (nothing is delegated)",
+        tuple(bad),
+    )
 
 
 # --- dynamic tensors ---------------------------------------------------------------------------
