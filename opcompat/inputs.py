@@ -77,7 +77,7 @@ def expand(args: Sequence[str]) -> list[ModelInput]:
 
     for arg in args:
         p = Path(arg)
-        if not p.exists() and GLOB_CHARS & set(arg):
+        if not _exists(p) and GLOB_CHARS & set(arg):
             matches = sorted(glob.glob(arg, recursive=True))
             if not matches:
                 raise UsageError(f"{arg}: no file matches this pattern")
@@ -88,8 +88,20 @@ def expand(args: Sequence[str]) -> list[ModelInput]:
     return out
 
 
+def _exists(p: Path) -> bool:
+    """Path.exists, but a path that cannot be looked at (a parent without search permission)
+    counts as existing: the reader then reports it unreadable instead of a traceback here."""
+    try:
+        return p.exists()
+    except OSError:
+        return True
+
+
 def _add_path(p: Path, arg: str, add: Callable[[str, str], None], from_glob: bool) -> None:
-    kind = _kind(p) if p.exists() else "tflite"
+    try:
+        kind = _kind(p) if p.exists() else "tflite"
+    except OSError:
+        kind = "tflite"  # cannot be looked at: the reader says why (permission denied, ...)
     if kind == "dir":
         models = _tflite_under(p)
         if not models and not from_glob:

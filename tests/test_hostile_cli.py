@@ -105,8 +105,20 @@ def test_missing_file(tmp_path: Path, command: str) -> None:
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_directory(tmp_path: Path, command: str) -> None:
-    line = _assert_one_clear_line(_run(command, str(tmp_path)))
+    """A directory stands for the models under it: none is a usage error (exit 2); models
+    that are all LFS pointers give one line each and exit 3."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    line = _assert_one_clear_line(_run(command, str(empty)), code=2)
     assert "directory" in line
+    pointers = tmp_path / "pointers"
+    pointers.mkdir()
+    for name in ("a.tflite", "b.tflite"):
+        (pointers / name).write_bytes(LFS_POINTER)
+    proc = _run(command, str(pointers))
+    assert "Traceback" not in proc.stderr and proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and all("git lfs pull" in x for x in lines), lines
 
 
 def _as_nobody(args: list[str]) -> list[str] | None:
@@ -120,21 +132,33 @@ def _as_nobody(args: list[str]) -> list[str] | None:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_unreadable_file(tmp_path: Path, command: str) -> None:
-    model = tmp_path / "model.tflite"
+@pytest.mark.parametrize("where", ["file", "parent"])
+def test_unreadable_file(tmp_path: Path, command: str, where: str) -> None:
+    """A file without read permission, and one in a directory the user cannot search."""
+    import tempfile
+
+    if where == "file":  # under /tmp, so that only the file itself is unreadable
+        folder = Path(tempfile.mkdtemp(prefix="opcompat-hostile-"))
+        folder.chmod(0o755)
+    else:  # pytest's own 0700 base directory: the path cannot even be looked at
+        folder = tmp_path
+        tmp_path.chmod(0o755)
+    model = folder / "model.tflite"
     model.write_bytes(chain(3))
     model.chmod(0)
-    tmp_path.chmod(0o755)
     cmd = _as_nobody([sys.executable, "-m", "opcompat", command, str(model)])
     if cmd is None:
         pytest.skip("running as root without setpriv: every file is readable")
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env, stdin=subprocess.DEVNULL
-    )
-    if (
-        "ModuleNotFoundError" in proc.stderr
-        or "Permission denied" in proc.stderr.split("\n")[0]
+    try:
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env, stdin=subprocess.DEVNULL
+        )
+    finally:
+        if where == "file":
+            shutil.rmtree(folder, ignore_errors=True)
+    if "ModuleNotFoundError" in proc.stderr or (
+        "Permission denied" in proc.stderr.split("\n")[0]
         and "opcompat" not in proc.stderr.split("\n")[0]
     ):
         pytest.skip(f"the unprivileged user cannot run this checkout: {proc.stderr[:200]}")
