@@ -206,9 +206,9 @@ def test_check_cost_is_linear_in_fan_out_and_fan_in(name: str, small: int, large
     build = getattr(crafted, name)
     data_small, data_large = build(small), build(large)
     analysis.check(data_small, api_level=30)  # warm the caches and imports
-    t_small = _best_of(2, lambda: analysis.check(data_small, api_level=30))
-    t_large = _best_of(1, lambda: _within(60, lambda: analysis.check(data_large, api_level=30)))
-    assert t_large / max(t_small, 1e-3) < 8, (t_small, t_large)  # linear: 4; quadratic: 16
+    t_small = _best_of(3, lambda: analysis.check(data_small, api_level=30))
+    t_large = _best_of(2, lambda: _within(60, lambda: analysis.check(data_large, api_level=30)))
+    assert t_large / max(t_small, 0.02) < 8, (t_small, t_large)  # linear: 4; quadratic: 16
 
 
 @pytest.mark.parametrize(
@@ -225,6 +225,7 @@ def test_every_format_renders_in_linear_time(name: str, small: int, large: int) 
     small_report = analysis.check(build(small), api_level=30)
     large_report = analysis.check(build(large), api_level=30)
     for fmt, render in renderers().items():
-        t_small = _best_of(2, lambda render=render: render(small_report))
-        t_large = _best_of(1, lambda render=render: _within(60, lambda: render(large_report)))
-        assert t_large / max(t_small, 0.02) < 8, (fmt, t_small, t_large)  # linear: 4
+        # Best of 3 each, and a floor under the small time: the machine is shared and noisy.
+        t_small = _best_of(3, lambda render=render: render(small_report))
+        t_large = _best_of(3, lambda render=render: _within(60, lambda: render(large_report)))
+        assert t_large / max(t_small, 0.05) < 8, (fmt, t_small, t_large)  # linear: 4
