@@ -44,10 +44,11 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def operator_signature(subgraph: Subgraph, op: Operator) -> Hashable | None:
-    """Everything Validate reads of an operator: two operators with equal signatures get equal
-    verdicts. The rules read only the operator, its options and its own tensors (types, shapes,
-    quantization, constness and constant data, identified by buffer); None when unhashable."""
+def operator_signature(subgraph: Subgraph, op: Operator) -> tuple[Hashable, Hashable] | None:
+    """Everything Validate reads of an operator, as (shape key, data key): two operators with
+    equal keys get equal verdicts. The rules read only the operator, its options and its own
+    tensors (types, shapes, quantization, constness, and sometimes constant data, identified by
+    buffer). The data key adds the buffers; None when unhashable."""
     tensors = subgraph.tensors
 
     def sig(i: int) -> Hashable:
@@ -59,16 +60,20 @@ def operator_signature(subgraph: Subgraph, op: Operator) -> Hashable | None:
             t.shape,
             t.shape_signature,
             t.is_constant,
-            t.buffer if t.is_constant else -1,
             t.quantization,
             t.is_variable,
             t.is_sparse,
             t.has_rank,
         )
 
-    first: dict[int, int] = {}
+    def buffers(ids: Sequence[int]) -> tuple[int, ...]:
+        return tuple(
+            tensors[i].buffer if 0 <= i < len(tensors) and tensors[i].is_constant else -1
+            for i in ids
+        )
+
     try:
-        key = (
+        shape_key = (
             op.op,
             op.version,
             op.custom_code,
@@ -77,45 +82,57 @@ def operator_signature(subgraph: Subgraph, op: Operator) -> Hashable | None:
             tuple(sig(i) for i in op.inputs),
             tuple(sig(i) for i in op.outputs),
             tuple(sig(i) for i in op.intermediates),
-            # Which inputs are the same tensor (first position of each; .index() per input
-            # was quadratic, and the reader allows a million inputs).
-            tuple(first.setdefault(i, k) for k, i in enumerate(op.inputs)),
+            tuple(op.inputs.index(i) for i in op.inputs),  # which inputs are the same tensor
         )
-        hash(key)
+        hash(shape_key)
     except TypeError:
         return None
-    return key
+    return shape_key, (shape_key, buffers(op.inputs), buffers(op.intermediates))
 
 
 class _Validator:
     """Validate with a memo keyed by the operator's signature and what Validate receives of the
-    target (large models repeat the same operator many times)."""
+    target (large models repeat the same operator many times). A verdict reached without reading
+    constant data is shared by operators whose constants differ only in value."""
 
     def __init__(self, model: Model) -> None:
         from opcompat.rules import engine
 
         self.model = model
         self._engine = engine
-        self._sigs: dict[tuple[int, int], Hashable] = {}
+        self._sigs: dict[tuple[int, int], tuple[Hashable, Hashable]] = {}
         self._memo: dict[Hashable, tuple[Reason, ...]] = {}
+        self._needs_data: set[Hashable] = set()
 
     def signature(self, subgraph: Subgraph, op: Operator) -> Hashable:
+        """The data-free key of an operator (used to share per-level verdicts)."""
+        return self._keys(subgraph, op)[1]
+
+    def _keys(self, subgraph: Subgraph, op: Operator) -> tuple[Hashable, Hashable]:
         key = (subgraph.index, op.index)
-        if key not in self._sigs:
+        got = self._sigs.get(key)
+        if got is None:
             sig = operator_signature(subgraph, op)
-            self._sigs[key] = key if sig is None else sig
-        return self._sigs[key]
+            got = (key, key) if sig is None else sig
+            self._sigs[key] = got
+        return got
 
     def plain(self, subgraph: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
-        key = (
-            self.signature(subgraph, op),
-            target.validate_level,
-            target.is_accelerator_specified,
-        )
-        got = self._memo.get(key)
-        if got is None:
-            got = self._engine.validate(self.model, subgraph, op, target)
-            self._memo[key] = got
+        shape_key, data_key = self._keys(subgraph, op)
+        level = (target.validate_level, target.is_accelerator_specified)
+        light = (shape_key, level)
+        if light in self._memo and light not in self._needs_data:
+            return self._memo[light]
+        full = (data_key, level)
+        got = self._memo.get(full)
+        if got is not None:
+            return got
+        got, read_data = self._engine.validate_tracked(self.model, subgraph, op, target)
+        if read_data:
+            self._needs_data.add(light)
+            self._memo[full] = got
+        else:
+            self._memo[light] = got
         return got
 
     def rewired(self, subgraph: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:

@@ -49,6 +49,16 @@ def rule_for(op_name: str):  # type: ignore[no-untyped-def]
     return RULES.get(op_name)
 
 
+class _TrackingContext(OpContext):
+    """An OpContext that notes whether the rule read constant tensor data."""
+
+    __slots__ = ("read_data",)
+
+    def constant_data(self, tensor: Tensor) -> memoryview | None:
+        self.read_data = True
+        return OpContext.constant_data(self, tensor)
+
+
 def validate(
     model: Model,
     subgraph: Subgraph,
@@ -61,29 +71,40 @@ def validate(
     `tensor_override` replaces tensors by index as the delegate sees them (the fp16 weight
     remapping points consumers at the fp16 constants).
     """
+    return validate_tracked(model, subgraph, op, target, tensor_override)[0]
+
+
+def validate_tracked(
+    model: Model,
+    subgraph: Subgraph,
+    op: Operator,
+    target: Target,
+    tensor_override: Mapping[int, Tensor] | None = None,
+) -> tuple[tuple[Reason, ...], bool]:
+    """`validate`, and whether the rule read constant tensor data (when it did not, the verdict
+    holds for every operator that differs only in its constants' values)."""
     _load_rules()
     fn = None if op.op == "CUSTOM" else RULES.get(op.op)
     if fn is None:
-        return (UNSUPPORTED_OPERATOR,)
-    ctx = OpContext(model, subgraph, op, target)
+        return (UNSUPPORTED_OPERATOR,), False
+    ctx = _TrackingContext(model, subgraph, op, target)
+    ctx.read_data = False
     if tensor_override:
         ctx.tensor_override = dict(tensor_override)
     try:
         fn(ctx)
     except Exception as exc:  # a malformed operator must not stop the whole check
-        return (
-            *ctx.failures,
-            Reason(
-                RULE_ERROR_CODE,
-                f"cannot evaluate {op.display_name}: {type(exc).__name__}: {exc}",
-                VALIDATE_SOURCE,
-            ),
+        reason = Reason(
+            RULE_ERROR_CODE,
+            f"cannot evaluate {op.display_name}: {type(exc).__name__}: {exc}",
+            VALIDATE_SOURCE,
         )
+        return (*ctx.failures, reason), True
     if ctx.failures:
-        return tuple(ctx.failures)
+        return tuple(ctx.failures), ctx.read_data
     if getattr(ctx, "refused_silently", False):
-        return (SILENT_REFUSAL,)
-    return ()
+        return (SILENT_REFUSAL,), ctx.read_data
+    return (), ctx.read_data
 
 
 def default_targets() -> dict[int, Target]:
