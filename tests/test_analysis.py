@@ -210,3 +210,22 @@ def test_json_check_path_imports_no_heavy_modules(model_file) -> None:  # type: 
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip() == ""
+
+
+def test_verdict_memo_keeps_apart_operators_whose_constants_matter(tmp_path: Path) -> None:
+    # Two BATCH_TO_SPACE_ND with equal shapes; Validate reads the crops' values (all zero).
+    import struct
+
+    mb = ModelBuilder()
+    sg = mb.subgraph("main")
+    x = sg.tensor([4, 2, 2, 1], "FLOAT32", name="x")
+    block = sg.tensor([2], "INT32", data=struct.pack("<2i", 2, 2))
+    outs = []
+    for crop in (0, 1):
+        crops = sg.tensor([2, 2], "INT32", data=struct.pack("<4i", 0, crop, 0, 0))
+        y = sg.tensor([1, 4, 4, 1], "FLOAT32")  # equal shapes: only the data differs
+        sg.op("BATCH_TO_SPACE_ND", [x, block, crops], [y], options=None)
+        outs.append(y)
+    sg.inputs, sg.outputs = [x], outs
+    rep = check(mb.build(), api_level=30)
+    assert [o.supported for o in rep.operators] == [True, False]
