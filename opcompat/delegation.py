@@ -192,4 +192,5 @@ def modify_graph_with_delegate(
         # Interpreter::RemoveAllDelegates: every subgraph gets its original plan back.
         for r in results:
             r.partitions = []
+            r.dropped = []
     return ModelDelegation(status, results, refusal)
