@@ -227,6 +227,7 @@ def check(
     Raises ModelReadError for an unreadable model and UsageError for bad levels.
     """
     from opcompat.model import read_model
+    from opcompat.model.reader import printable
     from opcompat.rules.graph_checks import (
         DELEGATION_REFUSED,
         FP16_DELEGATED_WITH_WEIGHTS,
@@ -248,6 +249,7 @@ def check(
         path = (
             os.fspath(path_or_bytes) if isinstance(path_or_bytes, (str, os.PathLike)) else "<bytes>"
         )
+    path = printable(path)  # reports show it: no newline or escape from a hostile file name
     sha = _sha256(model, path_or_bytes)
     validator = _Validator(model)
     targets = _targets()
@@ -394,16 +396,19 @@ def check(
 
 def _check_one(args: tuple[str, dict[str, Any]]) -> ModelReport | ModelError:
     path, kwargs = args
+    from opcompat.model.reader import printable
+
+    shown = printable(path)  # a file name from a pull request may hold a newline or an escape
     try:
         return check(path, **kwargs)
     except ModelReadError as exc:
-        return ModelError(path, str(exc), exc.exit_code)
+        return ModelError(shown, str(exc), exc.exit_code)
     except UsageError:
         raise
     except OpcompatError as exc:
-        return ModelError(path, str(exc), exc.exit_code)
+        return ModelError(shown, str(exc), exc.exit_code)
     except (OSError, MemoryError, RecursionError) as exc:
-        return ModelError(path, f"{type(exc).__name__}: {exc}", 3)
+        return ModelError(shown, f"{type(exc).__name__}: {exc}", 3)
 
 
 def check_many(

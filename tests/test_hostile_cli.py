@@ -404,3 +404,20 @@ def test_many_bad_models_in_parallel_one_line_each(tmp_path: Path) -> None:
         if name != "good.tflite":
             assert sum(name in line for line in lines) == 1, (name, lines)
     assert "ADD" in proc.stdout
+
+
+# -- file names from a pull request: git allows newlines and escapes in them ---------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_hostile_file_names_cannot_forge_lines(tmp_path: Path, command: str) -> None:
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (folder / "a\x1b[2Jx.tflite").write_bytes(chain(3))
+    (folder / "b\nopcompat: all fine.tflite").write_bytes(LFS_POINTER)
+    proc = _run(command, str(folder))
+    assert "Traceback" not in proc.stderr and proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, lines  # the one bad model, on one line
+    assert "git lfs pull" in lines[0] and "\\n" in lines[0]
+    assert _controls(proc.stdout + proc.stderr) == []

@@ -31,7 +31,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from opcompat.errors import EXIT_OK, EXIT_UNREADABLE, ModelReadError
     from opcompat.inputs import expand_paths
-    from opcompat.model.reader import read_model
+    from opcompat.model.reader import printable, read_model
 
     summaries: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
@@ -40,9 +40,9 @@ def run(args: argparse.Namespace) -> int:
             model = read_model(path)
         except ModelReadError as exc:
             print(f"opcompat: error: {exc}", file=sys.stderr)
-            errors.append({"path": path, "error": str(exc)})
+            errors.append({"path": printable(path), "error": str(exc)})
             continue
-        summaries.append(summarize(path, model))
+        summaries.append(summarize(printable(path), model))  # shown: no newline or escape
         if args.format == "table":
             # Print as we go: a long list of models shows progress.
             sys.stdout.write(render_table(summaries[-1]))

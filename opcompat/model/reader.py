@@ -166,29 +166,35 @@ def _as_bytes_view(source: bytes | bytearray | memoryview) -> memoryview:
 
 def _map_file(path: str) -> memoryview:
     """Map `path` read-only; one-line errors for the usual ways a file is not a model."""
+    shown = printable(path)  # a file name from a pull request may hold a newline or an escape
     try:
         mode = os.stat(path).st_mode
         if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
             # open() of a FIFO nobody writes to would block for ever.
-            raise ModelReadError(f"{path}: is not a regular file (a pipe, socket or device)")
+            raise ModelReadError(f"{shown}: is not a regular file (a pipe, socket or device)")
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size == 0:
-                raise ModelReadError(f"{path}: is empty (0 bytes), not a model")
+                raise ModelReadError(f"{shown}: is empty (0 bytes), not a model")
             try:
                 mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
             except (OSError, ValueError):
                 # Not mappable (a pipe, a special file): read it instead.
                 return memoryview(f.read())
     except FileNotFoundError:
-        raise ModelReadError(f"{path}: no such file") from None
+        raise ModelReadError(f"{shown}: no such file") from None
     except IsADirectoryError:
-        raise ModelReadError(f"{path}: is a directory, not a model file") from None
+        raise ModelReadError(f"{shown}: is a directory, not a model file") from None
     except PermissionError:
-        raise ModelReadError(f"{path}: permission denied") from None
+        raise ModelReadError(f"{shown}: permission denied") from None
     except OSError as exc:
-        raise ModelReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise ModelReadError(f"{shown}: cannot read: {exc.strerror or exc}") from None
     return memoryview(mapped)
+
+
+def printable(text: str) -> str:
+    """`text` as it may be shown on one line: unchanged when printable, else `_printable`."""
+    return text if text.isprintable() else _printable(text)
 
 
 def _printable(text: str) -> str:
@@ -374,7 +380,7 @@ class _Reader:
     # -- the model ---------------------------------------------------------------------
 
     def model(self) -> Model:
-        prefix = f"{self.path}: " if self.path is not None else ""
+        prefix = f"{printable(self.path)}: " if self.path is not None else ""
         try:
             return self._model()
         except struct.error:
