@@ -54,7 +54,8 @@ def cli(path: Path, n: int) -> tuple[float, float, float]:
             _, status, usage = os.wait4(proc.pid, 0)
         wall = min(wall, time.perf_counter() - t0)
         if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"opcompat check failed on {path}: {proc.stderr.read().decode()[:500]}")
+            err = proc.stderr.read().decode()[:500] if proc.stderr else ""
+            raise SystemExit(f"opcompat check failed on {path}: {err}")
         cpu = min(cpu, usage.ru_utime + usage.ru_stime)
         rss = max(rss, usage.ru_maxrss / 1024)
     return wall, cpu, rss
