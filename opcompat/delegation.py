@@ -144,11 +144,14 @@ def do_prepare(
         for p in previewed:
             if not build(p):
                 return result
-    nodes_to_delegate = limit_delegated_partitions(max_partitions, previewed, nodes_to_delegate)
-    try:
-        final = preview_partitioning(info, nodes_to_delegate)
-    except PartitionError:
-        final = []
+    kept_nodes = limit_delegated_partitions(max_partitions, previewed, nodes_to_delegate)
+    if kept_nodes is nodes_to_delegate:
+        final = previewed  # the same nodes partition the same way: no need to walk again
+    else:
+        try:
+            final = preview_partitioning(info, kept_nodes)
+        except PartitionError:
+            final = []
     for p in final:
         if not build(p):
             return result
