@@ -436,12 +436,19 @@ def check_many(
     work = [(os.fspath(p), kwargs) for p in paths]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     results: list[ModelReport | ModelError]
+    results = []
     if workers > 1 and len(work) >= _PARALLEL_THRESHOLD:
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-        with ProcessPoolExecutor(max_workers=min(workers, len(work))) as pool:
-            results = list(pool.map(_check_one, work, chunksize=max(1, len(work) // (4 * workers))))
-    else:
+        chunk = max(1, len(work) // (4 * workers))
+        try:
+            with ProcessPoolExecutor(max_workers=min(workers, len(work))) as pool:
+                results = list(pool.map(_check_one, work, chunksize=chunk))
+        except (OSError, BrokenProcessPool):
+            # No process pool here (sandbox, no /dev/shm) or a worker died: check in-process.
+            results = []
+    if not results:
         results = [_check_one(w) for w in work]
     return Report(models=tuple(results), tool_version=__version__, tables=table_provenance())
 
