@@ -55,6 +55,7 @@ BAD_FILES: dict[str, Callable[[Path], bytes]] = {
     "random": lambda tmp: bytes((i * 193 + 71) % 256 for i in range(5000)),
     "alias_bomb": lambda tmp: crafted.alias_operators(100_000, 100_000),
     "huge_vector": lambda tmp: _huge_vector(),
+    "too_many_subgraphs": lambda tmp: crafted.dense_subgraphs(10_001),
 }
 
 

@@ -229,3 +229,35 @@ def test_every_format_renders_in_linear_time(name: str, small: int, large: int) 
         t_small = _best_of(3, lambda render=render: render(small_report))
         t_large = _best_of(3, lambda render=render: _within(60, lambda: render(large_report)))
         assert t_large / max(t_small, 0.05) < 8, (fmt, t_small, t_large)  # linear: 4
+
+
+# -- hard limits: the densest files the format allows ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "limit", "what"),
+    [
+        (crafted.dense_subgraphs, "MAX_SUBGRAPHS", "subgraphs"),
+        (crafted.dense_operators, "MAX_OPERATORS", "operators"),
+        (crafted.dense_tensors, "MAX_TENSORS", "tensors"),
+    ],
+    ids=["subgraphs", "operators", "tensors"],
+)
+def test_more_objects_than_any_real_model_are_refused(
+    build: Callable[[int], bytes], limit: str, what: str
+) -> None:
+    """Distinct tables as small as the format allows (8-16 bytes each): a few MB would hold
+    a million operators, minutes and gigabytes for the engine. Real models have at most a few
+    ten thousand operators and a few hundred subgraphs."""
+    from opcompat.model import reader
+
+    cap = getattr(reader, limit)
+    msg = _rejected(build(cap + 1))
+    assert what in msg and str(cap) in msg, msg
+
+
+def test_a_model_at_the_operator_limit_still_reads() -> None:
+    from opcompat.model import reader
+
+    model = _within(10, lambda: read_model(crafted.dense_operators(reader.MAX_OPERATORS)))
+    assert sum(len(sg.operators) for sg in model.subgraphs) == reader.MAX_OPERATORS  # type: ignore[attr-defined]

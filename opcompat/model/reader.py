@@ -58,6 +58,15 @@ Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 _WORK_PER_BYTE = 2
 _WORK_BASE = 100_000
 
+# Hard limits, far above real models (a few ten thousand operators, a few hundred subgraphs)
+# and far below what the format allows: a few MB of minimal tables (8-16 bytes each) would
+# hold a million operators, minutes and gigabytes for the engine and the reports.
+MAX_SUBGRAPHS = 10_000
+MAX_OPERATORS = 200_000
+"""Operators in all subgraphs together."""
+MAX_TENSORS = 1_000_000
+"""Tensors in all subgraphs together."""
+
 _MIN_SIZE = 8  # root offset + file identifier
 _PAD = (0,) * 48  # absent trailing vtable slots read as 0 (field absent)
 
@@ -261,6 +270,14 @@ class _Reader:
         self.path = path
         self.vtables: dict[int, tuple[tuple[int, ...], int]] = {}
         self.work = _WORK_PER_BYTE * self.n + _WORK_BASE
+        self.totals = {"tensors": 0, "operators": 0}  # for MAX_TENSORS, MAX_OPERATORS
+
+    def _limit(self, what: str, count: int, cap: int) -> None:
+        total = self.totals.get(what, 0) + count
+        self.totals[what] = total
+        if total > cap:
+            raise _Bad(f"{total} {what} or more, over opcompat's limit of {cap}; no real model "
+                       "has that many (corrupted or hostile file)")
 
     # -- primitives --------------------------------------------------------------------
 
@@ -412,6 +429,7 @@ class _Reader:
         subgraphs = []
         try:
             positions = self.tables(p, f[_M["subgraphs"]], distinct=True)
+            self._limit("subgraphs", len(positions), MAX_SUBGRAPHS)
         except (_Bad, struct.error) as exc:
             raise _within(exc, "subgraphs") from None
         for i, sp in enumerate(positions):
@@ -519,6 +537,7 @@ class _Reader:
         out = []
         try:
             positions = self.tables(p, off, distinct=True)
+            self._limit("tensors", len(positions), MAX_TENSORS)
         except (_Bad, struct.error) as exc:
             raise _within(exc, "tensors") from None
         for i, tp in enumerate(positions):
@@ -594,6 +613,7 @@ class _Reader:
         out = []
         try:
             positions = self.tables(p, off, distinct=True)
+            self._limit("operators", len(positions), MAX_OPERATORS)
         except (_Bad, struct.error) as exc:
             raise _within(exc, "operators") from None
         for i, op in enumerate(positions):

@@ -294,3 +294,50 @@ CRAFTED["alternating"] = alternating
 CRAFTED["dataflow_cycle"] = dataflow_cycle
 CRAFTED["many_subgraphs"] = many_subgraphs
 CRAFTED["many_producers"] = many_producers
+
+
+def dense_operators(n_ops: int = 100_000) -> bytes:
+    """As many distinct operators per byte as the format allows: every ADD shares one inputs
+    and one outputs vector, so each costs 16 bytes (its table and its reference)."""
+    b = flatbuffers.Builder(1024)
+    ts = [_tensor(b, TensorSpec((1, 4), 0, 0, f"t{i}")) for i in range(2)]
+    ins, outs = _ints(b, (0, 0)), _ints(b, (1,))
+    s = _SLOT["Operator"]
+    ops = []
+    for _ in range(n_ops):
+        b.StartObject(3)
+        b.PrependUOffsetTRelativeSlot(s["inputs"], ins, 0)
+        b.PrependUOffsetTRelativeSlot(s["outputs"], outs, 0)
+        ops.append(b.EndObject())
+    sg = _subgraph(b, ts, ops, (0,), (1,))
+    return _finish(b, [_opcode(b, ADD)], [sg])
+
+
+CRAFTED["dense_operators"] = dense_operators
+
+
+def dense_tensors(n_tensors: int = 1_000_000) -> bytes:
+    """As many distinct tensors per byte as the format allows (all fields absent: 8 bytes
+    each), used by one ADD."""
+    b = flatbuffers.Builder(1024)
+    ts = []
+    for _ in range(n_tensors):
+        b.StartObject(11)
+        ts.append(b.EndObject())
+    op = _operator(b, OpSpec(0, (0, 0), (1,), ADD_OPTIONS, ((0, "b", 0),)), {})
+    sg = _subgraph(b, ts, [op], (0,), (1,))
+    return _finish(b, [_opcode(b, ADD)], [sg])
+
+
+def dense_subgraphs(n: int = 500_000) -> bytes:
+    """As many empty subgraphs per byte as the format allows."""
+    b = flatbuffers.Builder(1024)
+    sgs = []
+    for _ in range(n):
+        b.StartObject(6)
+        sgs.append(b.EndObject())
+    return _finish(b, [_opcode(b, ADD)], sgs)
+
+
+CRAFTED["dense_tensors"] = dense_tensors
+CRAFTED["dense_subgraphs"] = dense_subgraphs
