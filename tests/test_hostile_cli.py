@@ -425,3 +425,18 @@ def test_hostile_file_names_cannot_forge_lines(tmp_path: Path, command: str) -> 
     assert len(lines) == 1, lines  # the one bad model, on one line
     assert "git lfs pull" in lines[0] and "\\n" in lines[0]
     assert _controls(proc.stdout + proc.stderr) == []
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("kind", ["symlink_loop", "dangling_symlink", "dev_zero"])
+def test_special_paths(tmp_path: Path, command: str, kind: str) -> None:
+    path = tmp_path / "model.tflite"
+    if kind == "symlink_loop":
+        path.symlink_to(path)
+    elif kind == "dangling_symlink":
+        path.symlink_to(tmp_path / "nowhere.tflite")
+    else:
+        path = Path("/dev/zero")  # endless: reading it would never finish
+    t0 = time.perf_counter()
+    _assert_one_clear_line(_run(command, str(path), timeout=20))
+    assert time.perf_counter() - t0 < 15
