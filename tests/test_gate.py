@@ -135,7 +135,7 @@ def test_stderr_summary_and_failures(capsys: pytest.CaptureFixture[str]) -> None
     }
     assert err.splitlines() == [
         "partial.tflite: 4/8 ops on NNAPI at API 30, 3 partitions, never fully delegated (API 27-35)",
-        "broken.tflite: unreadable: not a TFLite flatbuffer: bad file identifier 'XXXX'",
+        "models/broken.tflite: unreadable: not a TFLite flatbuffer: bad file identifier 'XXXX'",
         "policy failed: partial.tflite: 4 ops on the CPU (first: CUSTOM:TFLite_Detection_PostProcess at subgraph 0, index 2)",
     ]
 

@@ -42,6 +42,12 @@ def add_level_arguments(parser: Any) -> None:
         help="NNAPI runtime feature level, 1-8 (default: the usual one for the API level)",
     )
     parser.add_argument(
+        "--nnapi-cpu",
+        action="store_true",
+        help="model disallow_nnapi_cpu=false with no accelerator named (Validate then sees the "
+        "raw API level)",
+    )
+    parser.add_argument(
         "--max-partitions",
         type=int_in(0, 1 << 30, "--max-partitions"),
         default=3,
@@ -55,5 +61,6 @@ def level_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "api_level": args.api_level,
         "feature_level": args.feature_level,
+        "nnapi_cpu": args.nnapi_cpu,
         "max_partitions": args.max_partitions,
     }

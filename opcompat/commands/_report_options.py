@@ -70,14 +70,19 @@ def policy_from_args(args: argparse.Namespace) -> Any:
     return make_policy(fail_on, ratio, baseline)
 
 
-def emit(report: Report, args: argparse.Namespace) -> int:
-    """Render and write the report, print the summary to stderr, return the gate's exit code."""
+def emit(report: Report, args: argparse.Namespace, policy: Any = None) -> int:
+    """Render and write the report, print the summary to stderr, return the gate's exit code.
+
+    `policy` is `policy_from_args(args)`, when the caller already checked the flags before
+    doing the work.
+    """
     from opcompat.formats.base import FormatChoice
     from opcompat.formats.summary import one_line
     from opcompat.gate import evaluate
     from opcompat.output import emit_text
 
-    policy = policy_from_args(args)
+    if policy is None:
+        policy = policy_from_args(args)
     fmt = FormatChoice(getattr(args, "format", "table") or "table").to_format()
     emit_text(lambda: fmt.render(report), getattr(args, "output", None))
     result = evaluate(report, policy)

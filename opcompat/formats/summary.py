@@ -106,7 +106,8 @@ def one_line(entry: ModelReport | ModelError) -> str:
         error = entry.error
         if error.startswith(entry.path + ": "):  # the reader's messages often start with the path
             error = error[len(entry.path) + 2 :]
-        return f"{name}: unreadable: {error}"
+        # The full path: the user must find the file among many.
+        return f"{entry.path}: unreadable: {error}"
     total = len(entry.operators)
     parts = [
         f"{name}: {entry.delegated_count}/{total} ops on NNAPI at API {entry.options.api_level}",
