@@ -1,10 +1,10 @@
 """MODEL arguments: files, directories (searched recursively for *.tflite) and globs.
 
 TensorFlow inputs (a SavedModel directory, a Keras `.keras`/`.h5` file, a frozen GraphDef `.pb`)
-are converted in memory with TensorFlow's `TFLiteConverter` when the `convert` extra is
-installed. Conversion allows Select TF (Flex) and custom ops, so such ops reach the report as
-custom operators, which the NNAPI delegate leaves on the CPU. Keras files are loaded with
-`safe_mode=True` (no arbitrary code from the file).
+are converted with TensorFlow's `TFLiteConverter` when the `convert` extra is installed, in a
+child process (`opcompat.tfconvert`): TensorFlow is imported only for them. Conversion keeps
+Select TF (Flex) and custom ops, which the report shows as custom operators on the CPU. Keras
+files are loaded with `safe_mode=True`: nothing in the file is executed.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from opcompat.errors import ModelReadError, UsageError
 CONVERT_HINT = 'install the convert extra: pip install "opcompat[convert]"'
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 GLOB_CHARS = frozenset("*?[")
+KIND_LABELS = {"saved_model": "SavedModel", "keras": "Keras model", "frozen_graph": "frozen graph"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ def is_saved_model(path: Path) -> bool:
 
 
 def _tflite_under(directory: Path) -> list[str]:
-    found = []
+    found: list[str] = []
     for root, dirs, files in os.walk(directory):
         dirs.sort()  # deterministic order, and os.walk follows the sorted list
         found.extend(os.path.join(root, f) for f in sorted(files) if f.lower().endswith(".tflite"))
@@ -118,66 +119,118 @@ def expand_paths(args: Sequence[str]) -> list[str]:
     for i in inputs:
         if i.needs_conversion:
             raise UsageError(
-                f"{i.path}: a TensorFlow {i.kind.replace('_', ' ')}; convert it first "
+                f"{i.path}: a TensorFlow {KIND_LABELS[i.kind]}; convert it first "
                 "or use 'opcompat check'"
             )
     return [i.path for i in inputs]
 
 
-def _tensorflow() -> Any:
+CONVERT_TIMEOUT = 900.0
+"""Seconds one conversion may take before its child process is killed (a big SavedModel
+converts in about a minute)."""
+
+
+def tensorflow_available() -> bool:
+    """Whether TensorFlow is installed, found without importing it."""
+    import importlib.util
+
     try:
-        import tensorflow as tf  # optional: the convert extra
-    except ImportError:
-        raise UsageError(f"converting TensorFlow models needs TensorFlow: {CONVERT_HINT}") from None
-    return tf
+        return importlib.util.find_spec("tensorflow") is not None
+    except (ImportError, ValueError):
+        return False
 
 
-def _frozen_graph_io(tf: Any, path: str) -> tuple[list[str], list[str]]:
-    """Inputs (placeholders) and outputs (nodes nothing consumes) of a frozen GraphDef."""
-    graph_def = tf.compat.v1.GraphDef()
-    with open(path, "rb") as fh:
-        graph_def.ParseFromString(fh.read())
-    consumed = {i.split(":")[0].lstrip("^") for n in graph_def.node for i in n.input}
-    inputs = [n.name for n in graph_def.node if n.op == "Placeholder"]
-    outputs = [
-        n.name
-        for n in graph_def.node
-        if n.name not in consumed and n.op not in ("Placeholder", "Const", "NoOp", "Assert")
-    ]
-    if not inputs or not outputs:
-        raise ModelReadError(f"{path}: cannot tell the inputs and outputs of this frozen graph")
-    return inputs, outputs
+def require_tensorflow(items: Iterable[ModelInput]) -> None:
+    """UsageError (exit code 2) naming the extra when a TensorFlow input is given without TF."""
+    first = next((i for i in items if i.needs_conversion), None)
+    if first is not None and not tensorflow_available():
+        raise UsageError(
+            f"{first.path}: a TensorFlow {KIND_LABELS[first.kind]}; converting it needs "
+            f"TensorFlow: {CONVERT_HINT}"
+        )
 
 
 def convert(item: ModelInput) -> bytes:
-    """The .tflite flatbuffer of a TensorFlow input (needs the convert extra)."""
-    tf = _tensorflow()
+    """The .tflite flatbuffer of a TensorFlow input (needs the convert extra).
+
+    Converted by `python -m opcompat.tfconvert` in a child process with its own temporary
+    directory, removed afterwards whatever happens. Raises UsageError (TensorFlow missing)
+    or ModelReadError (cannot be converted, refused as unsafe, crashed, timed out), one line.
+    """
+    import json
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    if item.kind not in ("saved_model", "keras", "frozen_graph"):
+        raise UsageError(f"{item.path}: not a TensorFlow model")
+    require_tensorflow([item])
+    if not sys.executable:
+        raise UsageError("cannot start a Python child process to run TensorFlow")
+    workdir = tempfile.mkdtemp(prefix="opcompat-convert-")
     try:
-        if item.kind == "saved_model":
-            converter = tf.lite.TFLiteConverter.from_saved_model(item.path)
-        elif item.kind == "keras":
-            model = tf.keras.models.load_model(item.path, safe_mode=True, compile=False)
-            converter = tf.lite.TFLiteConverter.from_keras_model(model)
-        elif item.kind == "frozen_graph":
-            inputs, outputs = _frozen_graph_io(tf, item.path)
-            converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
-                item.path, inputs, outputs
+        out = os.path.join(workdir, "model.tflite")
+        env = dict(os.environ)
+        # TensorFlow and Keras write their scratch files (Keras exports a SavedModel) here.
+        env.update(TMPDIR=workdir, TEMP=workdir, TMP=workdir, TF_CPP_MIN_LOG_LEVEL="3")
+        env.pop("TF_USE_LEGACY_KERAS", None)  # Keras 3: the one with a safe mode for .h5
+        # The child imports this very opcompat, installed or not.
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "opcompat.tfconvert", item.kind,
+                 os.path.abspath(item.path), out],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd=workdir,
+                timeout=CONVERT_TIMEOUT,
+                check=False,
             )
-        else:
-            raise UsageError(f"{item.path}: not a TensorFlow model")
-        # Keep ops TFLite has no builtin for (Flex / custom): they run on the CPU, and the report
-        # says so, rather than the conversion failing.
-        converter.target_spec.supported_ops = [
-            tf.lite.OpsSet.TFLITE_BUILTINS,
-            tf.lite.OpsSet.SELECT_TF_OPS,
-        ]
-        converter.allow_custom_ops = True
-        return bytes(converter.convert())
-    except (UsageError, ModelReadError):
-        raise
-    except Exception as exc:  # TensorFlow raises many unrelated types; report one line
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelReadError(f"{item.path}: TensorFlow could not convert it: {message}") from None
+        except subprocess.TimeoutExpired:
+            raise ModelReadError(
+                f"{item.path}: TensorFlow did not convert it within {CONVERT_TIMEOUT:g} s"
+            ) from None
+        if proc.returncode == 0 and os.path.isfile(out):
+            with open(out, "rb") as fh:
+                return fh.read()
+        try:
+            with open(out + ".error", encoding="utf-8") as fh:
+                failure = json.load(fh)
+        except (OSError, ValueError):
+            failure = None
+        if isinstance(failure, dict):
+            message = " ".join(str(failure.get("message", "")).split())
+            if failure.get("error") == "usage":
+                raise UsageError(f"{item.path}: {message}; {CONVERT_HINT}")
+            raise ModelReadError(f"{item.path}: {message}")
+        raise ModelReadError(f"{item.path}: TensorFlow crashed converting it ({_died(proc)})")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _died(proc: Any) -> str:
+    """How a child process ended, with the last line it wrote to stderr."""
+    import signal
+
+    from opcompat.model.reader import printable
+
+    code = proc.returncode
+    if code < 0:
+        try:
+            how = f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"killed by signal {-code}"
+    else:
+        how = f"exit status {code}"
+    lines = [ln.strip() for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    if lines:
+        last = printable(lines[-1])
+        how += f": {last[:200]}{'...' if len(last) > 200 else ''}"
+    return how
 
 
 def check_inputs(inputs: Iterable[ModelInput], **options: Any) -> Any:
@@ -190,6 +243,7 @@ def check_inputs(inputs: Iterable[ModelInput], **options: Any) -> Any:
     from opcompat.report import ModelError, Report
 
     items = list(inputs)
+    require_tensorflow(items)  # before any work: exit code 2 naming the extra
     plain = [i.path for i in items if not i.needs_conversion]
     checked = iter(check_many(plain, **options).models if plain else ())
     single = {k: v for k, v in options.items() if k != "jobs"}

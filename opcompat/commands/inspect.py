@@ -3,9 +3,10 @@
 For each subgraph: the operators by name and version with their counts, the tensor types, and
 the numbers of inputs, outputs, tensors and constants. `--format json` gives the same data.
 MODEL arguments are expanded as by `check` (directories searched recursively for *.tflite,
-globs). Exit codes: 0 when every model was read; 3 when any was not (one line on stderr each,
-the others are still printed); 2 for usage errors (also a directory without models, a glob
-that matches nothing, a TensorFlow input).
+globs); with the `convert` extra, a SavedModel, Keras file or frozen graph shows the .tflite
+model TensorFlow converts it to. Exit codes: 0 when every model was read; 3 when any was not
+(one line on stderr each, the others are still printed); 2 for usage errors (also a directory
+without models, a glob that matches nothing, a TensorFlow input without TensorFlow).
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def add_parser(sub: Any) -> None:
         "with op versions, the tensor types, and the counts of inputs, outputs and constants.",
     )
     p.add_argument("models", nargs="+", metavar="MODEL",
-                   help=".tflite model file(s), directories (searched recursively) or globs")
+                   help=".tflite model file(s), directories (searched recursively) or globs; "
+                   "SavedModel/Keras/.pb with the convert extra")
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="output format (default table)")
     p.set_defaults(run=run)
@@ -30,14 +32,17 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from opcompat.errors import EXIT_OK, EXIT_UNREADABLE, ModelReadError
-    from opcompat.inputs import expand_paths
+    from opcompat.inputs import convert, expand, require_tensorflow
     from opcompat.model.reader import printable, read_model
 
     summaries: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
-    for path in expand_paths(args.models):
+    items = expand(args.models)
+    require_tensorflow(items)  # a TensorFlow input without the convert extra: exit code 2
+    for item in items:
+        path = item.path
         try:
-            model = read_model(path)
+            model = read_model(convert(item) if item.needs_conversion else path)
         except ModelReadError as exc:
             print(f"opcompat: error: {exc}", file=sys.stderr)
             errors.append({"path": printable(path), "error": str(exc)})

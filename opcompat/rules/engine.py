@@ -2,7 +2,8 @@
 
 Importing `opcompat.rules.ops` registers every `@rule`; an op without a rule (and every custom
 op or unknown builtin code) falls to the switch's `default:` and fails with
-kUnsupportedOperator "Unsupported operation type.".
+kUnsupportedOperator "Unsupported operation type." (for a custom op, followed by where it runs:
+through the Flex delegate for Select TF ops, else with the app's kernel).
 """
 
 from __future__ import annotations
@@ -31,6 +32,30 @@ SILENT_REFUSAL = Reason(
     "Validate refuses this operator without recording a failure.",
     VALIDATE_SOURCE,
 )
+
+FLEX_PREFIX = "Flex"
+"""Custom codes of Select TF ops: the TensorFlow op name after this prefix (FlexCumprod)."""
+
+
+def custom_op_reason(op: Operator) -> Reason:
+    """kUnsupportedOperator for a custom op, saying where it runs instead.
+
+    Validate's switch has no case for BuiltinOperator_CUSTOM: every custom op stays on the CPU,
+    a Select TF op through the Flex delegate, any other with the kernel the app registers.
+    """
+    from opcompat.model.reader import printable
+
+    name = printable(op.custom_code or "")
+    if name.startswith(FLEX_PREFIX):
+        where = f"{name} is a Select TF (Flex) op, run on the CPU by the Flex delegate"
+    else:
+        where = f"{name or 'This'} is a custom op, run on the CPU by the app's own kernel"
+    return Reason(
+        UNSUPPORTED_OPERATOR.code,
+        f"{UNSUPPORTED_OPERATOR.message} {where}; the NNAPI delegate takes no custom ops.",
+        UNSUPPORTED_OPERATOR.source,
+    )
+
 
 _loaded = False
 
@@ -84,7 +109,9 @@ def validate_tracked(
     """`validate`, and whether the rule read constant tensor data (when it did not, the verdict
     holds for every operator that differs only in its constants' values)."""
     _load_rules()
-    fn = None if op.op == "CUSTOM" else RULES.get(op.op)
+    if op.op == "CUSTOM":
+        return (custom_op_reason(op),), False
+    fn = RULES.get(op.op)
     if fn is None:
         return (UNSUPPORTED_OPERATOR,), False
     ctx = _TrackingContext(model, subgraph, op, target)
