@@ -72,6 +72,7 @@ def operator_signature(subgraph: Subgraph, op: Operator) -> tuple[Hashable, Hash
             for i in ids
         )
 
+    first: dict[int, int] = {}
     try:
         shape_key = (
             op.op,
@@ -82,7 +83,8 @@ def operator_signature(subgraph: Subgraph, op: Operator) -> tuple[Hashable, Hash
             tuple(sig(i) for i in op.inputs),
             tuple(sig(i) for i in op.outputs),
             tuple(sig(i) for i in op.intermediates),
-            tuple(op.inputs.index(i) for i in op.inputs),  # which inputs are the same tensor
+            # Which inputs are the same tensor (first position of each; linear, not .index()).
+            tuple(first.setdefault(i, k) for k, i in enumerate(op.inputs)),
         )
         hash(shape_key)
     except TypeError:
@@ -101,6 +103,7 @@ class _Validator:
         self.model = model
         self._engine = engine
         self._sigs: dict[tuple[int, int], tuple[Hashable, Hashable]] = {}
+        self._ids: dict[Hashable, int] = {}  # signature -> small int: cheap to hash again
         self._memo: dict[Hashable, tuple[Reason, ...]] = {}
         self._needs_data: set[Hashable] = set()
 
@@ -108,12 +111,20 @@ class _Validator:
         """The data-free key of an operator (used to share per-level verdicts)."""
         return self._keys(subgraph, op)[1]
 
+    def shape_signature(self, subgraph: Subgraph, op: Operator) -> Hashable:
+        """The key of everything but constant data (spec_check's per-signature memo)."""
+        return self._keys(subgraph, op)[0]
+
     def _keys(self, subgraph: Subgraph, op: Operator) -> tuple[Hashable, Hashable]:
         key = (subgraph.index, op.index)
         got = self._sigs.get(key)
         if got is None:
             sig = operator_signature(subgraph, op)
-            got = (key, key) if sig is None else sig
+            if sig is None:
+                got = (key, key)
+            else:
+                ids = self._ids
+                got = (ids.setdefault(sig[0], len(ids)), ids.setdefault(sig[1], len(ids)))
             self._sigs[key] = got
         return got
 
@@ -238,7 +249,7 @@ def check(
         WARNING_CODES,
         fp16_conversion_hazard,
     )
-    from opcompat.rules.spec_check import spec_warnings
+    from opcompat.rules.spec_check import SpecChecker
     from opcompat.tables.delegate_mapping import mapping
 
     if max_partitions < 0:
@@ -276,6 +287,9 @@ def check(
             support[(sg.index, op.index)] = {api: got[k] for api, k in slot.items()}
 
     plain, delegation = _delegation(model, validator, target, max_partitions)
+    spec = SpecChecker(
+        model, target, lambda sg, op: validator.plain(sg, op, target), validator.shape_signature
+    )
 
     operators: list[OperatorResult] = []
     subgraph_results: list[SubgraphResult] = []
@@ -318,7 +332,7 @@ def check(
                     )
                 )
             if supported:
-                warnings.extend(spec_warnings(model, sg, op, target))
+                warnings.extend(spec.warnings(sg, op))
             if supported and not delegated and not extra:
                 if refused or (d.status != "kTfLiteOk" and d.status != "notApplied"):
                     extra.append(

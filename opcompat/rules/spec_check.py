@@ -20,8 +20,8 @@ modelled here.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from opcompat.levels import Target
@@ -456,11 +456,13 @@ def _uses(sg: Subgraph) -> _Uses:
 _VALIDATED: dict[tuple[int, int, int, bool], tuple[Subgraph, bool]] = {}
 
 
-def _may_be_delegated(model: Model | None, sg: Subgraph, op: Operator, target: Target) -> bool:
+def _may_be_delegated(model: Model | None, sg: Subgraph, op: Operator, target: Target,
+                      shared: Shared | None = None) -> bool:
     """False when `op` cannot be in any NNAPI partition at `target`: Validate refuses it.
 
     An operator that reads fp16 weights stays a candidate (the fp16 weight remapping can
-    delegate it although Validate refuses it as it stands).
+    delegate it although Validate refuses it as it stands). With `shared`, Validate's verdict
+    comes from the caller's memo instead of a new evaluation.
     """
     if model is None:
         return True
@@ -473,9 +475,12 @@ def _may_be_delegated(model: Model | None, sg: Subgraph, op: Operator, target: T
     if cached is not None and cached[0] is sg:
         return cached[1]
     try:
-        from opcompat.rules.engine import validate
+        if shared is not None:
+            possible = not shared.validate(sg, op)
+        else:
+            from opcompat.rules.engine import validate
 
-        possible = not validate(model, sg, op, target)
+            possible = not validate(model, sg, op, target)
     except Exception:  # noqa: BLE001  (without the engine, every operator may be delegated)
         possible = True
     if not possible:
@@ -695,9 +700,110 @@ def spec_warnings(
         return ()  # a malformed operator: the rules report it, not this cross-check
 
 
+@dataclass(slots=True)
+class Shared:
+    """Work shared between the operators of one model at one target (see `SpecChecker`)."""
+
+    target: Target
+    validate: Callable[[Subgraph, Operator], tuple[Reason, ...]]
+    signature: Callable[[Subgraph, Operator], Hashable]
+    judged: dict[Hashable, tuple[Reason, ...]] = field(default_factory=dict)
+    _types: dict[Hashable, str] = field(default_factory=dict)
+    _layouts: dict[Hashable, _Layout | None] = field(default_factory=dict)
+    _subgraphs: dict[int, _SubgraphState] = field(default_factory=dict)
+
+    def input_candidates(self, model: Model, sg: Subgraph, op: Operator, pos: int) -> set[str]:
+        """`_input_candidates`, with its caches keyed by plain ints for this one model."""
+        st = self._subgraphs.get(sg.index)
+        if st is None or st.subgraph is not sg:
+            st = self._subgraphs[sg.index] = _SubgraphState(sg, _uses(sg))
+        index = op.inputs[pos]
+        own = self.input_type(sg, op, pos)
+        out = {own} if own else set()
+        prod = st.uses.producer.get(index)
+        if prod is not None and self._may_be_delegated(model, st, prod[0]):
+            out.add(self.output_type(sg, prod[0], prod[1]))
+        # As _earlier_consumer_types: each tensor's consumers are scanned once, lazily.
+        state = st.earlier.get(index)
+        if state is None:
+            state = st.earlier[index] = ([0], {})
+        scanned, first = state
+        consumers = st.uses.consumers.get(index, ())
+        before = op.index
+        while scanned[0] < len(consumers) and consumers[scanned[0]][0].index < before:
+            other, other_pos = consumers[scanned[0]]
+            typ = self.input_type(sg, other, other_pos)
+            if typ and typ not in first and self._may_be_delegated(model, st, other):
+                first[typ] = other.index
+            scanned[0] += 1
+        out.update(typ for typ, at in first.items() if at < before)
+        return out
+
+    def _may_be_delegated(self, model: Model, st: _SubgraphState, op: Operator) -> bool:
+        got = st.may.get(op.index)
+        if got is None:
+            got = st.may[op.index] = _may_be_delegated(model, st.subgraph, op, self.target, self)
+        return got
+
+    def layout(self, sg: Subgraph, op: Operator) -> _Layout | None:
+        key = self.signature(sg, op)
+        if key in self._layouts:
+            return self._layouts[key]
+        got = self._layouts[key] = _layout(sg, op, self.target)[0]
+        return got
+
+    def input_type(self, sg: Subgraph, op: Operator, pos: int) -> str:
+        if op.op == "CONV_2D":
+            return _input_type(sg, op, pos, self.target)  # its filter's producer matters
+        key = (self.signature(sg, op), pos, True)
+        got = self._types.get(key)
+        if got is None:
+            got = self._types[key] = _input_type(sg, op, pos, self.target)
+        return got
+
+    def output_type(self, sg: Subgraph, op: Operator, pos: int) -> str:
+        key = (self.signature(sg, op), pos, False)
+        got = self._types.get(key)
+        if got is None:
+            got = self._types[key] = _output_type(sg, op, pos, self.target)
+        return got
+
+
+@dataclass(slots=True)
+class _SubgraphState:
+    subgraph: Subgraph
+    uses: _Uses
+    may: dict[int, bool] = field(default_factory=dict)
+    earlier: dict[int, tuple[list[int], dict[str, int]]] = field(default_factory=dict)
+
+
+class SpecChecker:
+    """`spec_warnings` for the operators of one model at one target, faster.
+
+    Large models repeat the same operator thousands of times. `validate(subgraph, op)` is the
+    caller's (memoized) Validate, so that no operator is validated twice; `signature(subgraph,
+    op)` returns equal keys for operators Validate cannot tell apart (`analysis.
+    operator_signature`): the NNAPI types an operator gives its own tensors, its NNAPI layout and
+    the warnings reached from a given set of candidate types are computed once per key.
+    """
+
+    def __init__(self, model: Model, target: Target,
+                 validate: Callable[[Subgraph, Operator], tuple[Reason, ...]],
+                 signature: Callable[[Subgraph, Operator], Hashable]) -> None:
+        self.model = model
+        self.shared = Shared(target, validate, signature)
+
+    def warnings(self, subgraph: Subgraph, op: Operator) -> tuple[Reason, ...]:
+        """`spec_warnings(model, subgraph, op, target)`."""
+        try:
+            return _spec_warnings(self.model, subgraph, op, self.shared.target, self.shared)
+        except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+            return ()
+
+
 def _spec_warnings(model: Model | None, sg: Subgraph, op: Operator,
-                   target: Target) -> tuple[Reason, ...]:
-    layout, _why = _layout(sg, op, target)
+                   target: Target, shared: Shared | None = None) -> tuple[Reason, ...]:
+    layout = _layout(sg, op, target)[0] if shared is None else shared.layout(sg, op)
     if layout is None:
         return ()
     fl = target.feature_level
@@ -716,15 +822,35 @@ def _spec_warnings(model: Model | None, sg: Subgraph, op: Operator,
             source,
         ),)
 
-    warnings: list[Reason] = []
     # (side, position, role, candidate NNAPI types)
     operands: list[tuple[str, int, str, set[str]]] = []
     for pos, role in _positions(layout.inputs, len(op.inputs)):
         if op.inputs[pos] == OPTIONAL_TENSOR or _not_added(op, pos, sg):
             continue
-        operands.append(("input", pos, role, _input_candidates(model, sg, op, pos, target)))
+        if shared is None:
+            cands = _input_candidates(model, sg, op, pos, target)
+        else:
+            cands = shared.input_candidates(model, sg, op, pos)
+        operands.append(("input", pos, role, cands))
     for pos, role in _positions(layout.outputs, len(op.outputs)):
-        operands.append(("output", pos, role, {_output_type(sg, op, pos, target)}))
+        out = _output_type(sg, op, pos, target) if shared is None else shared.output_type(
+            sg, op, pos)
+        operands.append(("output", pos, role, {out}))
+    if shared is None:
+        return _judge(sg, op, spec, operands, fl, full, source)
+    # What follows reads only the operator's own signature and the candidate types.
+    key = (shared.signature(sg, op), tuple(frozenset(c) for _s, _p, _r, c in operands))
+    got = shared.judged.get(key)
+    if got is None:
+        got = shared.judged[key] = _judge(sg, op, spec, operands, fl, full, source)
+    return got
+
+
+def _judge(sg: Subgraph, op: Operator, spec: dict[str, Any],
+           operands: list[tuple[str, int, str, set[str]]], fl: int, full: str,
+           source: str) -> tuple[Reason, ...]:
+    """The warnings for `op`'s operands and their candidate NNAPI types."""
+    warnings: list[Reason] = []
     certain = [(s, p, r, c) for s, p, r, c in operands if c and _UNKNOWN not in c]
 
     if spec["configurations"]:
