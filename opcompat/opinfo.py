@@ -174,8 +174,8 @@ def conditions_of(fn: Callable[..., Any], _seen: set[Any] | None = None) -> list
             return
         if isinstance(node, ast.Call):
             _call(node, " and ".join(when))
-        for child in ast.iter_child_nodes(node):
-            visit(child, when)
+        for sub_node in ast.iter_child_nodes(node):
+            visit(sub_node, when)
 
     def _call(call: ast.Call, when: str) -> None:
         func = call.func

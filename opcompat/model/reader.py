@@ -103,7 +103,7 @@ _OptionField = tuple[str, int, Any, int, str, Any]
 
 
 def _plan(fields: tuple[tuple[str, int, str, object], ...]) -> tuple[_OptionField, ...]:
-    out = []
+    out: list[_OptionField] = []
     for name, slot, kind, default in fields:
         if kind == "str":
             out.append((name, slot, None, 0, "s", default))
@@ -656,13 +656,14 @@ class _Reader:
                                 options_type, options, custom_size))
         return tuple(out)
 
-    def _options(self, p: int, table_name: str) -> dict[str, Any]:
+    def _options(self, p: int, table_name: str | None) -> dict[str, Any]:
         """Decode one options table; absent fields take their schema defaults."""
         try:
             f = self.table(p)
             buf = self.buf
             out: dict[str, Any] = {}
-            for name, slot, unpack, size, vcode, default in _OPTIONS_PLAN.get(table_name, ()):
+            plan = _OPTIONS_PLAN.get(table_name or "", ())  # None: an unknown options type
+            for name, slot, unpack, size, vcode, default in plan:
                 off = f[slot]
                 if not off:
                     out[name] = default
@@ -673,7 +674,7 @@ class _Reader:
                 else:
                     out[name] = self.scalars(p, off, vcode, size)
         except (_Bad, struct.error) as exc:
-            raise _within(exc, table_name) from None
+            raise _within(exc, str(table_name)) from None
         return out
 
     def _signature(self, p: int) -> SignatureDef:

@@ -159,6 +159,7 @@ def cast(ctx: OpContext) -> None:
     expect_min_level(ctx, table_min_level(ctx))
     input_type = dtype_of(ctx.input(0))
     output_type = dtype_of(ctx.output(0))
+    allowed: tuple[T, ...]
     if ctx.level >= SDK_NNAPI13:
         allowed = (T.FLOAT32, T.INT32, T.UINT8, T.INT8)
         message = (
