@@ -44,7 +44,10 @@ def is_dequantize_const_fp16(subgraph: Subgraph, op: Operator) -> bool:
 
 
 def has_const_fp16_dequantize(subgraph: Subgraph) -> bool:
-    """Whether `DoPrepare` takes the fp16 path here (`should_prune_fp16_dequantize`)."""
+    """Whether `DoPrepare` takes the fp16 path here (`should_prune_fp16_dequantize`).
+
+    Source: tflite/delegates/nnapi/nnapi_delegate.cc, StatefulNnApiDelegate::DoPrepare.
+    """
     return any(is_dequantize_const_fp16(subgraph, op) for op in subgraph.operators)
 
 
@@ -65,7 +68,10 @@ class Fp16Selection:
 
 
 def rewire(op: Operator, mapping: dict[int, int]) -> Operator | None:
-    """`op` with DEQUANTIZE outputs replaced by their fp16 inputs; None when nothing changes."""
+    """`op` with DEQUANTIZE outputs replaced by their fp16 inputs; None when nothing changes.
+
+    Source: tflite/delegates/utils.cc, FP16GraphPartitionHelper::RemapFp16InputTensors.
+    """
     if not any(i in mapping for i in op.inputs):
         return None
     return dataclasses.replace(op, inputs=tuple(mapping.get(i, i) for i in op.inputs))
@@ -78,6 +84,10 @@ def select_fp16(
     validate_rewired: ValidateFn,
 ) -> Fp16Selection:
     """Reproduce the helper for one subgraph.
+
+    Source: tflite/delegates/nnapi/nnapi_delegate.cc, GetSupportedOpsWithFp16WeightRemapping;
+    tflite/delegates/utils.cc, FP16GraphPartitionHelper::IsNodeSupported and
+    GetNodesOfFirstNLargestPartitionsImpl.
 
     `plain_reasons[i]` is Validate's verdict for node i as it stands (reused when the helper
     validates a node whose inputs it did not rewire); `validate_rewired` validates a rewired copy.

@@ -122,7 +122,7 @@ _TYPE_NAMES = {  # TfLiteTypeGetName
     TensorType.BFLOAT16: "BFLOAT16",
 }
 
-_ITEM_SIZE = {
+_ITEM_SIZE: dict[TensorType | int, int] = {
     TensorType.FLOAT32: 4,
     TensorType.FLOAT16: 2,
     TensorType.INT32: 4,
@@ -156,7 +156,7 @@ def _tensor(subgraph: Subgraph, index: int) -> Tensor | None:
 
 def byte_size(tensor: Tensor) -> int:
     """`TfLiteTensor.bytes` for a statically shaped tensor (0 for dynamic types)."""
-    size = _ITEM_SIZE.get(tensor.dtype, 0)  # type: ignore[call-overload]
+    size = _ITEM_SIZE.get(tensor.dtype, 0)
     for d in tensor.shape:
         size *= max(d, 0)
     return size
@@ -198,7 +198,11 @@ def quantization_error(tensor: Tensor) -> str | None:
 
 
 def interpreter_refusal(model: Model) -> Refusal | None:
-    """The model cannot be loaded by TFLite at all (InterpreterBuilder fails), or None."""
+    """The model cannot be loaded by TFLite at all (InterpreterBuilder fails), or None.
+
+    Source: tflite/core/interpreter_builder.cc, InterpreterBuilder::ParseTensors (a failed
+    ParseQuantization fails the whole build).
+    """
     bad: list[tuple[int, int]] = []
     first = ""
     for sg in model.subgraphs:
@@ -223,7 +227,10 @@ def interpreter_refusal(model: Model) -> Refusal | None:
 
 
 def dynamic_tensors(subgraph: Subgraph) -> tuple[int, ...]:
-    """Tensors kTfLiteDynamic before any kernel runs: non-constant string/resource/variant."""
+    """Tensors kTfLiteDynamic before any kernel runs: non-constant string/resource/variant.
+
+    Source: tflite/core/subgraph.cc, Subgraph::SetTensorParametersReadWrite.
+    """
     return tuple(
         t.index for t in subgraph.tensors if t.dtype in DYNAMIC_TYPES and not t.is_constant
     )
@@ -249,7 +256,11 @@ def dynamic_trigger(subgraph: Subgraph) -> int | None:
 
 
 def dynamic_refusal(subgraph: Subgraph) -> Refusal | None:
-    """The whole-model refusal caused by this subgraph's dynamic tensors, if any."""
+    """The whole-model refusal caused by this subgraph's dynamic tensors, if any.
+
+    Source: tflite/core/subgraph.cc, Subgraph::ModifyGraphWithDelegateImpl (returns
+    kTfLiteApplicationError when the delegate does not allow dynamic tensors).
+    """
     trigger = dynamic_trigger(subgraph)
     if trigger is None:
         return None
@@ -396,7 +407,11 @@ def _added_inputs(
 
 
 def _skipped(subgraph: Subgraph, op: Operator) -> bool:
-    """Nodes AddOpsAndTensors folds into others: constant DENSIFY, non-constant fp16 DEQUANTIZE."""
+    """Nodes AddOpsAndTensors folds into others: constant DENSIFY, non-constant fp16 DEQUANTIZE.
+
+    Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::AddOpsAndTensors
+    (IsDensifyConstTensor, IsDequantizeNonConstFloat16).
+    """
     if not op.inputs:
         return False
     first = _tensor(subgraph, op.inputs[0])
@@ -408,7 +423,10 @@ def _skipped(subgraph: Subgraph, op: Operator) -> bool:
 
 
 def builder_level(target: Target) -> int:
-    """`target_feature_level_` of the graph builder: the runtime feature level (device-capped)."""
+    """`target_feature_level_` of the graph builder: the runtime feature level (device-capped).
+
+    Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::AddOpsAndTensors.
+    """
     return FEATURE_LEVEL_CODE[target.feature_level]
 
 
@@ -481,6 +499,11 @@ def _with_inputs(op: Operator, inputs: tuple[int, ...]) -> Operator:
 
 
 def build_refusal(subgraph: Subgraph, failure: BuildFailure) -> Refusal:
+    """The whole-model refusal of a partition whose NNAPI model cannot be built.
+
+    Source: tflite/core/subgraph.cc, Subgraph::ModifyGraphWithDelegateImpl (a delegate error
+    restores the original graph).
+    """
     return Refusal(
         NNAPI_MODEL_BUILD_FAILS,
         f"subgraph {subgraph.index}: {failure.message}; the delegate fails and the interpreter "
@@ -497,7 +520,10 @@ def fp16_conversion_hazard(
     delegated: Iterable[int],
     inputs_override: dict[int, tuple[int, ...]] | None = None,
 ) -> Reason | None:
-    """A warning when delegated nodes read constant fp16 tensors (converted to fp32 when built)."""
+    """A warning when delegated nodes read constant fp16 tensors (converted to fp32 when built).
+
+    Source: tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIOpBuilder::AddTensor.
+    """
     found: list[int] = []
     for idx in delegated:
         op = subgraph.operators[idx]
