@@ -210,7 +210,7 @@ def _op_graph(model: ModelReport, subgraph: int, mi: int) -> str:
         dash = ' stroke-dasharray="4 2"' if (not op.delegated and op.supported) else ""
         where = f"NNAPI partition {op.partition}" if op.delegated else s.verdict(op)
         tip = f"{op.index}: {op.op} v{op.version} - {where}"
-        reason = s.reason_text(op) or ("" if op.delegated else s.cause(op, model))
+        reason = s.shown_reason(op, model)
         if reason:
             tip += f"\n{reason}"
         name = op.op if len(op.op) <= NAME_CHARS else op.op[: NAME_CHARS - 1] + "…"
@@ -276,7 +276,7 @@ def _op_table(model: ModelReport, mi: int) -> str:
             badge = '<span class="badge sup">CPU (supported)</span>'
         else:
             badge = '<span class="badge cpu">CPU</span>'
-        reason = s.reason_text(op) or ("" if op.delegated else s.cause(op, model))
+        reason = s.shown_reason(op, model)
         first = "never" if op.first_api_level is None else op.first_api_level
         rows.append(
             f'<tr id="{_row_id(mi, op)}" data-where="{"nnapi" if op.delegated else "cpu"}">'

@@ -61,14 +61,15 @@ def _overview(report: Report) -> list[str]:
         pct = f" ({100 * s.delegated_ratio(m):.1f}%)" if total else ""
         lines.append(
             f"| {_status(m)} | {name} | {m.options.api_level} | {m.delegated_count}/{total}{pct}"
-            f" | {s.partition_count(m)} | {len(s.fallbacks(m))} | {cell(s.full_delegation_text(m))} |"
+            f" | {s.partition_count(m)} | {len(s.fallbacks(m))}"
+            f" | {cell(s.full_delegation_text(m))} |"
         )
     return lines
 
 
 def _op_row(op: OperatorResult, model: ModelReport) -> str:
     where = f"NNAPI p{op.partition}" if op.delegated and op.partition is not None else s.verdict(op)
-    reason = s.reason_text(op) or ("" if op.delegated else s.cause(op, model))
+    reason = s.shown_reason(op, model)
     return (
         f"| {op.subgraph} | {op.index} | {code(op.op)} | {op.version} "
         f"| {cell(', '.join(op.nnapi_operations) or '-')} | {where} | {cell(reason)} |"
@@ -148,7 +149,8 @@ def render_model(model: ModelReport) -> list[str]:
     parts = s.partition_count(model)
     lines = [f"### {_status(model)} {code(name)}", ""]
     lines.append(
-        f"**{model.delegated_count}/{total} ops on NNAPI** in {parts} partition{'s' if parts != 1 else ''}"
+        f"**{model.delegated_count}/{total} ops on NNAPI** in "
+        f"{parts} partition{'s' if parts != 1 else ''}"
         f" at API {model.options.api_level} (feature level {model.options.feature_level})."
         f" Full delegation from: **{s.full_delegation_text(model)}**."
     )

@@ -41,6 +41,11 @@ def reason_text(op: OperatorResult) -> str:
     return "; ".join(f"{r.code}: {r.message}" if r.message else r.code for r in op.reasons)
 
 
+def shown_reason(op: OperatorResult, model: ModelReport) -> str:
+    """The reason column of an operator: its reasons, else its cause when it is on the CPU."""
+    return reason_text(op) or ("" if op.delegated else cause(op, model))
+
+
 def fallbacks(model: ModelReport) -> list[OperatorResult]:
     """Operators of any subgraph that stay on the CPU (refused models included)."""
     return [o for o in model.operators if not o.delegated]
@@ -197,9 +202,9 @@ def _by_subgraph(model: ModelReport) -> tuple[dict[int, list[OperatorResult]], d
     """The model's operators by subgraph (in index order) and its subgraph names, built once
     per model: scanning every operator for each subgraph was quadratic (a hostile file with
     8000 one-operator subgraphs took 9 s to render)."""
-    for cached, ops, names in _BY_SUBGRAPH:
+    for cached, cached_ops, cached_names in _BY_SUBGRAPH:
         if cached is model:
-            return ops, names
+            return cached_ops, cached_names
     by_sg: dict[int, list[OperatorResult]] = {}
     for o in model.operators:
         by_sg.setdefault(o.subgraph, []).append(o)
