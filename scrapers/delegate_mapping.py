@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from opcompat.errors import ScrapeError
+from scrapers import jsonio
 
 TABLE = "delegate_mapping"
 REPOSITORY = "google-ai-edge/LiteRT"
@@ -620,6 +619,14 @@ def _single_version(
     return None if value is None else (value, inside[0].name)
 
 
+def _returned(text: str) -> str:
+    """What a `return X` at the start of `text` returns (X)."""
+    m = re.match(r"return\s+([\w.]+)", text)
+    if m is None:
+        raise ScrapeError(f"cannot read the return statement {text[:40]!r}")
+    return m.group(1)
+
+
 def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFacts:
     """Scrape the regular facts of one Validate case body and name its other conditions."""
     consumed: list[Span] = []
@@ -739,9 +746,7 @@ def analyse_case(masked: str, inner: Span, consts: Mapping[str, int]) -> CaseFac
             parts.append(f"{MIN_LEVEL_CHECK}({value}) under a condition")
         irregular["level"] = "level-dependent condition: " + ", ".join(sorted(set(parts)))
     if returns:
-        kinds = sorted(
-            {re.match(r"return\s+([\w.]+)", masked[r : r + 80]).group(1) for r in returns}
-        )  # type: ignore[union-attr]
+        kinds = sorted({_returned(masked[r : r + 80]) for r in returns})
         irregular["return"] = (
             "returns early (" + ", ".join(kinds) + "), skipping the checks after it"
         )
@@ -909,10 +914,11 @@ def parse(
             )
     seen: set[str] = set()
     for entry in builtins:
-        if entry["name"] in seen:
-            raise ScrapeError(f"{VALIDATE}: {entry['name']} has two case labels")
-        seen.add(entry["name"])
-    builtins.sort(key=lambda e: e["name"])
+        name = str(entry["name"])
+        if name in seen:
+            raise ScrapeError(f"{VALIDATE}: {name} has two case labels")
+        seen.add(name)
+    builtins.sort(key=lambda e: str(e["name"]))
     return {
         "table": TABLE,
         "provenance": {
@@ -928,7 +934,7 @@ def parse(
 
 def dumps(table: Mapping[str, Any]) -> str:
     """The canonical text of a table: sorted keys, indent 1, trailing newline."""
-    return json.dumps(table, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    return jsonio.dumps(table, indent=1, ascii_only=False)
 
 
 def schema_file() -> Path:
@@ -951,19 +957,10 @@ def validate(table: Mapping[str, Any], schema_path: Path | None = None) -> None:
 
 
 def write(table: Mapping[str, Any], out_path: Path) -> None:
-    """Validate and write `table` atomically (temporary file in the same folder + os.replace)."""
+    """Validate and write `table` atomically (see `scrapers.jsonio.write_all`)."""
     validate(table)
-    text = dumps(table)
     out_path = Path(out_path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=out_path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, out_path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    jsonio.write_all(out_path.parent, {out_path.name: dumps(table)})
 
 
 def read_sources(source_file: Path) -> tuple[str, dict[str, str]]:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 
-def dumps(data: Any) -> str:
-    """Deterministic JSON: sorted keys, 2-space indent, ASCII, trailing newline."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+def dumps(data: Any, indent: int = 2, ascii_only: bool = True) -> str:
+    """Deterministic JSON: sorted keys, `indent`-space indent, trailing newline."""
+    return json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=ascii_only) + "\n"
 
 
 def _umask() -> int:
