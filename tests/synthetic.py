@@ -1,11 +1,14 @@
 """The canonical synthetic reports every format, gate, baseline and diff test renders.
 
 Built from the frozen result types only, so the formats are tested without the engine. The
-fixtures are in `conftest.py`; tests outside `tests/formats/` import this module by path
-(see tests/test_gate.py).
+fixtures are in `tests/formats/conftest.py`; `validate_report_json` checks a JSON report against
+the published schema.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from opcompat.report import (
     CheckOptions,
@@ -18,6 +21,19 @@ from opcompat.report import (
     Report,
     SubgraphResult,
 )
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "reports" / "schema" / "report.schema.json"
+
+
+def validate_report_json(data: object) -> None:
+    """Assert that `data` is valid against the published report schema (formats included)."""
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
+
 
 OPTS30 = CheckOptions(
     api_level=30, feature_level=4, validate_level=30, is_accelerator_specified=True
