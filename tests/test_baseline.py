@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _synthetic_loader import load as load_synthetic
+import synthetic as syn
 
 from opcompat.baseline import (
     BASELINE_VERSION,
@@ -22,8 +22,6 @@ from opcompat.baseline import (
 )
 from opcompat.errors import UsageError
 from opcompat.report import ModelReport, OperatorResult
-
-syn = load_synthetic()
 
 
 def shifted(model: ModelReport, at: int, by: int = 1) -> ModelReport:

@@ -7,12 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from _synthetic_loader import load
+import synthetic as syn
 
 from opcompat.cli import main
 from opcompat.diff import diff_models, render_json, render_markdown, render_text
-
-syn = load()
 
 
 def test_identical_models_have_no_changes() -> None:

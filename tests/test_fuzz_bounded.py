@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from deadline import within
 from fuzz.mutators import not_models, truncations
 from fuzz.seeds import seed_models
 from fuzz.targets import Targets
@@ -44,21 +44,6 @@ def _regression_files() -> list[Path]:
 @pytest.fixture(scope="module")
 def targets() -> Targets:
     return Targets()
-
-
-def _within(seconds: float, fn, *args):  # type: ignore[no-untyped-def]
-    """Run fn(*args) under an alarm, so that a hang fails the test instead of stalling CI."""
-
-    def _raise(signum: int, frame: object) -> None:
-        raise TimeoutError(f"no answer within {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return fn(*args)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def test_bounded_fuzz_run() -> None:
@@ -93,7 +78,7 @@ def test_bounded_fuzz_run() -> None:
 
 @pytest.mark.parametrize("path", _regression_files(), ids=lambda p: p.name)
 def test_regression_input(path: Path, targets: Targets) -> None:
-    outcome = _within(PER_INPUT_SECONDS, targets.run, path.read_bytes())
+    outcome = within(PER_INPUT_SECONDS, targets.run, path.read_bytes())
     assert outcome in ("report", "rejected")  # not "backstop": a deliberate check must say it
 
 
@@ -142,6 +127,6 @@ def test_valid_flatbuffers_with_hostile_content(targets: Targets) -> None:
     )
     @given(models())
     def run(spec):  # type: ignore[no-untyped-def]
-        assert _within(PER_INPUT_SECONDS, targets.run, build(spec)) in ("report", "rejected")
+        assert within(PER_INPUT_SECONDS, targets.run, build(spec)) in ("report", "rejected")
 
     run()

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _synthetic_loader import load
+import synthetic as syn
 
 from opcompat.baseline import dumps, from_report
 from opcompat.commands._report_options import add_report_arguments, emit
@@ -15,24 +15,12 @@ from opcompat.errors import OpcompatError, UsageError
 from opcompat.gate import FailOn, evaluate, make_policy, parse_ratio
 from opcompat.report import Report
 
-syn = load()
-
-
-def validate_report_json(data: object) -> None:
-    import jsonschema
-
-    schema = json.loads(
-        (
-            Path(__file__).resolve().parent.parent / "reports" / "schema" / "report.schema.json"
-        ).read_text()
-    )
-    jsonschema.Draft202012Validator(schema).validate(data)
-
 
 def run_emit(
     report: Report, argv: list[str], capsys: pytest.CaptureFixture[str] | None = None
 ) -> int:
-    """What `opcompat check` returns for this report and these flags (errors mapped as the CLI does)."""
+    """What `opcompat check` returns for this report and these flags (errors mapped as the CLI
+    does)."""
     parser = argparse.ArgumentParser()
     add_report_arguments(parser)
     args = parser.parse_args(argv)
@@ -104,7 +92,8 @@ def test_new_fallback_against_a_baseline(
     assert run_emit(REPORTS["partial+broken"](), flags) == 3
     err = capsys.readouterr().err
     assert (
-        "policy failed: refused.tflite: 3 new ops on the CPU not in the baseline: ADD@0:0, RESHAPE@0:1, GATHER@0:2"
+        "policy failed: refused.tflite: 3 new ops on the CPU not in the baseline: "
+        "ADD@0:0, RESHAPE@0:1, GATHER@0:2"
         in err
     )
 
@@ -128,15 +117,17 @@ def test_stderr_summary_and_failures(capsys: pytest.CaptureFixture[str]) -> None
     code = run_emit(REPORTS["partial+broken"](), ["--fail-on", "any-fallback", "--format", "json"])
     assert code == 3
     out, err = capsys.readouterr()
-    validate_report_json(json.loads(out))
+    syn.validate_report_json(json.loads(out))
     assert json.loads(out)["models"][1] == {
         "path": "models/broken.tflite",
         "error": "not a TFLite flatbuffer: bad file identifier 'XXXX'",
     }
     assert err.splitlines() == [
-        "partial.tflite: 4/8 ops on NNAPI at API 30, 3 partitions, never fully delegated (API 27-35)",
+        "partial.tflite: 4/8 ops on NNAPI at API 30, 3 partitions, "
+        "never fully delegated (API 27-35)",
         "models/broken.tflite: unreadable: not a TFLite flatbuffer: bad file identifier 'XXXX'",
-        "policy failed: partial.tflite: 4 ops on the CPU (first: CUSTOM:TFLite_Detection_PostProcess at subgraph 0, index 2)",
+        "policy failed: partial.tflite: 4 ops on the CPU "
+        "(first: CUSTOM:TFLite_Detection_PostProcess at subgraph 0, index 2)",
     ]
 
 

@@ -11,14 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from _synthetic_loader import load
+import synthetic as syn
 
 from opcompat.commands._report_options import add_report_arguments, emit
 from opcompat.errors import UsageError
 from opcompat.formats.markdown import MarkdownFormat
 from opcompat.output import emit_text, write_atomic
-
-syn = load()
 
 
 def listing(d: Path) -> list[str]:

@@ -6,7 +6,6 @@ step shows as 4x per doubling), plus generous absolute caps that only a hang wou
 
 from __future__ import annotations
 
-import signal
 import struct
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from deadline import within
 from fuzz import crafted
 from fuzz.layout import walk
 from fuzz.synth import chain
@@ -25,22 +25,9 @@ from opcompat.model import read_model
 SECONDS = 2.0
 
 
-def _within(seconds: float, fn: Callable[[], object]) -> object:
-    def _raise(signum: int, frame: object) -> None:
-        raise TimeoutError(f"no answer within {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return fn()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def _rejected(data: bytes) -> str:
     with pytest.raises(ModelReadError) as info:
-        _within(SECONDS, lambda: read_model(data))
+        within(SECONDS, lambda: read_model(data))
     msg = str(info.value)
     assert "\n" not in msg
     assert "malformed flatbuffer (" not in msg, msg  # a deliberate check said it, not the backstop
@@ -102,7 +89,7 @@ def test_self_referencing_offsets_are_refused() -> None:
     for site in sites:
         bad = data[: site.pos] + b"\x00\x00\x00\x00" + data[site.pos + 4 :]
         try:
-            _within(SECONDS, lambda bad=bad: read_model(bad))  # type: ignore[misc]
+            within(SECONDS, lambda bad=bad: read_model(bad))  # type: ignore[misc]
         except ModelReadError as exc:
             assert "\n" not in str(exc)
 
@@ -136,14 +123,14 @@ def test_subgraphs_that_call_themselves_finish(name: str) -> None:
     """The engine must not follow subgraph indices recursively without a guard."""
     targets = pytest.importorskip("fuzz.targets").Targets()
     data = crafted.CRAFTED[name]()
-    assert _within(SECONDS * 2, lambda: targets.run(data)) in ("report", "rejected")
+    assert within(SECONDS * 2, lambda: targets.run(data)) in ("report", "rejected")
 
 
 @pytest.mark.parametrize("name", ["absurd_shapes", "absurd_versions"])
 def test_absurd_numbers_finish(name: str) -> None:
     targets = pytest.importorskip("fuzz.targets").Targets()
     data = crafted.CRAFTED[name]()
-    assert _within(SECONDS, lambda: targets.run(data)) in ("report", "rejected")
+    assert within(SECONDS, lambda: targets.run(data)) in ("report", "rejected")
 
 
 # -- linear cost ----------------------------------------------------------------------------
@@ -207,7 +194,7 @@ def test_check_cost_is_linear_in_fan_out_and_fan_in(name: str, small: int, large
     data_small, data_large = build(small), build(large)
     analysis.check(data_small, api_level=30)  # warm the caches and imports
     t_small = _best_of(3, lambda: analysis.check(data_small, api_level=30))
-    t_large = _best_of(2, lambda: _within(60, lambda: analysis.check(data_large, api_level=30)))
+    t_large = _best_of(2, lambda: within(60, lambda: analysis.check(data_large, api_level=30)))
     assert t_large / max(t_small, 0.02) < 8, (t_small, t_large)  # linear: 4; quadratic: 16
 
 
@@ -227,7 +214,7 @@ def test_every_format_renders_in_linear_time(name: str, small: int, large: int) 
     for fmt, render in renderers().items():
         # Best of 3 each, and a floor under the small time: the machine is shared and noisy.
         t_small = _best_of(3, lambda render=render: render(small_report))
-        t_large = _best_of(3, lambda render=render: _within(60, lambda: render(large_report)))
+        t_large = _best_of(3, lambda render=render: within(60, lambda: render(large_report)))
         assert t_large / max(t_small, 0.05) < 8, (fmt, t_small, t_large)  # linear: 4
 
 
@@ -259,5 +246,5 @@ def test_more_objects_than_any_real_model_are_refused(
 def test_a_model_at_the_operator_limit_still_reads() -> None:
     from opcompat.model import reader
 
-    model = _within(10, lambda: read_model(crafted.dense_operators(reader.MAX_OPERATORS)))
+    model = within(10, lambda: read_model(crafted.dense_operators(reader.MAX_OPERATORS)))
     assert sum(len(sg.operators) for sg in model.subgraphs) == reader.MAX_OPERATORS  # type: ignore[attr-defined]

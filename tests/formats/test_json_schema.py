@@ -1,4 +1,4 @@
-"""The published JSON Schema of `check --format json`, and every JSON output validated against it."""
+"""The published JSON Schema of `check --format json`; every JSON output validated against it."""
 
 from __future__ import annotations
 
@@ -10,19 +10,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from synthetic import SYNTHETIC
+from synthetic import SCHEMA_PATH, SYNTHETIC, validate_report_json
 
 from opcompat.formats.json import render, report_to_dict
 from opcompat.report import REPORT_SCHEMA_VERSION, Report
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "reports" / "schema" / "report.schema.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
-
-
-def validate_report_json(data: object) -> None:
-    errors = sorted(VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
 
 
 def test_schema_is_a_valid_schema_and_is_shipped() -> None:
