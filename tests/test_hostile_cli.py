@@ -179,6 +179,7 @@ def test_unreadable_file(tmp_path: Path, command: str, where: str) -> None:
         first.startswith("setpriv:")
         or "Fatal Python error" in proc.stderr
         or "No module named 'opcompat'" in proc.stderr
+        or "No module named opcompat" in proc.stderr  # `python -m` words it without quotes
         or ("Traceback" in proc.stderr and "/opcompat/" not in proc.stderr)
     ):
         # e.g. CI's virtual environment in a 0700 temporary directory
