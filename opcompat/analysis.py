@@ -249,8 +249,8 @@ def check(
         WARNING_CODES,
         fp16_conversion_hazard,
     )
+    from opcompat.rules.nnapi_ops import nnapi_operations_for
     from opcompat.rules.spec_check import SpecChecker
-    from opcompat.tables.delegate_mapping import mapping
 
     if max_partitions < 0:
         raise UsageError(f"--max-partitions must be 0 (no limit) or more, got {max_partitions}")
@@ -292,6 +292,8 @@ def check(
     )
 
     operators: list[OperatorResult] = []
+    # NNAPI operations per (signature, taken): equal operators emit the same operations.
+    nn_ops_memo: dict[Hashable, tuple[str, ...]] = {}
     subgraph_results: list[SubgraphResult] = []
     model_warnings: list[Reason] = []
     # Nothing is delegated anywhere: the delegate failed, or TFLite could not load the model.
@@ -359,7 +361,12 @@ def check(
                             "StatefulNnApiDelegate::LimitDelegatedPartitions",
                         )
                     )
-            entry = mapping(op.op) if op.op not in ("CUSTOM",) else None
+            taken = supported or delegated  # the fp16 path delegates what Validate refuses
+            nn_key = (validator._keys(sg, op)[0], taken)  # data-free: no constant is read
+            nn_ops = nn_ops_memo.get(nn_key)
+            if nn_ops is None:
+                nn_ops = nnapi_operations_for(model, sg, op, target, supported=taken)
+                nn_ops_memo[nn_key] = nn_ops
             levels = support[(sg.index, op.index)]
             operators.append(
                 OperatorResult(
@@ -367,7 +374,7 @@ def check(
                     index=op.index,
                     op=op.display_name,
                     version=op.version,
-                    nnapi_operations=entry.nnapi_operations if entry is not None else (),
+                    nnapi_operations=nn_ops,
                     supported=supported,
                     delegated=delegated,
                     reasons=tuple(reasons) + tuple(extra),
