@@ -48,6 +48,19 @@ def test_custom_and_unknown_ops_are_unsupported() -> None:
         ]
 
 
+def test_custom_ops_say_where_they_run() -> None:
+    for custom, says in (
+        ("FlexCumprod", "FlexCumprod is a Select TF (Flex) op, run on the CPU by the Flex"),
+        ("MyOp", "MyOp is a custom op, run on the CPU by the app's own kernel"),
+        ("Bad\x1bName", "Bad\\x1bName is a custom op"),
+    ):
+        m, sg, op = one("CUSTOM", custom=custom)
+        (reason,) = engine.validate(m, sg, op, make_target(35))
+        assert reason.code == "kUnsupportedOperator"
+        assert reason.message.startswith("Unsupported operation type. " + says)
+        assert reason.message.endswith("; the NNAPI delegate takes no custom ops.")
+
+
 def test_rule_failures_are_returned_in_order() -> None:
     m, sg, op = one("RELU", dtype=TensorType.INT16)
     reasons = engine.validate(m, sg, op, make_target(30))
