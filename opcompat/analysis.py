@@ -275,16 +275,16 @@ def check(
         api: list(distinct).index((t.validate_level, t.is_accelerator_specified))
         for api, t in targets.items()
     }
-    verdicts: dict[Hashable, tuple[bool, ...]] = {}
+    verdicts: dict[Hashable, dict[int, bool]] = {}  # shared, read-only: one per signature
     support: dict[tuple[int, int], dict[int, bool]] = {}
     for sg in model.subgraphs:
         for op in sg.operators:
             sig = validator.signature(sg, op)
             got = verdicts.get(sig)
             if got is None:
-                got = tuple(not validator.plain(sg, op, t) for t in distinct.values())
-                verdicts[sig] = got
-            support[(sg.index, op.index)] = {api: got[k] for api, k in slot.items()}
+                ok = tuple(not validator.plain(sg, op, t) for t in distinct.values())
+                got = verdicts[sig] = {api: ok[k] for api, k in slot.items()}
+            support[(sg.index, op.index)] = got
 
     plain, delegation = _delegation(model, validator, target, max_partitions)
     spec = SpecChecker(
@@ -394,6 +394,7 @@ def check(
         subgraph_results.append(
             SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped), status=d.status)
         )
+    spec.close()  # its module caches would keep the model alive
 
     return ModelReport(
         path=path,

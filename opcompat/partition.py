@@ -66,19 +66,20 @@ class GraphInfo:
         (the fp16 remapping rewires consumers of fp16 DEQUANTIZE nodes)."""
         tensors = subgraph.tensors
         n = len(tensors)
-
-        def is_resource(i: int) -> bool:
-            return 0 <= i < n and tensors[i].dtype == TensorType.RESOURCE
+        # Indices of resource tensors, found once (most models have none).
+        resource = {i for i, t in enumerate(tensors) if t.dtype == TensorType.RESOURCE}
 
         nodes = []
         for op in subgraph.operators:
             inputs = op.inputs
             if inputs_override is not None and op.index in inputs_override:
                 inputs = inputs_override[op.index]
-            side = (
-                op.op in SIDE_EFFECT_OPS
-                or any(is_resource(i) for i in op.inputs)
-                or any(is_resource(i) for i in op.outputs)
+            side = op.op in SIDE_EFFECT_OPS or bool(
+                resource
+                and (
+                    any(i in resource for i in op.inputs)
+                    or any(i in resource for i in op.outputs)
+                )
             )
             nodes.append(GraphNode(tuple(inputs), tuple(op.outputs), side))
         return GraphInfo(n, tuple(nodes), tuple(subgraph.outputs))

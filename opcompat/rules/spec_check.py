@@ -471,7 +471,7 @@ def _may_be_delegated(model: Model | None, sg: Subgraph, op: Operator, target: T
     if op.op not in handled_builtins():
         return False  # Validate has no case for it: never delegated
     key = (id(sg), op.index, target.validate_level, target.is_accelerator_specified)
-    cached = _VALIDATED.get(key)
+    cached = _VALIDATED.get(key) if shared is None else None  # shared keeps its own
     if cached is not None and cached[0] is sg:
         return cached[1]
     try:
@@ -492,9 +492,10 @@ def _may_be_delegated(model: Model | None, sg: Subgraph, op: Operator, target: T
                     prod is not None and prod[0].op == "DEQUANTIZE"):
                 possible = True
                 break
-    if len(_VALIDATED) >= 65536:
-        _VALIDATED.clear()
-    _VALIDATED[key] = (sg, possible)
+    if shared is None:
+        if len(_VALIDATED) >= 65536:
+            _VALIDATED.clear()
+        _VALIDATED[key] = (sg, possible)
     return possible
 
 
@@ -792,6 +793,16 @@ class SpecChecker:
                  signature: Callable[[Subgraph, Operator], Hashable]) -> None:
         self.model = model
         self.shared = Shared(target, validate, signature)
+
+    def close(self) -> None:
+        """Drop this model from the module's caches, which would otherwise keep its subgraphs
+        (tensors, operators: tens of MB for a large model) alive while the report is written."""
+        mine = {id(sg) for sg in self.model.subgraphs}
+        caches: tuple[dict[Any, Any], ...] = (_USES, _FIRST_FP16, _VALIDATED, _EARLIER)
+        for cache in caches:
+            for key in [k for k, v in cache.items() if id(v[0]) in mine]:
+                del cache[key]
+        self.shared = Shared(self.shared.target, self.shared.validate, self.shared.signature)
 
     def warnings(self, subgraph: Subgraph, op: Operator) -> tuple[Reason, ...]:
         """`spec_warnings(model, subgraph, op, target)`."""
