@@ -9,25 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parent.parent
 ACTION = (REPO / "action.yml").read_text()
 GATE = REPO / "action" / "gate.sh"
 HOOKS = (REPO / ".pre-commit-hooks.yaml").read_text()
-
-
-def check_is_wired() -> bool:
-    """True once `opcompat check` takes the report options (--format markdown, --fail-on)."""
-    from opcompat.cli import build_parser
-
-    try:
-        build_parser().parse_args(
-            ["check", "m.tflite", "--format", "markdown", "--fail-on", "any-fallback"]
-        )
-    except SystemExit:
-        return False
-    return True
 
 
 def test_action_inputs_are_declared_and_never_interpolated_into_scripts() -> None:
@@ -55,8 +40,6 @@ def test_hooks_name_the_check_command() -> None:
     entries = re.findall(r"^  entry: (.+)$", HOOKS, flags=re.M)
     assert all(e.startswith("opcompat check ") for e in entries)
     assert re.findall(r"^  files: (.+)$", HOOKS, flags=re.M) == [r"\.tflite$"] * 2
-    if not check_is_wired():
-        pytest.skip("opcompat check does not take the report options yet")
     from opcompat.cli import build_parser
 
     for entry in entries:
@@ -88,8 +71,6 @@ def run_gate(tmp_path: Path, models: str, **env: str) -> tuple[int, str, dict[st
 
 
 def test_gate_script_end_to_end(corpus: list[Path], tmp_path: Path) -> None:
-    if not check_is_wired():
-        pytest.skip("opcompat check does not take the report options yet")
     by_name = {p.name: str(p) for p in corpus}
     full = by_name["gh-coral__mobilenet_v1_0.25_128_quant.tflite"]
     edgetpu = by_name["gh-coral__mobilenet_v1_0.25_128_quant_edgetpu.tflite"]
