@@ -4,25 +4,42 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import opcompat
 from opcompat.cli import main
 
 
 def test_version(capsys: object) -> None:
-    proc = subprocess.run([sys.executable, "-m", "opcompat", "--version"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "opcompat", "--version"], capture_output=True, text=True
+    )
     assert proc.returncode == 0
     assert proc.stdout.strip() == f"opcompat {opcompat.__version__}"
 
 
 def test_unknown_command_is_usage_error() -> None:
-    proc = subprocess.run([sys.executable, "-m", "opcompat", "frobnicate"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "opcompat", "frobnicate"], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_main_returns_usage_code_for_bad_flag() -> None:
-    try:
+    with pytest.raises(SystemExit) as exc:  # argparse exits; a return would be a bug
         main(["inspect", "--no-such-flag"])
-    except SystemExit as exc:
-        assert exc.code == 2
+    assert exc.value.code == 2
+
+
+def test_level_flags_agree_with_the_engine() -> None:
+    """The CLI's start-up copies of the level constants equal the engine's."""
+    from opcompat import analysis, levels
+    from opcompat.commands import _levels
+
+    assert _levels.DEFAULT_API_LEVEL == analysis.DEFAULT_API_LEVEL
+    assert (_levels.MIN_API_LEVEL, _levels.MAX_API_LEVEL) == (
+        levels.MIN_API_LEVEL,
+        levels.MAX_API_LEVEL,
+    )

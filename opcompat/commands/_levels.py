@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-DEFAULT_API_LEVEL = (
-    33  # equal to opcompat.analysis.DEFAULT_API_LEVEL (tested; not imported: start-up)
-)
+# Equal to opcompat.analysis.DEFAULT_API_LEVEL and opcompat.levels.MIN_/MAX_API_LEVEL
+# (tests/test_cli_basics.py); not imported from there, so that start-up stays fast.
+DEFAULT_API_LEVEL = 33
+MIN_API_LEVEL = 27
+MAX_API_LEVEL = 35
 
 
 def int_in(lo: int, hi: int, flag: str) -> Any:
@@ -28,12 +30,19 @@ def int_in(lo: int, hi: int, flag: str) -> Any:
     return parse
 
 
+def api_level_type() -> Any:
+    """The argparse type of `--api-level`."""
+    return int_in(MIN_API_LEVEL, MAX_API_LEVEL, "--api-level")
+
+
 def add_level_arguments(parser: Any) -> None:
+    """Add `--api-level`, `--feature-level`, `--nnapi-cpu` and `--max-partitions`."""
     parser.add_argument(
         "--api-level",
-        type=int_in(27, 35, "--api-level"),
+        type=api_level_type(),
         default=DEFAULT_API_LEVEL,
-        help=f"Android API level of the device, 27-35 (default {DEFAULT_API_LEVEL})",
+        help=f"Android API level of the device, {MIN_API_LEVEL}-{MAX_API_LEVEL} "
+        f"(default {DEFAULT_API_LEVEL})",
     )
     parser.add_argument(
         "--feature-level",

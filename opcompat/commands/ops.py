@@ -1,4 +1,4 @@
-"""`opcompat ops [--api-level N]`: the builtins the NNAPI delegate can take, and from which level."""
+"""`opcompat ops [--api-level N]`: the builtins the NNAPI delegate can take, from which level."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from opcompat.commands._levels import int_in
+from opcompat.commands._levels import api_level_type
 
 
 def add_parser(sub: Any) -> None:
@@ -19,7 +19,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--api-level",
-        type=int_in(27, 35, "--api-level"),
+        type=api_level_type(),
         default=None,
         help="only the ops that can be accepted at this level, with their version limit there",
     )
