@@ -31,7 +31,8 @@ class OperatorResult:
     """Schema enum name, `CUSTOM:<name>`, or `UNKNOWN_<code>`."""
     version: int
     nnapi_operations: tuple[str, ...]
-    """The NNAPI operation(s) the delegate maps it to (empty when none)."""
+    """The NNAPI operation(s) the delegate emits for it at the checked target, in the order it
+    adds them (`opcompat.rules.nnapi_ops`); its counterpart when refused; empty when none."""
     supported: bool
     """What `NNAPIDelegateKernel::Validate` returns."""
     delegated: bool
