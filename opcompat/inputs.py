@@ -144,8 +144,10 @@ def require_tensorflow(items: Iterable[ModelInput]) -> None:
     """UsageError (exit code 2) naming the extra when a TensorFlow input is given without TF."""
     first = next((i for i in items if i.needs_conversion), None)
     if first is not None and not tensorflow_available():
+        from opcompat.model.reader import printable
+
         raise UsageError(
-            f"{first.path}: a TensorFlow {KIND_LABELS[first.kind]}; converting it needs "
+            f"{printable(first.path)}: a TensorFlow {KIND_LABELS[first.kind]}; converting it needs "
             f"TensorFlow: {CONVERT_HINT}"
         )
 
@@ -163,8 +165,11 @@ def convert(item: ModelInput) -> bytes:
     import sys
     import tempfile
 
+    from opcompat.model.reader import printable
+
+    shown = printable(item.path)  # a file name may hold a newline or an escape
     if item.kind not in ("saved_model", "keras", "frozen_graph"):
-        raise UsageError(f"{item.path}: not a TensorFlow model")
+        raise UsageError(f"{shown}: not a TensorFlow model")
     require_tensorflow([item])
     if not sys.executable:
         raise UsageError("cannot start a Python child process to run TensorFlow")
@@ -192,7 +197,7 @@ def convert(item: ModelInput) -> bytes:
             )
         except subprocess.TimeoutExpired:
             raise ModelReadError(
-                f"{item.path}: TensorFlow did not convert it within {CONVERT_TIMEOUT:g} s"
+                f"{shown}: TensorFlow did not convert it within {CONVERT_TIMEOUT:g} s"
             ) from None
         if proc.returncode == 0 and os.path.isfile(out):
             with open(out, "rb") as fh:
@@ -203,11 +208,11 @@ def convert(item: ModelInput) -> bytes:
         except (OSError, ValueError):
             failure = None
         if isinstance(failure, dict):
-            message = " ".join(str(failure.get("message", "")).split())
+            message = printable(" ".join(str(failure.get("message", "")).split()))
             if failure.get("error") == "usage":
-                raise UsageError(f"{item.path}: {message}; {CONVERT_HINT}")
-            raise ModelReadError(f"{item.path}: {message}")
-        raise ModelReadError(f"{item.path}: TensorFlow crashed converting it ({_died(proc)})")
+                raise UsageError(f"{shown}: {message}; {CONVERT_HINT}")
+            raise ModelReadError(f"{shown}: {message}")
+        raise ModelReadError(f"{shown}: TensorFlow crashed converting it ({_died(proc)})")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -240,6 +245,7 @@ def check_inputs(inputs: Iterable[ModelInput], **options: Any) -> Any:
     """
     from opcompat import __version__
     from opcompat.analysis import check, check_many
+    from opcompat.model.reader import printable
     from opcompat.report import ModelError, Report
 
     items = list(inputs)
@@ -255,5 +261,5 @@ def check_inputs(inputs: Iterable[ModelInput], **options: Any) -> Any:
         try:
             models.append(check(convert(i), path=i.path, **single))
         except ModelReadError as exc:
-            models.append(ModelError(i.path, str(exc), exc.exit_code))
+            models.append(ModelError(printable(i.path), str(exc), exc.exit_code))
     return Report(models=tuple(models), tool_version=__version__)

@@ -102,12 +102,18 @@ def unsafe_keras_reason(config: Any) -> str | None:
     """Why a Keras model config would need code from the file to load; None when it does not.
 
     Lambda layers carry Python code (a marshalled function or source); objects from modules
-    outside Keras need that module imported. opcompat runs neither.
+    outside Keras need that module imported, and custom classes (registered as `package>Name`)
+    the user's code. opcompat runs none of it.
     """
     for node in _walk(config):
         class_name = node.get("class_name")
         if class_name in ("Lambda", "__lambda__"):
             return "a Lambda layer (Python code stored in the file)"
+        registered = node.get("registered_name")
+        if isinstance(registered, str) and ">" in registered and not registered.startswith(
+            "keras>"
+        ):
+            return f"the custom class {registered!r} (code outside the file and Keras)"
         module = node.get("module")
         if isinstance(module, str) and class_name is not None:
             top = module.split(".")[0]
@@ -168,8 +174,10 @@ def make_converter(tf: Any, kind: str, path: str) -> Any:
         config = keras_config(path)
         why = unsafe_keras_reason(config) if config is not None else None
         if why is not None:
-            raise Refused(f"refused: the Keras model contains {why}; opcompat never runs code "
-                          "from a model file (convert it yourself if you trust it)")
+            raise Refused(
+                f"refused: the Keras model contains {why}; opcompat never runs code from a model "
+                "file (check the SavedModel that model.export() makes, or convert it yourself)"
+            )
         keras = _import_keras()
         model = keras.models.load_model(path, safe_mode=True, compile=False)
         converter = tf.lite.TFLiteConverter.from_keras_model(model)

@@ -64,6 +64,15 @@ os.remove(marker)  # building the model above called it once
 lam.save(os.path.join(out, "lambda.keras"))
 lam.save(os.path.join(out, "lambda.h5"))
 
+@keras.saving.register_keras_serializable(package="mypkg")
+class Twice(keras.layers.Layer):
+    def call(self, x):
+        return x * 2.0
+
+custom = keras.Sequential([keras.Input((4,)), Twice(), keras.layers.Dense(2)])
+custom.save(os.path.join(out, "custom.keras"))
+custom.export(os.path.join(out, "exported"))  # the same model as a SavedModel: no code needed
+
 g = tf.Graph()
 with g.as_default():
     x = tf.compat.v1.placeholder(tf.float32, [1, 8], name="input")
@@ -160,6 +169,16 @@ def test_lambda_layer_is_refused_and_never_run(models: Path, tmp_path: Path, nam
         assert len(lines) == 1 and expected in lines[0], done.stderr
         assert str(models / name) in lines[0]
     assert not (models / "lambda-ran").exists()
+
+
+def test_custom_keras_class_is_refused_and_its_export_checks(models: Path, tmp_path: Path) -> None:
+    done = opcompat("check", str(models / "custom.keras"))
+    assert done.returncode == 3
+    (line,) = done.stderr.splitlines()
+    assert "refused: the Keras model contains the custom class 'mypkg>Twice'" in line
+    assert "model.export()" in line
+    model = check_json(models / "exported", tmp_path)
+    assert ops(model) == [("FULLY_CONNECTED", True)]  # the converter folds x * 2 into it
 
 
 def test_keras_safe_mode_refuses_the_lambda_on_its_own(models: Path, tmp_path: Path) -> None:

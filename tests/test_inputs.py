@@ -160,6 +160,10 @@ def test_conversion_keeps_flex_and_custom_ops(tree: Path, monkeypatch: pytest.Mo
     [
         (LAMBDA, "a Lambda layer"),
         ({"module": "os", "class_name": "system", "config": {}}, "an object from the module 'os'"),
+        (
+            {"module": None, "class_name": "Twice", "registered_name": "mypkg>Twice"},
+            "the custom class 'mypkg>Twice'",
+        ),
     ],
 )
 def test_unsafe_keras_files_are_refused_before_keras_loads_them(
