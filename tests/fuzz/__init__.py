@@ -1,0 +1,1 @@
+"""Fuzzing of the reader, the engine and the formats (see README, "Hostile input and fuzzing")."""
