@@ -81,7 +81,9 @@ def diff_models(old: ModelReport, new: ModelReport) -> ModelDiff:
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
                 changes.extend(
-                    OpChange("changed", x, y) for x, y in zip(a[i1:i2], b[j1:j2], strict=True) if _differs(x, y)
+                    OpChange("changed", x, y)
+                    for x, y in zip(a[i1:i2], b[j1:j2], strict=True)
+                    if _differs(x, y)
                 )
             else:
                 changes.extend(OpChange("removed", x, None) for x in a[i1:i2])
@@ -124,7 +126,8 @@ def summary_lines(d: ModelDiff) -> list[str]:
     ]
     if (o.refusal is None) != (n.refusal is None):
         lines.append(
-            f"refusal: {o.refusal.code if o.refusal else 'none'} → {n.refusal.code if n.refusal else 'none'}"
+            f"refusal: {o.refusal.code if o.refusal else 'none'} → "
+            f"{n.refusal.code if n.refusal else 'none'}"
         )
     lines.append(
         f"new fallbacks: {len(d.new_fallbacks)}; fixed: {len(d.fixed)}; "
@@ -170,7 +173,8 @@ def render_markdown(d: ModelDiff) -> str:
 
     status = "❌" if d.new_fallbacks else "✅"
     lines = [
-        f"## {status} opcompat diff: {code(model_name(d.old.path))} → {code(model_name(d.new.path))}",
+        f"## {status} opcompat diff: "
+        f"{code(model_name(d.old.path))} → {code(model_name(d.new.path))}",
         "",
     ]
     lines += [f"- {cell(x)}" for x in summary_lines(d)]

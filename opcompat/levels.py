@@ -63,7 +63,9 @@ class Target:
     """Validate's `is_accelerator_specified` argument."""
 
 
-def make_target(api_level: int, feature_level: int | None = None, nnapi_cpu: bool = False) -> Target:
+def make_target(
+    api_level: int, feature_level: int | None = None, nnapi_cpu: bool = False
+) -> Target:
     """Work out what the delegate validates against on a device.
 
     Source: `StatefulNnApiDelegate::DoPrepare` and `ShouldUseTargetDevices` in
@@ -73,7 +75,9 @@ def make_target(api_level: int, feature_level: int | None = None, nnapi_cpu: boo
     the raw API level is used and `is_accelerator_specified` is false.
     """
     if api_level not in API_LEVELS:
-        raise UsageError(f"--api-level must be between {MIN_API_LEVEL} and {MAX_API_LEVEL}, got {api_level}")
+        raise UsageError(
+            f"--api-level must be between {MIN_API_LEVEL} and {MAX_API_LEVEL}, got {api_level}"
+        )
     if feature_level is None:
         feature_level = DEFAULT_FEATURE_LEVEL[api_level]
     if feature_level not in FEATURE_LEVEL_CODE:

@@ -20,7 +20,7 @@ from opcompat.levels import API_LEVELS, make_target
 
 
 def first_api_level(validate_level: int) -> int | None:
-    """The lowest API level (default feature levels) whose Validate level reaches `validate_level`."""
+    """The lowest API level (default feature levels) whose Validate level is `validate_level`+."""
     for api in API_LEVELS:
         if make_target(api).validate_level >= validate_level:
             return api
@@ -114,7 +114,10 @@ def _value(node: ast.expr, env: dict[str, Any], local: dict[str, ast.expr]) -> s
 
 
 class _Inline(ast.NodeTransformer):
-    """Replace a local name by the expression assigned to it (`pre_12` -> `ctx.level < SDK_NNAPI12`)."""
+    """Replace a local name by the expression assigned to it.
+
+    E.g. `pre_12` -> `ctx.level < SDK_NNAPI12`.
+    """
 
     def __init__(self, local: dict[str, ast.expr]) -> None:
         self.local = local

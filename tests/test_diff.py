@@ -64,7 +64,8 @@ def test_new_fallback_and_fixed() -> None:
     md = render_markdown(d)
     assert md.startswith("## ❌ opcompat diff: `partial.tflite` → `partial-v2.tflite`")
     assert (
-        "| changed **new fallback** | 0:3 ADD v1 | NNAPI p1 | 0:3 ADD v1 | CPU (kUnsupportedInputType) |"
+        "| changed **new fallback** | 0:3 ADD v1 | NNAPI p1 "
+        "| 0:3 ADD v1 | CPU (kUnsupportedInputType) |"
         in md
     )
 

@@ -148,7 +148,7 @@ class Subgraph:
 
 @dataclass(frozen=True, slots=True)
 class Buffer:
-    """A buffer; `offset`/`size` are set when the data lies outside the flatbuffer (> 2 GB models)."""
+    """A buffer; `offset`/`size` are set when its data lies outside the flatbuffer (> 2 GB)."""
 
     index: int
     data_size: int

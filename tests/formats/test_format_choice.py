@@ -38,8 +38,8 @@ def test_choosing_a_format_imports_only_that_format() -> None:
         "import sys\n"
         "from opcompat.formats.base import FormatChoice\n"
         "FormatChoice('markdown').to_format()\n"
-        "bad = [m for m in ('tabulate', 'jsonschema', 'opcompat.formats.html', 'opcompat.formats.sarif')"
-        " if m in sys.modules]\n"
+        "bad = [m for m in ('tabulate', 'jsonschema', 'opcompat.formats.html',"
+        " 'opcompat.formats.sarif') if m in sys.modules]\n"
         "print(bad)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

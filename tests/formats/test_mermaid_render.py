@@ -40,7 +40,8 @@ def test_flowcharts_render(tmp_path: Path) -> None:
         + Path(js_path).read_text(encoding="utf-8")
         + "</script>"
         "<script>const charts=" + json.dumps(sources) + ";mermaid.initialize({startOnLoad:false});"
-        "(async()=>{const r=[];for(let i=0;i<charts.length;i++){try{await mermaid.render('m'+i,charts[i]);"
+        "(async()=>{const r=[];for(let i=0;i<charts.length;i++){"
+        "try{await mermaid.render('m'+i,charts[i]);"
         "r.push('OK')}catch(e){r.push('ERR '+String(e&&e.message||e).split('\\n')[0])}}"
         "document.getElementById('out').textContent=r.join('|')})();</script></body></html>",
         encoding="utf-8",
