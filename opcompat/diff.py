@@ -11,7 +11,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from opcompat.formats.summary import full_delegation_text, model_name, partition_count
+from opcompat.formats.summary import (
+    full_delegation_text,
+    model_name,
+    partition_count,
+    plural,
+)
 from opcompat.report import ModelReport, OperatorResult
 
 
@@ -110,10 +115,10 @@ def _sizes(d: dict[int, list[int]]) -> str:
 
 
 def _side(label: str, m: ModelReport) -> str:
-    parts = partition_count(m)
     return (
-        f"{label}: {m.path} ({m.delegated_count}/{len(m.operators)} ops on NNAPI, {parts} partition"
-        f"{'s' if parts != 1 else ''}, full delegation from {full_delegation_text(m)})"
+        f"{label}: {m.path} ({m.delegated_count}/{len(m.operators)} ops on NNAPI, "
+        f"{plural(partition_count(m), 'partition')}, "
+        f"full delegation from {full_delegation_text(m)})"
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from opcompat.baseline import Baseline, compare
 from opcompat.errors import EXIT_OK, EXIT_POLICY, EXIT_UNREADABLE, UsageError
-from opcompat.formats.summary import delegated_ratio, fallbacks, model_name
+from opcompat.formats.summary import delegated_ratio, fallbacks, model_name, plural
 from opcompat.report import ModelError, ModelReport, Report
 
 
@@ -100,7 +100,7 @@ def _model_failures(m: ModelReport, policy: Policy) -> list[str]:
     cpu = fallbacks(m)
     if policy.fail_on is FailOn.ANY_FALLBACK and cpu:
         out.append(
-            f"{name}: {len(cpu)} op{'s' if len(cpu) != 1 else ''} on the CPU"
+            f"{name}: {plural(len(cpu), 'op')} on the CPU"
             f" (first: {cpu[0].op} at subgraph {cpu[0].subgraph}, index {cpu[0].index})"
         )
     elif policy.fail_on is FailOn.REFUSAL and m.refusal is not None:
@@ -111,7 +111,7 @@ def _model_failures(m: ModelReport, policy: Policy) -> list[str]:
             listed = ", ".join(f"{o.op}@{o.subgraph}:{o.index}" for o in new[:5])
             more = f" and {len(new) - 5} more" if len(new) > 5 else ""
             out.append(
-                f"{name}: {len(new)} new op{'s' if len(new) != 1 else ''} on the CPU"
+                f"{name}: {plural(len(new), 'new op')} on the CPU"
                 f" not in the baseline: {listed}{more}"
             )
     if policy.min_delegated_ratio is not None:

@@ -163,7 +163,7 @@ def _strip(model: ModelReport, subgraph: int) -> str:
         fill_attr = "url(#hatch)" if not seg.on_nnapi else fill
         label = f"NNAPI partition {seg.partition}" if seg.on_nnapi else "CPU"
         n = len(seg.ops)
-        tip = f"{label}: {n} op{'s' if n != 1 else ''} ({s.span(seg.ops)})"
+        tip = f"{label}: {s.plural(n, 'op')} ({s.span(seg.ops)})"
         out.append(
             f'<g class="seg" data-where="{"nnapi" if seg.on_nnapi else "cpu"}"><title>{esc(tip)}</title>'
             f'<rect x="{x:.1f}" y="0" width="{max(w - 1, 1):.1f}" height="{STRIP_H}" rx="4" '
@@ -251,7 +251,7 @@ def _cards(model: ModelReport) -> str:
     cpu = len(s.fallbacks(model))
     return (
         '<div class="cards">'
-        f'<div class="card {"good" if cpu == 0 and total else "bad"}"><div class="v">{model.delegated_count}/{total}</div>'
+        f'<div class="card {"good" if s.fully_delegated(model) else "bad"}"><div class="v">{model.delegated_count}/{total}</div>'
         f'<div class="k">ops on NNAPI ({pct:.1f}%)</div><div class="bar"><span style="width:{pct:.1f}%"></span></div></div>'
         f'<div class="card"><div class="v">{s.partition_count(model)}</div><div class="k">NNAPI partitions</div></div>'
         f'<div class="card {"bad" if cpu else "good"}"><div class="v">{cpu}</div><div class="k">ops on CPU</div></div>'
@@ -358,7 +358,7 @@ def render_error(error: ModelError, mi: int) -> str:
 class HtmlFormat(ReportFormat):
     def render(self, report: Report) -> str:
         checked, unreadable, full = s.totals(report)
-        sub = f"{checked} model{'s' if checked != 1 else ''} · {full} fully delegated"
+        sub = f"{s.plural(checked, 'model')} · {full} fully delegated"
         if unreadable:
             sub += f" · {unreadable} unreadable"
         body = "".join(

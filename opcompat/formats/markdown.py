@@ -42,7 +42,7 @@ def mermaid_label(text: str) -> str:
 def _status(model: ModelReport) -> str:
     if model.refusal is not None:
         return "❌"
-    if model.operators and model.delegated_count == len(model.operators):
+    if s.fully_delegated(model):
         return "✅"
     return "⚠️"
 
@@ -85,7 +85,7 @@ _OP_HEADER = [
 def _segment_label(seg: s.Segment) -> str:
     n = len(seg.ops)
     where = f"NNAPI partition {seg.partition}" if seg.on_nnapi else "CPU"
-    text = f"{where}<br/>{n} op{'s' if n != 1 else ''} ({s.span(seg.ops)})"
+    text = f"{where}<br/>{s.plural(n, 'op')} ({s.span(seg.ops)})"
     if not seg.on_nnapi:
         names = s.op_names(seg.ops)
         if len(names) > 60:
@@ -150,7 +150,7 @@ def render_model(model: ModelReport) -> list[str]:
     lines = [f"### {_status(model)} {code(name)}", ""]
     lines.append(
         f"**{model.delegated_count}/{total} ops on NNAPI** in "
-        f"{parts} partition{'s' if parts != 1 else ''}"
+        f"{s.plural(parts, 'partition')}"
         f" at API {model.options.api_level} (feature level {model.options.feature_level})."
         f" Full delegation from: **{s.full_delegation_text(model)}**."
     )
@@ -196,7 +196,7 @@ class MarkdownFormat(ReportFormat):
         checked, unreadable, full = s.totals(report)
         lines = ["## opcompat: NNAPI delegation report", ""]
         lines.append(
-            f"{checked} model{'s' if checked != 1 else ''} checked, {full} fully delegated"
+            f"{s.plural(checked, 'model')} checked, {full} fully delegated"
             + (f", {unreadable} unreadable" if unreadable else "")
             + "."
         )

@@ -15,6 +15,16 @@ from opcompat.report import ModelError, ModelReport, OperatorResult, Report
 NO_REASON = "(no reason recorded)"
 
 
+def plural(n: int, word: str) -> str:
+    """`1 op`, `3 ops`."""
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def fully_delegated(model: ModelReport) -> bool:
+    """Every operator of the model (it has some) is delegated."""
+    return bool(model.operators) and model.delegated_count == len(model.operators)
+
+
 def model_name(path: str) -> str:
     """The file name shown for a model."""
     return os.path.basename(path.rstrip("/\\")) or path
@@ -91,7 +101,7 @@ def summary_lines(model: ModelReport) -> list[str]:
     lines = [
         f"API level {model.options.api_level} (feature level {model.options.feature_level})",
         f"ops on NNAPI: {model.delegated_count}/{len(model.operators)}"
-        f" in {partition_count(model)} partition{'s' if partition_count(model) != 1 else ''}",
+        f" in {plural(partition_count(model), 'partition')}",
     ]
     groups = causes(model)
     if groups:
@@ -116,7 +126,7 @@ def one_line(entry: ModelReport | ModelError) -> str:
     total = len(entry.operators)
     parts = [
         f"{name}: {entry.delegated_count}/{total} ops on NNAPI at API {entry.options.api_level}",
-        f"{partition_count(entry)} partition{'s' if partition_count(entry) != 1 else ''}",
+        f"{plural(partition_count(entry), 'partition')}",
     ]
     if entry.refusal is not None:
         parts.append(f"whole model refused ({entry.refusal.code})")
@@ -226,5 +236,5 @@ def ops_in_subgraph(model: ModelReport, subgraph: int) -> list[OperatorResult]:
 def totals(report: Report) -> tuple[int, int, int]:
     """(models checked, models unreadable, models fully delegated)."""
     ok = [m for m in report.models if isinstance(m, ModelReport)]
-    full = sum(1 for m in ok if m.operators and m.delegated_count == len(m.operators))
+    full = sum(1 for m in ok if fully_delegated(m))
     return len(report.models), len(report.models) - len(ok), full
