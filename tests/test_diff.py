@@ -65,8 +65,7 @@ def test_new_fallback_and_fixed() -> None:
     assert md.startswith("## ❌ opcompat diff: `partial.tflite` → `partial-v2.tflite`")
     assert (
         "| changed **new fallback** | 0:3 ADD v1 | NNAPI p1 "
-        "| 0:3 ADD v1 | CPU (kUnsupportedInputType) |"
-        in md
+        "| 0:3 ADD v1 | CPU (kUnsupportedInputType) |" in md
     )
 
 

@@ -93,8 +93,7 @@ def test_new_fallback_against_a_baseline(
     err = capsys.readouterr().err
     assert (
         "policy failed: refused.tflite: 3 new ops on the CPU not in the baseline: "
-        "ADD@0:0, RESHAPE@0:1, GATHER@0:2"
-        in err
+        "ADD@0:0, RESHAPE@0:1, GATHER@0:2" in err
     )
 
 
