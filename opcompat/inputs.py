@@ -44,8 +44,9 @@ def _kind(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in KERAS_SUFFIXES:
         return "keras"
-    if suffix == ".pb" and path.name != "saved_model.pb":
-        return "frozen_graph"
+    if suffix == ".pb":
+        # A SavedModel's own saved_model.pb given as a file: its directory is the SavedModel.
+        return "saved_model" if path.name == "saved_model.pb" else "frozen_graph"
     return "tflite"
 
 
@@ -130,6 +131,13 @@ CONVERT_TIMEOUT = 900.0
 converts in about a minute)."""
 
 
+CHILD = (
+    "import sys; sys.path.append(sys.argv.pop(1)); "
+    "from opcompat.tfconvert import main; sys.exit(main(sys.argv[1:]))"
+)
+"""The child process's program: `opcompat.tfconvert.main(KIND, PATH, OUT)`."""
+
+
 def tensorflow_available() -> bool:
     """Whether TensorFlow is installed, found without importing it."""
     import importlib.util
@@ -155,7 +163,7 @@ def require_tensorflow(items: Iterable[ModelInput]) -> None:
 def convert(item: ModelInput) -> bytes:
     """The .tflite flatbuffer of a TensorFlow input (needs the convert extra).
 
-    Converted by `python -m opcompat.tfconvert` in a child process with its own temporary
+    Converted by `opcompat.tfconvert` in a child process (`CHILD`) with its own temporary
     directory, removed afterwards whatever happens. Raises UsageError (TensorFlow missing)
     or ModelReadError (cannot be converted, refused as unsafe, crashed, timed out), one line.
     """
@@ -180,13 +188,15 @@ def convert(item: ModelInput) -> bytes:
         # TensorFlow and Keras write their scratch files (Keras exports a SavedModel) here.
         env.update(TMPDIR=workdir, TEMP=workdir, TMP=workdir, TF_CPP_MIN_LOG_LEVEL="3")
         env.pop("TF_USE_LEGACY_KERAS", None)  # Keras 3: the one with a safe mode for .h5
-        # The child imports this very opcompat, installed or not.
+        # The child finds opcompat where it is installed, else where this one was imported from
+        # (appended, so that nothing next to a source checkout shadows TensorFlow's imports).
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
+        source = os.path.abspath(item.path)
+        if item.kind == "saved_model" and os.path.basename(source) == "saved_model.pb":
+            source = os.path.dirname(source)
         try:
             proc = subprocess.run(
-                [sys.executable, "-m", "opcompat.tfconvert", item.kind,
-                 os.path.abspath(item.path), out],
+                [sys.executable, "-c", CHILD, here, item.kind, source, out],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,

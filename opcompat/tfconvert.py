@@ -1,6 +1,6 @@
 """Convert one TensorFlow input to a .tflite flatbuffer: the worker behind the `convert` extra.
 
-`opcompat.inputs.convert` runs `python -m opcompat.tfconvert KIND PATH OUT` in a child process,
+`opcompat.inputs.convert` runs `main(KIND, PATH, OUT)` here in a child Python process,
 so that TensorFlow is imported only for TensorFlow inputs, its log lines and prints stay out of
 opcompat's output, a crash or abort inside TensorFlow on a hostile file costs one model and not
 the run, and whatever it writes to the temporary directory goes when the child ends.
@@ -222,7 +222,7 @@ def convert_in_process(kind: str, path: str) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Child-process entry: `python -m opcompat.tfconvert KIND PATH OUT`."""
+    """Child-process entry (also `python -m opcompat.tfconvert KIND PATH OUT`)."""
     kind, path, out = argv if argv is not None else sys.argv[1:4]
     try:
         data = convert_in_process(kind, path)

@@ -125,6 +125,9 @@ def ops(model: dict[str, Any]) -> list[tuple[str, bool]]:
 def test_saved_model_from_a_tf_module(models: Path, tmp_path: Path) -> None:
     model = check_json(models / "saved", tmp_path)
     assert ops(model) == [("FULLY_CONNECTED", True)]
+    (tmp_path / "again").mkdir()  # its saved_model.pb named as a file stands for the directory
+    model = check_json(models / "saved" / "saved_model.pb", tmp_path / "again")
+    assert ops(model) == [("FULLY_CONNECTED", True)]
 
 
 def test_keras_file_sequential(models: Path, tmp_path: Path) -> None:

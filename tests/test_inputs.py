@@ -64,6 +64,8 @@ def test_tensorflow_inputs_are_recognised(tree: Path) -> None:
         for i in expand([str(tree / "saved"), str(tree / "k.keras"), str(tree / "g.pb")])
     }
     assert kinds == {"saved": "saved_model", "k.keras": "keras", "g.pb": "frozen_graph"}
+    # A SavedModel's saved_model.pb named as a file stands for its directory.
+    assert expand([str(tree / "saved" / "saved_model.pb")])[0].kind == "saved_model"
     with pytest.raises(UsageError, match="TensorFlow SavedModel"):
         expand_paths([str(tree / "saved")])
 
@@ -250,13 +252,14 @@ def child_tf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def run_child(saved: Path, mode: str, payload: bytes = b"") -> bytes:
     (saved / "mode").write_text(mode)
     (saved / "model.bin").write_bytes(payload)
+    before = sys.modules.get("tensorflow")  # the real one when test_convert_tf.py ran first
     try:
         return convert(ModelInput(str(saved), "saved_model"))
     finally:
         scratch = Path((saved / "tmpdir").read_text())
         assert scratch.name.startswith("opcompat-convert-")
         assert not scratch.exists()  # the child's temporary directory is gone
-        assert "tensorflow" not in sys.modules  # this process never imported it
+        assert sys.modules.get("tensorflow") is before  # this process imported nothing
 
 
 def test_child_process_returns_the_flatbuffer_and_keeps_stdout_clean(
