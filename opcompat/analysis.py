@@ -14,7 +14,7 @@ from typing import Any
 from opcompat import __version__
 from opcompat.errors import ModelReadError, OpcompatError, UsageError
 from opcompat.levels import API_LEVELS, Target, make_target
-from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph
+from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor
 from opcompat.report import (
     CheckOptions,
     ModelError,
@@ -35,8 +35,13 @@ DEFAULT_MAX_PARTITIONS = 3
 _PARALLEL_THRESHOLD = 4
 
 
+_SCALARS = frozenset({int, float, bool, str, bytes, type(None)})
+
+
 def _freeze(value: Any) -> Any:
     """A hashable copy of decoded builtin options."""
+    if type(value) is dict and all(type(v) in _SCALARS for v in value.values()):
+        return tuple(sorted(value.items()))  # the usual flat options: no recursion
     if isinstance(value, Mapping):
         return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):
@@ -44,35 +49,35 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def operator_signature(subgraph: Subgraph, op: Operator) -> tuple[Hashable, Hashable] | None:
+def operator_signature(
+    subgraph: Subgraph,
+    op: Operator,
+    tensor_keys: list[Hashable] | None = None,
+    intern: dict[Hashable, int] | None = None,
+) -> tuple[Hashable, Hashable] | None:
     """Everything Validate reads of an operator, as (shape key, data key): two operators with
     equal keys get equal verdicts. The rules read only the operator, its options and its own
     tensors (types, shapes, quantization, constness, and sometimes constant data, identified by
-    buffer). The data key adds the buffers; None when unhashable."""
-    tensors = subgraph.tensors
+    buffer). The data key adds the buffers; None when unhashable.
 
-    def sig(i: int) -> Hashable:
-        if not 0 <= i < len(tensors):
-            return None if i == OPTIONAL_TENSOR else ("bad", i)
-        t = tensors[i]
-        return (
-            int(t.dtype),
-            t.shape,
-            t.shape_signature,
-            t.is_constant,
-            t.quantization,
-            t.is_variable,
-            t.is_sparse,
-            t.has_rank,
-        )
+    Tensors are keyed by numbers from `intern` (with `tensor_keys`, one slot per tensor of the
+    subgraph, None until known, each tensor is keyed once across calls)."""
+    tensors = subgraph.tensors
+    n = len(tensors)
 
     def buffers(ids: Sequence[int]) -> tuple[int, ...]:
-        return tuple(
-            tensors[i].buffer if 0 <= i < len(tensors) and tensors[i].is_constant else -1
-            for i in ids
-        )
+        return tuple([tensors[i].buffer if 0 <= i < n and tensors[i].is_constant else -1
+                      for i in ids])
 
-    first: dict[int, int] = {}
+    if tensor_keys is None or intern is None:
+        tensor_keys, intern = [None] * n, None  # keys are the tensors' own tuples
+
+    inputs = op.inputs
+    if len(set(inputs)) == len(inputs):
+        aliases: tuple[int, ...] = tuple(range(len(inputs)))
+    else:
+        first: dict[int, int] = {}
+        aliases = tuple([first.setdefault(i, k) for k, i in enumerate(inputs)])
     try:
         shape_key = (
             op.op,
@@ -80,16 +85,48 @@ def operator_signature(subgraph: Subgraph, op: Operator) -> tuple[Hashable, Hash
             op.custom_code,
             op.options_type,
             _freeze(op.options),
-            tuple(sig(i) for i in op.inputs),
-            tuple(sig(i) for i in op.outputs),
-            tuple(sig(i) for i in op.intermediates),
-            # Which inputs are the same tensor (first position of each; linear, not .index()).
-            tuple(first.setdefault(i, k) for k, i in enumerate(op.inputs)),
+            _tensor_ids(inputs, tensors, tensor_keys, intern),
+            _tensor_ids(op.outputs, tensors, tensor_keys, intern),
+            _tensor_ids(op.intermediates, tensors, tensor_keys, intern),
+            aliases,  # which inputs are the same tensor (the first position of each)
         )
         hash(shape_key)
     except TypeError:
         return None
     return shape_key, (shape_key, buffers(op.inputs), buffers(op.intermediates))
+
+
+def _tensor_ids(
+    ids: Sequence[int],
+    tensors: Sequence[Tensor],
+    tensor_keys: list[Hashable],
+    intern: dict[Hashable, int] | None,
+) -> tuple[Hashable, ...]:
+    """The keys of tensors `ids` for operator_signature: a number from `intern`, or without
+    it the tuple of what Validate reads of the tensor."""
+    out: list[Hashable] = []
+    n = len(tensors)
+    for i in ids:
+        if not 0 <= i < n:
+            out.append(None if i == OPTIONAL_TENSOR else ("bad", i))
+            continue
+        got = tensor_keys[i]
+        if got is None:
+            t = tensors[i]
+            raw = (
+                int(t.dtype),
+                t.shape,
+                t.shape_signature,
+                t.is_constant,
+                t.quantization,
+                t.is_variable,
+                t.is_sparse,
+                t.has_rank,
+            )
+            got = raw if intern is None else intern.setdefault(raw, len(intern))
+            tensor_keys[i] = got
+        out.append(got)
+    return tuple(out)
 
 
 class _Validator:
@@ -102,10 +139,14 @@ class _Validator:
 
         self.model = model
         self._engine = engine
-        self._sigs: dict[tuple[int, int], tuple[Hashable, Hashable]] = {}
+        # Per subgraph, per operator index: asked several times per operator, a list slot is
+        # cheaper than a dict keyed by a new (subgraph, operator) tuple.
+        self._sigs: dict[int, list[tuple[Hashable, Hashable] | None]] = {}
         self._ids: dict[Hashable, int] = {}  # signature -> small int: cheap to hash again
+        self._tensor_keys: dict[int, list[Hashable]] = {}  # per subgraph, see operator_signature
         self._memo: dict[Hashable, tuple[Reason, ...]] = {}
         self._needs_data: set[Hashable] = set()
+        self.partitions: dict[Any, Any] = {}  # delegation's cache across levels
 
     def signature(self, subgraph: Subgraph, op: Operator) -> Hashable:
         """The data-free key of an operator (used to share per-level verdicts)."""
@@ -116,16 +157,29 @@ class _Validator:
         return self._keys(subgraph, op)[0]
 
     def _keys(self, subgraph: Subgraph, op: Operator) -> tuple[Hashable, Hashable]:
-        key = (subgraph.index, op.index)
-        got = self._sigs.get(key)
+        row = self._sigs.get(subgraph.index)
+        if row is None:
+            row = self._sigs[subgraph.index] = [None] * len(subgraph.operators)
+        at = op.index
+        got = row[at] if 0 <= at < len(row) else None
         if got is None:
-            sig = operator_signature(subgraph, op)
+            key = (subgraph.index, at)
+            tkeys = self._tensor_keys.get(subgraph.index)
+            if tkeys is None:
+                tkeys = self._tensor_keys[subgraph.index] = [None] * len(subgraph.tensors)
+            sig = operator_signature(subgraph, op, tkeys, self._ids)
             if sig is None:
                 got = (key, key)
             else:
+                # The data key holds the shape key: intern that first, then key the data by its
+                # number (hashing the whole shape key again costs more than the rest).
                 ids = self._ids
-                got = (ids.setdefault(sig[0], len(ids)), ids.setdefault(sig[1], len(ids)))
-            self._sigs[key] = got
+                shape_key, data_key = sig
+                shape_id = ids.setdefault(shape_key, len(ids))
+                data = (shape_id, *data_key[1:])  # type: ignore[index]
+                got = (shape_id, ids.setdefault(data, len(ids)))
+            if 0 <= at < len(row):
+                row[at] = got
         return got
 
     def plain(self, subgraph: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
@@ -179,7 +233,12 @@ def _delegation(model: Model, validator: _Validator, target: Target, max_partiti
 
     plain = [[validator.plain(sg, op, target) for op in sg.operators] for sg in model.subgraphs]
     return plain, modify_graph_with_delegate(
-        model, target, plain, lambda sg, op: validator.rewired(sg, op, target), max_partitions
+        model,
+        target,
+        plain,
+        lambda sg, op: validator.rewired(sg, op, target),
+        max_partitions,
+        validator.partitions,
     )
 
 
@@ -285,6 +344,11 @@ def check(
                 ok = tuple(not validator.plain(sg, op, t) for t in distinct.values())
                 got = verdicts[sig] = {api: ok[k] for api, k in slot.items()}
             support[(sg.index, op.index)] = got
+    # Lowest level with a True verdict, per shared dict (`support` keeps them alive: ids hold).
+    first_level = {
+        id(levels): next((api for api, ok in levels.items() if ok), None)
+        for levels in verdicts.values()
+    }
 
     plain, delegation = _delegation(model, validator, target, max_partitions)
     spec = SpecChecker(
@@ -377,9 +441,9 @@ def check(
                     nnapi_operations=nn_ops,
                     supported=supported,
                     delegated=delegated,
-                    reasons=tuple(reasons) + tuple(extra),
+                    reasons=tuple(reasons) + tuple(extra) if extra else tuple(reasons),
                     partition=part_of.get(op.index) if delegated else None,
-                    first_api_level=next((api for api, ok in levels.items() if ok), None),
+                    first_api_level=first_level[id(levels)],
                     warnings=tuple(warnings),
                 )
             )

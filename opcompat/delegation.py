@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from opcompat.levels import SDK_NNAPI12, Target
 from opcompat.model.graph import Model, Operator, Subgraph
@@ -93,8 +94,12 @@ def do_prepare(
     plain: list[tuple[Reason, ...]],
     validate: ValidateFn,
     max_partitions: int,
+    cache: dict[Any, Any] | None = None,
 ) -> SubgraphDelegation:
-    """`StatefulNnApiDelegate::DoPrepare` on one subgraph (the dynamic-tensor gate is not here)."""
+    """`StatefulNnApiDelegate::DoPrepare` on one subgraph (the dynamic-tensor gate is not here).
+
+    `cache`: a dict kept by the caller across calls on the same model (at several levels); the
+    partitioning of a node set does not depend on the level, so it is done once per set."""
     result = SubgraphDelegation(subgraph.index, OK, plain)
     if has_const_fp16_dequantize(subgraph):
         sel = select_fp16(model, subgraph, plain, lambda op: validate(subgraph, op))
@@ -106,9 +111,23 @@ def do_prepare(
     if not result.supported_nodes:
         return result
 
-    info = GraphInfo.of(subgraph, result.rewired_inputs or None)
+    rewired = result.rewired_inputs or None
+    info_key = (subgraph.index, tuple(sorted(rewired.items())) if rewired else None)
+
+    def preview(nodes: list[int]) -> list[NodeSubset]:
+        if cache is None:
+            return preview_partitioning(GraphInfo.of(subgraph, rewired), nodes)
+        key = (info_key, tuple(nodes))
+        got = cache.get(key)
+        if got is None or got[0] is not subgraph:
+            info = cache.get(info_key)
+            if info is None or info[0] is not subgraph:
+                info = cache[info_key] = (subgraph, GraphInfo.of(subgraph, rewired))
+            got = cache[key] = (subgraph, preview_partitioning(info[1], nodes))
+        return got[1]
+
     try:
-        previewed = preview_partitioning(info, result.supported_nodes)
+        previewed = preview(result.supported_nodes)
     except PartitionError:
         result.status = DELEGATE_ERROR  # PreviewDelegatePartitioning fails: DoPrepare fails
         result.refusal = graph_checks.build_refusal(
@@ -149,7 +168,7 @@ def do_prepare(
         final = previewed  # the same nodes partition the same way: no need to walk again
     else:
         try:
-            final = preview_partitioning(info, kept_nodes)
+            final = preview(kept_nodes)
         except PartitionError:
             final = []
     for p in final:
@@ -167,8 +186,10 @@ def modify_graph_with_delegate(
     plain_by_subgraph: Sequence[list[tuple[Reason, ...]]],
     validate: ValidateFn,
     max_partitions: int,
+    cache: dict[Any, Any] | None = None,
 ) -> ModelDelegation:
-    """`Interpreter::ModifyGraphWithDelegate` over every subgraph, in order."""
+    """`Interpreter::ModifyGraphWithDelegate` over every subgraph, in order (`cache`: see
+    `do_prepare`)."""
     results = [
         SubgraphDelegation(sg.index, NOT_APPLIED, plain_by_subgraph[i])
         for i, sg in enumerate(model.subgraphs)
@@ -186,7 +207,9 @@ def modify_graph_with_delegate(
             results[i].refusal = dyn
             status, refusal = APPLICATION_ERROR, dyn
             break
-        done = do_prepare(model, sg, target, plain_by_subgraph[i], validate, max_partitions)
+        done = do_prepare(
+            model, sg, target, plain_by_subgraph[i], validate, max_partitions, cache
+        )
         results[i] = done
         if done.status != OK:
             status, refusal = done.status, done.refusal

@@ -701,6 +701,19 @@ def spec_warnings(
         return ()  # a malformed operator: the rules report it, not this cross-check
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What `_spec_warnings` works out from an operator's signature alone."""
+
+    spec: dict[str, Any]
+    fl: int
+    full: str
+    source: str
+    inputs: tuple[tuple[int, str, str | None], ...]
+    """(position, role, the operator's own NNAPI type for it; None: work it out per operator)."""
+    outputs: tuple[tuple[str, int, str, frozenset[str]], ...]
+
+
 @dataclass(slots=True)
 class Shared:
     """Work shared between the operators of one model at one target (see `SpecChecker`)."""
@@ -710,34 +723,91 @@ class Shared:
     signature: Callable[[Subgraph, Operator], Hashable]
     judged: dict[Hashable, tuple[Reason, ...]] = field(default_factory=dict)
     _types: dict[Hashable, str] = field(default_factory=dict)
-    _layouts: dict[Hashable, _Layout | None] = field(default_factory=dict)
+    _plans: dict[Hashable, _Plan | tuple[Reason, ...]] = field(default_factory=dict)
     _subgraphs: dict[int, _SubgraphState] = field(default_factory=dict)
 
-    def input_candidates(self, model: Model, sg: Subgraph, op: Operator, pos: int) -> set[str]:
-        """`_input_candidates`, with its caches keyed by plain ints for this one model."""
+    def warnings(self, model: Model, sg: Subgraph, op: Operator) -> tuple[Reason, ...]:
+        """`_spec_warnings(model, sg, op, target)`: the parts that depend on the operator's
+        signature only are worked out once per signature; the candidate types of its inputs,
+        which depend on its neighbours, once per operator."""
+        sig = self.signature(sg, op)
+        plan = self._plans.get(sig)
+        if plan is None:
+            plan = self._plans[sig] = self._plan(sg, op, sig)
+        if isinstance(plan, tuple):
+            return plan  # not checked, or the operation is missing at this level
         st = self._subgraphs.get(sg.index)
         if st is None or st.subgraph is not sg:
             st = self._subgraphs[sg.index] = _SubgraphState(sg, _uses(sg))
+        operands: list[tuple[str, int, str, Any]] = []
+        key: list[Hashable] = [sig]
+        for pos, role, own in plan.inputs:
+            if own is None:
+                own = _input_type(sg, op, pos, self.target)
+            cands = self._candidates(model, st, op, pos, own)
+            operands.append(("input", pos, role, cands))
+            # One candidate (the usual case) keys as its str; several as a frozenset.
+            key.append(next(iter(cands)) if len(cands) == 1 else frozenset(cands))
+        operands.extend(plan.outputs)  # their types follow from the signature
+        judged_key = tuple(key)
+        got = self.judged.get(judged_key)
+        if got is None:
+            got = self.judged[judged_key] = _judge(
+                sg, op, plan.spec, operands, plan.fl, plan.full, plan.source)
+        return got
+
+    def _plan(self, sg: Subgraph, op: Operator, sig: Hashable) -> _Plan | tuple[Reason, ...]:
+        """As `_spec_warnings` up to the candidate types (the same code path, in the same
+        order)."""
+        target = self.target
+        layout = _layout(sg, op, target)[0]
+        if layout is None:
+            return ()
+        fl = target.feature_level
+        release = RELEASE_OF_FEATURE_LEVEL[fl]
+        full = _PREFIX + layout.nnapi_op
+        source = f"{_header(release)}, {full}"
+        spec = _operations(release).get(full)
+        if spec is None or spec["since_feature_level"] > fl:
+            return _not_in_feature_level(op, spec, fl, full, source)
+        inputs: list[tuple[int, str, str | None]] = []
+        for pos, role in _positions(layout.inputs, len(op.inputs)):
+            if op.inputs[pos] == OPTIONAL_TENSOR or _not_added(op, pos, sg):
+                continue
+            own = None if op.op == "CONV_2D" else self.input_type(sg, op, pos, sig)
+            inputs.append((pos, role, own))
+        outputs = tuple(
+            ("output", pos, role, frozenset({self.output_type(sg, op, pos, sig)}))
+            for pos, role in _positions(layout.outputs, len(op.outputs))
+        )
+        return _Plan(spec, fl, full, source, tuple(inputs), outputs)
+
+    def _candidates(self, model: Model, st: _SubgraphState, op: Operator, pos: int,
+                    own: str) -> set[str]:
+        """`_input_candidates`, with its caches keyed by plain ints for this one model."""
+        sg = st.subgraph
         index = op.inputs[pos]
-        own = self.input_type(sg, op, pos)
         out = {own} if own else set()
         prod = st.uses.producer.get(index)
         if prod is not None and self._may_be_delegated(model, st, prod[0]):
             out.add(self.output_type(sg, prod[0], prod[1]))
         # As _earlier_consumer_types: each tensor's consumers are scanned once, lazily.
+        consumers = st.uses.consumers.get(index, ())
+        before = op.index
+        if not consumers or consumers[0][0].index >= before:
+            return out  # no consumer before this one (the usual case): nothing to scan yet
         state = st.earlier.get(index)
         if state is None:
             state = st.earlier[index] = ([0], {})
         scanned, first = state
-        consumers = st.uses.consumers.get(index, ())
-        before = op.index
         while scanned[0] < len(consumers) and consumers[scanned[0]][0].index < before:
             other, other_pos = consumers[scanned[0]]
             typ = self.input_type(sg, other, other_pos)
             if typ and typ not in first and self._may_be_delegated(model, st, other):
                 first[typ] = other.index
             scanned[0] += 1
-        out.update(typ for typ, at in first.items() if at < before)
+        if first:
+            out.update(typ for typ, at in first.items() if at < before)
         return out
 
     def _may_be_delegated(self, model: Model, st: _SubgraphState, op: Operator) -> bool:
@@ -746,24 +816,17 @@ class Shared:
             got = st.may[op.index] = _may_be_delegated(model, st.subgraph, op, self.target, self)
         return got
 
-    def layout(self, sg: Subgraph, op: Operator) -> _Layout | None:
-        key = self.signature(sg, op)
-        if key in self._layouts:
-            return self._layouts[key]
-        got = self._layouts[key] = _layout(sg, op, self.target)[0]
-        return got
-
-    def input_type(self, sg: Subgraph, op: Operator, pos: int) -> str:
+    def input_type(self, sg: Subgraph, op: Operator, pos: int, sig: Hashable = None) -> str:
         if op.op == "CONV_2D":
             return _input_type(sg, op, pos, self.target)  # its filter's producer matters
-        key = (self.signature(sg, op), pos, True)
+        key = (self.signature(sg, op) if sig is None else sig, pos, True)
         got = self._types.get(key)
         if got is None:
             got = self._types[key] = _input_type(sg, op, pos, self.target)
         return got
 
-    def output_type(self, sg: Subgraph, op: Operator, pos: int) -> str:
-        key = (self.signature(sg, op), pos, False)
+    def output_type(self, sg: Subgraph, op: Operator, pos: int, sig: Hashable = None) -> str:
+        key = (self.signature(sg, op) if sig is None else sig, pos, False)
         got = self._types.get(key)
         if got is None:
             got = self._types[key] = _output_type(sg, op, pos, self.target)
@@ -807,14 +870,14 @@ class SpecChecker:
     def warnings(self, subgraph: Subgraph, op: Operator) -> tuple[Reason, ...]:
         """`spec_warnings(model, subgraph, op, target)`."""
         try:
-            return _spec_warnings(self.model, subgraph, op, self.shared.target, self.shared)
+            return self.shared.warnings(self.model, subgraph, op)
         except (IndexError, KeyError, TypeError, ValueError, AttributeError):
             return ()
 
 
 def _spec_warnings(model: Model | None, sg: Subgraph, op: Operator,
-                   target: Target, shared: Shared | None = None) -> tuple[Reason, ...]:
-    layout = _layout(sg, op, target)[0] if shared is None else shared.layout(sg, op)
+                   target: Target) -> tuple[Reason, ...]:
+    layout, _why = _layout(sg, op, target)
     if layout is None:
         return ()
     fl = target.feature_level
@@ -823,38 +886,30 @@ def _spec_warnings(model: Model | None, sg: Subgraph, op: Operator,
     source = f"{_header(release)}, {full}"
     spec = _operations(release).get(full)
     if spec is None or spec["since_feature_level"] > fl:
-        since = ""
-        if spec is not None:
-            since = f" (it arrived in feature level {spec['since_feature_level']})"
-        return (Reason(
-            SPEC_NOT_IN_FEATURE_LEVEL,
-            f"{op.display_name} becomes {full}, which NNAPI feature level {fl} does not have"
-            f"{since}.",
-            source,
-        ),)
+        return _not_in_feature_level(op, spec, fl, full, source)
 
     # (side, position, role, candidate NNAPI types)
     operands: list[tuple[str, int, str, set[str]]] = []
     for pos, role in _positions(layout.inputs, len(op.inputs)):
         if op.inputs[pos] == OPTIONAL_TENSOR or _not_added(op, pos, sg):
             continue
-        if shared is None:
-            cands = _input_candidates(model, sg, op, pos, target)
-        else:
-            cands = shared.input_candidates(model, sg, op, pos)
-        operands.append(("input", pos, role, cands))
+        operands.append(("input", pos, role, _input_candidates(model, sg, op, pos, target)))
     for pos, role in _positions(layout.outputs, len(op.outputs)):
-        out = _output_type(sg, op, pos, target) if shared is None else shared.output_type(
-            sg, op, pos)
-        operands.append(("output", pos, role, {out}))
-    if shared is None:
-        return _judge(sg, op, spec, operands, fl, full, source)
-    # What follows reads only the operator's own signature and the candidate types.
-    key = (shared.signature(sg, op), tuple(frozenset(c) for _s, _p, _r, c in operands))
-    got = shared.judged.get(key)
-    if got is None:
-        got = shared.judged[key] = _judge(sg, op, spec, operands, fl, full, source)
-    return got
+        operands.append(("output", pos, role, {_output_type(sg, op, pos, target)}))
+    return _judge(sg, op, spec, operands, fl, full, source)
+
+
+def _not_in_feature_level(op: Operator, spec: dict[str, Any] | None, fl: int, full: str,
+                          source: str) -> tuple[Reason, ...]:
+    since = ""
+    if spec is not None:
+        since = f" (it arrived in feature level {spec['since_feature_level']})"
+    return (Reason(
+        SPEC_NOT_IN_FEATURE_LEVEL,
+        f"{op.display_name} becomes {full}, which NNAPI feature level {fl} does not have"
+        f"{since}.",
+        source,
+    ),)
 
 
 def _judge(sg: Subgraph, op: Operator, spec: dict[str, Any],
