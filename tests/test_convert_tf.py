@@ -6,6 +6,7 @@ are errors); `opcompat` runs as a child too, as users run it.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -15,7 +16,14 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("tensorflow")  # the convert extra; CI does not install it
+# Found, not imported (unlike pytest.importorskip): importing TensorFlow here would add ~500 MB
+# to this process, which the children it forks inherit in their peak-RSS figures
+# (tests/test_fuzz_bounded.py measures them), and opcompat itself never imports it here either.
+if importlib.util.find_spec("tensorflow") is None:
+    pytest.skip(
+        "TensorFlow is not installed (the convert extra; CI does not install it)",
+        allow_module_level=True,
+    )
 
 BUILD = r"""
 import os, sys
