@@ -7,8 +7,9 @@ Whole-process figures, each the median of N runs, on the largest models of the c
   operator code, tensor (shape, signature, type, buffer, name, quantization), operator
   (inputs, outputs, options table) and buffer size, from the file read into memory, as a
   program using that package would;
-* `tf.lite.experimental.Analyzer.analyze(model_path=...)`, when tensorflow is importable
-  (else reported as skipped).
+* `tf.lite.experimental.Analyzer.analyze(model_path=...)`, run by `--tf-python PATH` (the
+  Python of another virtualenv that has TensorFlow; opcompat never depends on it) or, without
+  that option, by this Python when it can import tensorflow; else reported as skipped.
 
 Wall time is measured around the child process; CPU time (user + system) and peak RSS come
 from `os.wait4`, and CPU time is the steadier figure on a busy machine. Peak RSS is the
@@ -17,12 +18,14 @@ the parent's peak across exec does not distort it).
 
     python benchmarks/bench_inspect.py                 # 3 largest models, 5 runs each
     python benchmarks/bench_inspect.py -n 9 a.tflite b.tflite
+    python benchmarks/bench_inspect.py --tf-python /work/tfvenv/bin/python
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -110,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="models to time (default: the 3 largest of the corpus)")
     parser.add_argument("-n", "--runs", type=int, default=5, help="runs per measure (median)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--tf-python", default=None, metavar="PATH",
+                        help="a Python that can import tensorflow (for the Analyzer rows)")
     args = parser.parse_args(argv)
 
     models = args.models or largest_models(args.corpus, 3)
@@ -123,10 +128,22 @@ def main(argv: list[str] | None = None) -> int:
         tools.append(("tflite package walk", [py, "-c", TFLITE_WALK], ""))
     else:
         tools.append(("tflite package walk", None, "skipped: the tflite package is not installed"))
-    if importlib.util.find_spec("tensorflow") is not None:
+    if args.tf_python:
+        tfpy = shutil.which(args.tf_python) or args.tf_python
+        try:
+            ok = subprocess.run([tfpy, "-c", "import tensorflow"], capture_output=True).returncode
+        except OSError:
+            ok = 1
+        if ok == 0:
+            tools.append(("tf Analyzer.analyze", [tfpy, "-c", ANALYZER], ""))
+        else:
+            tools.append(("tf Analyzer.analyze", None,
+                          f"skipped: {args.tf_python} cannot import tensorflow"))
+    elif importlib.util.find_spec("tensorflow") is not None:
         tools.append(("tf Analyzer.analyze", [py, "-c", ANALYZER], ""))
     else:
-        tools.append(("tf Analyzer.analyze", None, "skipped: tensorflow is not importable"))
+        tools.append(("tf Analyzer.analyze", None,
+                      "skipped: tensorflow is not importable (give --tf-python PATH)"))
 
     print(f"python {sys.version.split()[0]} on {sys.platform}; median of {args.runs} runs "
           f"(after a warm-up); whole process\n")
