@@ -127,8 +127,8 @@ def expand_paths(args: Sequence[str]) -> list[str]:
 
 
 CONVERT_TIMEOUT = 900.0
-"""Seconds one conversion may take before its child process is killed (a big SavedModel
-converts in about a minute)."""
+"""Seconds one conversion may take before its child process is killed: a generous bound (small
+models convert in 2-3 s, most of it importing TensorFlow)."""
 
 
 CHILD = (
