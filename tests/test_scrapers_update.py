@@ -392,3 +392,30 @@ def test_scrape_modules_are_not_imported_by_show() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("argv", "missing"),
+    [
+        (["--ref", "pinned"], "requests"),
+        (["--source-dir", str(SOURCES), "--ndk-html", __file__], "bs4"),
+    ],
+)
+def test_cli_update_without_the_scrape_extra_names_it(
+    argv: list[str],
+    missing: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == missing else real(name, *a)
+    )
+    code = main(["tables", "update", *argv, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert f"needs {missing}" in err and 'pip install "opcompat[scrape]"' in err
+    assert not (tmp_path / "o").exists()

@@ -95,6 +95,20 @@ def run(args: argparse.Namespace) -> int:
     return _show(args)
 
 
+def _require_scrape_extra(modules: list[str]) -> None:
+    """Stop with one line naming the extra when a module the scrape needs is missing."""
+    from importlib.util import find_spec
+
+    from opcompat.errors import UsageError
+
+    missing = sorted({m for m in modules if find_spec(m) is None})
+    if missing:
+        raise UsageError(
+            f"tables update needs {', '.join(missing)}: install the scrape extra: "
+            'pip install "opcompat[scrape]"'
+        )
+
+
 def _update(args: argparse.Namespace) -> int:
     from opcompat.errors import UsageError
 
@@ -104,6 +118,10 @@ def _update(args: argparse.Namespace) -> int:
         raise UsageError("--retries must be at least 1")
     if args.source_dir is not None and not args.source_dir.is_dir():
         raise UsageError(f"--source-dir {args.source_dir}: not a directory")
+    _require_scrape_extra(
+        ["requests"] * (args.source_dir is None or args.ndk_check)
+        + ["bs4"] * bool(args.ndk_check or args.ndk_html)
+    )
     from scrapers.update import Options
     from scrapers.update import run as update
 
