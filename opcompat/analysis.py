@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from opcompat import __version__
@@ -33,6 +33,8 @@ DEFAULT_MAX_PARTITIONS = 3
 """The delegate's default `max_number_delegated_partitions`."""
 
 _PARALLEL_THRESHOLD = 4
+_MAX_CHUNK = 16
+"""Models per pool task at most: small enough that progress advances as workers finish."""
 
 
 _SCALARS = frozenset({int, float, bool, str, bytes, type(None)})
@@ -251,29 +253,76 @@ def _fully_delegated(model: Model, delegation: Any) -> bool:
     return True
 
 
-def _min_api_level(
-    model: Model,
-    validator: _Validator,
-    support: dict[tuple[int, int], dict[int, bool]],
-    max_partitions: int,
-) -> int | None:
-    """Lowest API level (default feature levels) at which every operator is delegated."""
+def _fp16_related(model: Model) -> set[tuple[int, int]]:
+    """Operators the fp16 path may delegate although Validate refuses them as they stand: the
+    DEQUANTIZE nodes of constant fp16 weights and their consumers
+    (tflite/delegates/utils.cc, FP16GraphPartitionHelper)."""
     from opcompat.rules.fp16 import is_dequantize_const_fp16
 
-    if not any(sg.operators for sg in model.subgraphs):
-        return None
-    # Operators the fp16 path may still delegate although Validate refuses them as they stand.
-    fp16_related: set[tuple[int, int]] = set()
+    related: set[tuple[int, int]] = set()
     for sg in model.subgraphs:
         outs: set[int] = set()
         for op in sg.operators:
             if is_dequantize_const_fp16(sg, op):
-                fp16_related.add((sg.index, op.index))
+                related.add((sg.index, op.index))
                 outs.update(op.outputs)
         if outs:
             for op in sg.operators:
                 if outs.intersection(op.inputs):
-                    fp16_related.add((sg.index, op.index))
+                    related.add((sg.index, op.index))
+    return related
+
+
+def _delegated_nodes(delegation: Any) -> set[tuple[int, int]]:
+    """(subgraph, operator) of every node that runs on NNAPI after partitioning and refusals."""
+    if delegation.status in ("kTfLiteDelegateError", "kTfLiteError"):
+        return set()
+    return {
+        (sg_index, n)
+        for sg_index, d in enumerate(delegation.subgraphs)
+        if d.status == "kTfLiteOk"
+        for p in d.partitions
+        for n in p.nodes
+    }
+
+
+def _first_delegated_levels(
+    model: Model,
+    validator: _Validator,
+    support: dict[tuple[int, int], dict[int, bool]],
+    fp16_related: set[tuple[int, int]],
+    max_partitions: int,
+) -> dict[tuple[int, int], int]:
+    """Per operator, the lowest API level (default feature levels) at which it is delegated.
+
+    Only levels where some operator still without a level is accepted by Validate (or may be
+    taken by the fp16 path) are partitioned; the partitionings are shared with _min_api_level
+    through the validator's cache."""
+    pending = set(support)
+    first: dict[tuple[int, int], int] = {}
+    targets = _targets()
+    for api in API_LEVELS:
+        if not any(support[key][api] or key in fp16_related for key in pending):
+            continue
+        _, delegation = _delegation(model, validator, targets[api], max_partitions)
+        for key in _delegated_nodes(delegation) & pending:
+            first[key] = api
+            pending.discard(key)
+        if not pending:
+            break
+    return first
+
+
+def _min_api_level(
+    model: Model,
+    validator: _Validator,
+    support: dict[tuple[int, int], dict[int, bool]],
+    fp16_related: set[tuple[int, int]],
+    max_partitions: int,
+) -> int | None:
+    """Lowest API level (default feature levels) at which every operator is delegated."""
+    if not any(sg.operators for sg in model.subgraphs):
+        return None
     targets = _targets()
     for api in API_LEVELS:
         if all(support[key][api] or key in fp16_related for key in support):
@@ -324,7 +373,8 @@ def check(
     validator = _Validator(model)
     targets = _targets()
 
-    # Validate at every default level: first_api_level per operator, min_api_level per model.
+    # Validate at every default level: which levels can delegate what (first_api_level per
+    # operator, min_api_level per model).
     # Levels that hand Validate the same arguments share one evaluation, and operators with the
     # same signature share one verdict per level (a verdict tuple per signature).
     distinct: dict[tuple[int, bool], Target] = {}
@@ -344,11 +394,8 @@ def check(
                 ok = tuple(not validator.plain(sg, op, t) for t in distinct.values())
                 got = verdicts[sig] = {api: ok[k] for api, k in slot.items()}
             support[(sg.index, op.index)] = got
-    # Lowest level with a True verdict, per shared dict (`support` keeps them alive: ids hold).
-    first_level = {
-        id(levels): next((api for api, ok in levels.items() if ok), None)
-        for levels in verdicts.values()
-    }
+    fp16_related = _fp16_related(model)
+    first_level = _first_delegated_levels(model, validator, support, fp16_related, max_partitions)
 
     plain, delegation = _delegation(model, validator, target, max_partitions)
     spec = SpecChecker(
@@ -431,7 +478,6 @@ def check(
             if nn_ops is None:
                 nn_ops = nnapi_operations_for(model, sg, op, target, supported=taken)
                 nn_ops_memo[nn_key] = nn_ops
-            levels = support[(sg.index, op.index)]
             operators.append(
                 OperatorResult(
                     subgraph=sg.index,
@@ -443,7 +489,7 @@ def check(
                     delegated=delegated,
                     reasons=tuple(reasons) + tuple(extra) if extra else tuple(reasons),
                     partition=part_of.get(op.index) if delegated else None,
-                    first_api_level=first_level[id(levels)],
+                    first_api_level=first_level.get((sg.index, op.index)),
                     warnings=tuple(warnings),
                 )
             )
@@ -474,7 +520,7 @@ def check(
         operators=tuple(operators),
         subgraphs=tuple(subgraph_results),
         refusal=delegation.refusal,
-        min_api_level=_min_api_level(model, validator, support, max_partitions),
+        min_api_level=_min_api_level(model, validator, support, fp16_related, max_partitions),
         warnings=tuple(model_warnings),
         status=delegation.status,
     )
@@ -497,6 +543,12 @@ def _check_one(args: tuple[str, dict[str, Any]]) -> ModelReport | ModelError:
         return ModelError(shown, f"{type(exc).__name__}: {exc}", 3)
 
 
+def _check_chunk(
+    work: Sequence[tuple[str, dict[str, Any]]],
+) -> list[ModelReport | ModelError]:
+    return [_check_one(w) for w in work]
+
+
 def check_many(
     paths: Sequence[str],
     api_level: int = DEFAULT_API_LEVEL,
@@ -504,11 +556,14 @@ def check_many(
     nnapi_cpu: bool = False,
     max_partitions: int = DEFAULT_MAX_PARTITIONS,
     jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Check several models; unreadable ones become `ModelError` entries, in input order.
 
     Models are independent: with many of them, a process pool uses every core; a few are checked
-    in this process (start-up of workers costs more than it saves).
+    in this process (start-up of workers costs more than it saves). `progress`, when given, is
+    called with the number of models checked so far each time results arrive (in whatever order
+    the workers finish them; the report keeps the input order).
     """
     make_target(api_level, feature_level, nnapi_cpu)  # bad levels: one usage error, up front
     if max_partitions < 0:
@@ -524,18 +579,35 @@ def check_many(
     results: list[ModelReport | ModelError]
     results = []
     if workers > 1 and len(work) >= _PARALLEL_THRESHOLD:
-        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import ProcessPoolExecutor, as_completed
         from concurrent.futures.process import BrokenProcessPool
 
-        chunk = max(1, len(work) // (4 * workers))
+        chunk = max(1, min(_MAX_CHUNK, len(work) // (4 * workers)))
         try:
             with ProcessPoolExecutor(max_workers=min(workers, len(work))) as pool:
-                results = list(pool.map(_check_one, work, chunksize=chunk))
+                futures = [
+                    pool.submit(_check_chunk, work[i : i + chunk])
+                    for i in range(0, len(work), chunk)
+                ]
+                done = 0
+                try:
+                    for future in as_completed(futures):  # as they finish, for `progress`
+                        done += len(future.result())
+                        if progress is not None:
+                            progress(done)
+                except BaseException:  # incl. KeyboardInterrupt: start no more chunks
+                    for future in futures:
+                        future.cancel()
+                    raise
+                results = [r for future in futures for r in future.result()]
         except (OSError, BrokenProcessPool):
             # No process pool here (sandbox, no /dev/shm) or a worker died: check in-process.
             results = []
     if not results:
-        results = [_check_one(w) for w in work]
+        for w in work:
+            results.append(_check_one(w))
+            if progress is not None:
+                progress(len(results))
     return Report(models=tuple(results), tool_version=__version__, tables=table_provenance())
 
 

@@ -42,7 +42,8 @@ class OperatorResult:
     partition: int | None = None
     """Index into its subgraph's `partitions`, when delegated."""
     first_api_level: int | None = None
-    """Lowest API level (under default feature levels) at which Validate accepts it; None: never."""
+    """Lowest API level (under default feature levels) at which it is delegated: Validate accepts
+    it, its partition is kept and the model is not refused; None: at no level 27-35."""
     warnings: tuple[Reason, ...] = ()
     """Findings that do not change the delegate's verdict (spec cross-check, hazards)."""
 

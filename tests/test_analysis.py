@@ -77,6 +77,19 @@ def test_partition_cap_drops_the_smallest_and_says_why(model_file) -> None:  # t
     assert len(unlimited.partitions) == 4
     assert check(path, api_level=30, max_partitions=1).partitions == ((5, 6, 7),)
 
+def test_first_api_level_is_where_the_operator_is_delegated(model_file) -> None:  # type: ignore[no-untyped-def]
+    # Operator 9 is supported from API 27 on, but its partition is dropped at every level.
+    levels = [o.first_api_level for o in check(model_file("SUSSUSSSUS"), api_level=30).operators]
+    assert levels == [27, None, 27, 27, None, 27, 27, 27, None, None]
+    unlimited = check(model_file("SUSSUSSSUS"), api_level=30, max_partitions=0)
+    assert unlimited.operators[9].first_api_level == 27
+    # With a cap of 1: below API 30 the first of two equal partitions is kept; from 30 on ELU
+    # makes (2, 3) the larger one, so operator 0 is delegated up to API 29 only.
+    capped = check(model_file("SUSE"), api_level=30, max_partitions=1)
+    assert [o.first_api_level for o in capped.operators] == [27, None, 30, 30]
+    assert [o.delegated for o in capped.operators] == [False, False, True, True]
+
+
 
 def test_partition_boundary_tensors(model_file) -> None:  # type: ignore[no-untyped-def]
     rep = check(model_file("SUS"), api_level=30)
