@@ -1,11 +1,14 @@
 """opcompat: how a TensorFlow Lite model will run on Android's NNAPI, per API level.
 
-The public API is `check()` and the result types in `opcompat.report`; the model
-reader is `opcompat.model.read_model`.
+The public API is `check()` and the frozen result types it returns (`ModelReport`,
+`OperatorResult`, `Partition`, `SubgraphResult`, `Reason`, `CheckOptions`, from
+`opcompat.report`); the model reader is `opcompat.model.read_model`.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
@@ -15,9 +18,26 @@ if TYPE_CHECKING:
 __all__ = ["__version__", "check"]
 
 
-def check(path_or_bytes: Any, **kwargs: Any) -> ModelReport:
-    """Check one model; see `opcompat.analysis.check` for the arguments."""
+def check(
+    path_or_bytes: str | os.PathLike[str] | bytes | bytearray | memoryview,
+    api_level: int = 33,
+    feature_level: int | None = None,
+    nnapi_cpu: bool = False,
+    max_partitions: int = 3,
+) -> ModelReport:
+    """Check one model (a path, or the bytes of a .tflite file) on a device of `api_level`
+    (27-35) whose NNAPI runtime reports `feature_level` (1-8; default: the usual one for the
+    API level), with the delegate's `disallow_nnapi_cpu=False` when `nnapi_cpu`, keeping at
+    most `max_partitions` partitions (0: no limit).
+
+    Raises ModelReadError for an unreadable model and UsageError for bad arguments."""
     # Imported lazily so that `import opcompat` stays cheap for the CLI.
     from opcompat.analysis import check as _check
 
-    return _check(path_or_bytes, **kwargs)
+    return _check(
+        path_or_bytes,
+        api_level=api_level,
+        feature_level=feature_level,
+        nnapi_cpu=nnapi_cpu,
+        max_partitions=max_partitions,
+    )

@@ -4,7 +4,9 @@
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 REPORT_SCHEMA_VERSION = "1.0"
 
@@ -143,5 +145,8 @@ class Report:
 
     models: tuple[ModelReport | ModelError, ...]
     tool_version: str = ""
-    tables: dict[str, str] = field(default_factory=dict)
-    """Provenance of the op tables used (name -> source revision)."""
+    tables: Mapping[str, str] = field(default_factory=dict)
+    """Provenance of the op tables used (name -> sha256), read-only."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))

@@ -242,3 +242,19 @@ def test_verdict_memo_keeps_apart_operators_whose_constants_matter(tmp_path: Pat
     sg.inputs, sg.outputs = [x], outs
     rep = check(mb.build(), api_level=30)
     assert [o.supported for o in rep.operators] == [True, False]
+
+
+def test_public_check_has_the_engine_keywords_and_defaults(model_file) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+    import inspect
+
+    import opcompat
+
+    public = inspect.signature(opcompat.check).parameters
+    engine = inspect.signature(check).parameters
+    for name in ("api_level", "feature_level", "nnapi_cpu", "max_partitions"):
+        assert public[name].default == engine[name].default, name
+    rep = opcompat.check(model_file("SE"), api_level=29, max_partitions=0)
+    assert isinstance(rep, ModelReport) and rep.options.api_level == 29
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rep.operators[0].delegated = False  # type: ignore[misc]
