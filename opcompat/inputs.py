@@ -248,10 +248,13 @@ def _died(proc: Any) -> str:
     return how
 
 
-def check_inputs(inputs: Iterable[ModelInput], **options: Any) -> Any:
+def check_inputs(
+    inputs: Iterable[ModelInput], progress: Callable[[int], None] | None = None, **options: Any
+) -> Any:
     """Check every input (converting TensorFlow ones) into one `Report`, in input order.
 
-    `options` are those of `opcompat.analysis.check_many` (api_level, feature_level, ...).
+    `options` are those of `opcompat.analysis.check_many` (api_level, feature_level, ...);
+    `progress`, when given, is called with the number of inputs done so far as they finish.
     """
     from opcompat import __version__
     from opcompat.analysis import check, check_many
@@ -261,7 +264,8 @@ def check_inputs(inputs: Iterable[ModelInput], **options: Any) -> Any:
     items = list(inputs)
     require_tensorflow(items)  # before any work: exit code 2 naming the extra
     plain = [i.path for i in items if not i.needs_conversion]
-    checked = iter(check_many(plain, **options).models if plain else ())
+    checked = iter(check_many(plain, progress=progress, **options).models if plain else ())
+    done = len(plain)
     single = {k: v for k, v in options.items() if k != "jobs"}
     models = []
     for i in items:
@@ -272,4 +276,7 @@ def check_inputs(inputs: Iterable[ModelInput], **options: Any) -> Any:
             models.append(check(convert(i), path=i.path, **single))
         except ModelReadError as exc:
             models.append(ModelError(printable(i.path), str(exc), exc.exit_code))
+        done += 1
+        if progress is not None:
+            progress(done)
     return Report(models=tuple(models), tool_version=__version__)

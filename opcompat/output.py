@@ -5,6 +5,9 @@ rename is atomic), flushed and fsync'ed, then renamed over the target with `os.r
 caller renders first and calls `write_atomic` only with the finished text, so a failed or killed
 render never leaves a partial or empty file; a kill during the write leaves at most a temporary
 `.FILE.*.tmp`, never a truncated FILE.
+
+`stderr_progress(total)` is the `checking N/TOTAL models` line that commands checking many
+models show on stderr while they work, when stderr is a terminal.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from opcompat.errors import UsageError
+
+PROGRESS_MIN_MODELS = 8
+"""Fewer models than this are checked too soon for a progress line to help: none is shown."""
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
@@ -59,3 +67,56 @@ def emit_text(render: Callable[[], str], output: str | None) -> None:
         sys.stdout.flush()
         return
     write_atomic(output, text)
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError, OSError):  # closed, or not a real file
+        return False
+
+
+class _ProgressLine:
+    """One self-overwriting line (`\\r`, no escape sequences) on a terminal stream."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = total
+        self.stream = stream
+        self.width = 0
+
+    def __call__(self, done: int) -> None:
+        text = f"checking {done}/{self.total} models"
+        self._write("\r" + text.ljust(self.width))
+        self.width = max(self.width, len(text))
+
+    def clear(self) -> None:
+        if self.width:
+            self._write("\r" + " " * self.width + "\r")
+            self.width = 0
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # the terminal went away: progress is not worth an error
+            pass
+
+
+@contextmanager
+def stderr_progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A `progress(done)` callback drawing `checking DONE/TOTAL models` on stderr, or None.
+
+    None (nothing is written) unless stderr is a terminal and there are at least
+    PROGRESS_MIN_MODELS models, so logs, pipes and tests see byte-identical output. The line is
+    erased on leaving, also on an error, so that only the usual stderr lines remain.
+    """
+    stream = sys.stderr
+    if total < PROGRESS_MIN_MODELS or not _is_terminal(stream):
+        yield None
+        return
+    line = _ProgressLine(total, stream)
+    try:
+        line(0)  # at once: the first results may take a while
+        yield line
+    finally:
+        line.clear()

@@ -37,10 +37,12 @@ def run(args: argparse.Namespace) -> int:
     from opcompat.baseline import dumps, from_report
     from opcompat.errors import EXIT_OK
     from opcompat.inputs import check_inputs, expand
-    from opcompat.output import emit_text
+    from opcompat.output import emit_text, stderr_progress
     from opcompat.report import ModelError
 
-    report = check_inputs(expand(args.models), **level_options(args))
+    inputs = expand(args.models)
+    with stderr_progress(len(inputs)) as progress:  # erased before anything else is printed
+        report = check_inputs(inputs, progress=progress, **level_options(args))
     errors = [m for m in report.models if isinstance(m, ModelError)]
     for e in errors:
         where = "" if e.error.startswith(e.path) else f"{e.path}: "  # the reader names it
