@@ -438,7 +438,8 @@ def test_zip_and_text_files() -> None:
 def test_other_file_identifier_is_refused() -> None:
     data = bytearray(simple_model())
     data[4:8] = b"BFBS"
-    assert _err(bytes(data)) == "is not a .tflite model (file identifier 'BFBS', expected 'TFL3')"
+    assert _err(bytes(data)) == ("is not a .tflite model (file identifier 'BFBS', expected 'TFL3')"
+                                 " (at byte offset 4)")
 
 
 def test_missing_file_identifier_is_accepted() -> None:

@@ -218,3 +218,152 @@ def test_vtable_entries_count_as_work() -> None:
     r = reader._Reader(memoryview(data), None)
     assert r.table(table_at)[:4] == (0, 0, 0, 0)
     assert r.work == reader._WORK_PER_BYTE * len(data) + reader._WORK_BASE - entries - 1
+
+
+# -- every error says where: "what is wrong, and at which byte offset" ----------------------
+
+REGRESSIONS = Path(__file__).resolve().parent / "fuzz" / "regressions"
+
+
+def _error(data: bytes | bytearray) -> ModelReadError | None:
+    """The ModelReadError reading `data` raises, checked to be one line naming its offset;
+    None when `data` reads."""
+    try:
+        read_model(bytes(data))
+    except ModelReadError as exc:
+        msg = str(exc)
+        assert "\n" not in msg, msg
+        assert exc.offset is not None, msg
+        assert 0 <= exc.offset <= len(data), (exc.offset, len(data), msg)
+        assert msg.endswith(f" (at byte offset {exc.offset})"), msg
+        return exc
+    return None
+
+
+def _mutants(data: bytes, seed: int, count: int) -> list[bytearray]:
+    """`count` seeded mutants of `data`: a third truncated, the rest with 1-8 bytes changed."""
+    rnd = random.Random(seed)
+    out = []
+    for k in range(count):
+        if k % 3 == 0:
+            out.append(bytearray(data[:rnd.randrange(len(data))]))
+            continue
+        mutant = bytearray(data)
+        for _ in range(rnd.randint(1, 8)):
+            mutant[rnd.randrange(len(mutant))] = rnd.randrange(256)
+        out.append(mutant)
+    return out
+
+
+def test_every_error_of_corpus_mutants_has_an_offset(corpus: list[Path]) -> None:
+    by_size = sorted(corpus, key=lambda p: p.stat().st_size)
+    picks = {by_size[len(by_size) // 4], by_size[len(by_size) // 2]}
+    picks |= {p for p in corpus if p.name == "gh-coral__keras_lstm_mnist_ptq.tflite"}
+    errors = 0
+    for seed, path in enumerate(sorted(picks)):
+        for mutant in _mutants(path.read_bytes(), seed, 1000):
+            errors += _error(mutant) is not None
+    assert errors > 500  # the mutants do reach the reader's checks
+
+
+def test_every_error_of_fixture_mutants_has_an_offset() -> None:
+    errors = sum(_error(m) is not None for m in _mutants(_fixture_model(), 11, 2000))
+    assert errors > 500
+
+
+@pytest.mark.parametrize("name", ["field-offset-at-table-end.bin", "scalar-field-past-end.bin"])
+def test_a_field_past_the_end_has_an_offset(name: str) -> None:
+    exc = _error((REGRESSIONS / name).read_bytes())
+    assert exc is not None and "a field runs past the end of the file" in str(exc)
+
+
+def test_a_damaged_header_has_an_offset() -> None:
+    exc = _error(b"\x08\x00")
+    assert exc is not None and exc.offset == 0 and "too small" in str(exc)
+    data = bytearray(_fixture_model())
+    data[4:8] = b"BFBS"
+    exc = _error(data)
+    assert exc is not None and exc.offset == 4 and "file identifier 'BFBS'" in str(exc)
+
+
+def _i32_at(data: bytes, exc: ModelReadError) -> int:
+    assert exc.offset is not None
+    return struct.unpack_from("<i", data, exc.offset)[0]
+
+
+@pytest.mark.parametrize("where", ["inputs", "outputs", "intermediates"])
+def test_operator_tensor_index_out_of_range_points_at_the_index(where: str) -> None:
+    mb = ModelBuilder()
+    sg = mb.subgraph()
+    a, b = sg.tensor([1]), sg.tensor([1])
+    lists = {"inputs": [a, b], "outputs": [b], "intermediates": [a]}
+    lists[where] = lists[where] + [7]
+    sg.op("RELU", lists["inputs"], lists["outputs"], intermediates=lists["intermediates"])
+    data = mb.build()
+    exc = _error(data)
+    assert exc is not None
+    assert str(exc) == ("subgraph 0: operator 0: RELU: tensor index 7 out of range (2 tensors)"
+                        f" (at byte offset {exc.offset})")
+    assert _i32_at(data, exc) == 7
+
+
+@pytest.mark.parametrize("where", ["inputs", "outputs"])
+def test_subgraph_tensor_index_out_of_range_points_at_the_index(where: str) -> None:
+    mb = ModelBuilder()
+    sg = mb.subgraph()
+    sg.tensor([1])
+    sg.inputs, sg.outputs = [0], [0]
+    setattr(sg, where, [0, -5])
+    data = mb.build()
+    exc = _error(data)
+    assert exc is not None and f"{where[:-1]} tensor index -5 out of range" in str(exc)
+    assert _i32_at(data, exc) == -5
+
+
+def test_buffer_index_out_of_range_points_at_the_field() -> None:
+    mb = ModelBuilder()
+    sg = mb.subgraph()
+    sg.tensor([1])
+    sg.tensor([1], buffer=0x1234567)
+    data = mb.build()
+    exc = _error(data)
+    assert exc is not None and "subgraph 0: tensor 1: buffer index 19088743 out of range" \
+        in str(exc)
+    assert _i32_at(data, exc) == 0x1234567
+
+
+def test_opcode_index_out_of_range_points_at_the_field() -> None:
+    mb = ModelBuilder()
+    sg = mb.subgraph()
+    a = sg.tensor([1])
+    sg.op("RELU", [a], [a])
+    sg.op("RELU", [a], [a])
+    sg.ops[1].opcode = 0x2345678
+    data = mb.build()
+    exc = _error(data)
+    assert exc is not None and "operator 1: operator code index 36984440 out of range" \
+        in str(exc)
+    assert _i32_at(data, exc) == 0x2345678
+
+
+@pytest.mark.parametrize(("limit", "cap", "what"), [
+    ("MAX_SUBGRAPHS", 1, "subgraphs"),  # the fixture has 2 subgraphs,
+    ("MAX_TENSORS", 5, "tensors"),  # 4 + 2 tensors,
+    ("MAX_OPERATORS", 3, "operators"),  # 3 + 1 operators
+])
+def test_count_limits_point_at_the_vector(
+        monkeypatch: pytest.MonkeyPatch, limit: str, cap: int, what: str) -> None:
+    data = _fixture_model()
+    monkeypatch.setattr(reader, limit, cap)
+    exc = _error(data)
+    assert exc is not None and f"{what} or more, over opcompat's limit of {cap}" in str(exc)
+    # The length word of the vector that went over: the subgraphs, or the second subgraph's.
+    r = reader._Reader(memoryview(data), None)
+    root = struct.unpack_from("<I", data, 0)[0]
+    f = r.table(root)
+    if what == "subgraphs":
+        expected = r.target(root, f[reader._M["subgraphs"]])
+    else:
+        sg = r.tables(root, f[reader._M["subgraphs"]])[1]
+        expected = r.target(sg, r.table(sg)[reader._SG[what]])
+    assert exc.offset == expected

@@ -215,17 +215,20 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
 
 
-def _sniff(view: memoryview) -> str | None:
-    """Why these bytes are clearly not a .tflite flatbuffer, or None."""
+def _sniff(view: memoryview) -> tuple[str, int | None] | None:
+    """Why these bytes are clearly not a .tflite flatbuffer, and where; or None.
+
+    Another kind of file (a Git LFS pointer, a ZIP archive, an HDF5 file) is named as a whole,
+    without an offset; a damaged header says where it is damaged."""
     head = bytes(view[:64])
     if head.startswith(b"version https://git-lfs"):
-        return "is a Git LFS pointer, not a model; run `git lfs pull`"
+        return "is a Git LFS pointer, not a model; run `git lfs pull`", None
     if head.startswith(b"PK\x03\x04"):
-        return "is a ZIP archive, not a .tflite model"
+        return "is a ZIP archive, not a .tflite model", None
     if head.startswith(b"\x89HDF"):
-        return "is an HDF5 file (a Keras model?), not a .tflite model"
+        return "is an HDF5 file (a Keras model?), not a .tflite model", None
     if len(view) < _MIN_SIZE:
-        return f"is too small to be a model ({len(view)} bytes)"
+        return f"is too small to be a model ({len(view)} bytes)", 0
     ident = head[4:8]
     if ident == schema.FILE_IDENTIFIER:
         return None
@@ -233,7 +236,7 @@ def _sniff(view: memoryview) -> str | None:
         # Another flatbuffer's identifier, or text. Without an identifier these bytes are
         # padding or a vtable's small 16-bit sizes, never four printable characters.
         shown = ident.decode("ascii", "replace")
-        return f"is not a .tflite model (file identifier '{shown}', expected 'TFL3')"
+        return f"is not a .tflite model (file identifier '{shown}', expected 'TFL3')", 4
     return None
 
 
@@ -241,7 +244,7 @@ class _Bad(Exception):
     """A malformed spot; callers up the walk prefix where it is, the top makes it a
     ModelReadError. Messages are built only on failure, so the walk stays fast."""
 
-    def __init__(self, what: str, offset: int | None = None) -> None:
+    def __init__(self, what: str, offset: int | None) -> None:
         super().__init__(what)
         self.what = what
         self.offset = offset
@@ -250,11 +253,12 @@ class _Bad(Exception):
         return _Bad(f"{where}: {self.what}", self.offset)
 
 
-def _within(exc: _Bad | struct.error, where: str) -> _Bad:
+def _within(exc: _Bad | struct.error, where: str, at: int) -> _Bad:
     """`exc` with `where` in front; a struct.error is a scalar field cut by the end of the
-    file (a vtable entry inside its table, the table ending at the end of the file)."""
+    file (a vtable entry inside its table, the table ending at the end of the file), and is
+    placed at `at`, the position of the table being read."""
     if isinstance(exc, struct.error):
-        exc = _Bad("a field runs past the end of the file")
+        exc = _Bad("a field runs past the end of the file", at)
     return exc.within(where)
 
 
@@ -272,12 +276,17 @@ class _Reader:
         self.work = _WORK_PER_BYTE * self.n + _WORK_BASE
         self.totals = {"tensors": 0, "operators": 0}  # for MAX_TENSORS, MAX_OPERATORS
 
-    def _limit(self, what: str, count: int, cap: int) -> None:
+    def _limit(self, what: str, count: int, cap: int, p: int, off: int) -> None:
+        """Count `count` more `what` (the vector of the field at `p + off`) against `cap`."""
         total = self.totals.get(what, 0) + count
         self.totals[what] = total
         if total > cap:
             raise _Bad(f"{total} {what} or more, over opcompat's limit of {cap}; no real model "
-                       "has that many (corrupted or hostile file)")
+                       "has that many (corrupted or hostile file)", self.target(p, off))
+
+    def _index_at(self, p: int, off: int, values: tuple[int, ...], bad: int) -> int:
+        """The position of the element `bad` of the int vector of the field at `p + off`."""
+        return self.target(p, off) + 4 + 4 * values.index(bad)
 
     # -- primitives --------------------------------------------------------------------
 
@@ -380,6 +389,10 @@ class _Reader:
         self.work -= count
         offs = struct.unpack_from(f"<{count}I", self.buf, start)
         positions = [start + 4 * i + o for i, o in enumerate(offs)]
+        if max(positions) + 4 > self.n:
+            # Placed at the entry that holds the offset: the table it names is not there.
+            i = next(i for i, t in enumerate(positions) if t + 4 > self.n)
+            raise _Bad("table offset outside the file", start + 4 * i)
         if distinct and len(set(positions)) != count:
             raise _Bad("the same table is listed more than once (corrupted or hostile file)",
                        start)
@@ -401,7 +414,10 @@ class _Reader:
         try:
             return self._model()
         except struct.error:
-            raise ModelReadError(f"{prefix}a field runs past the end of the file") from None
+            # A backstop (every table's reads are caught where the table is known): the
+            # field is cut where the file ends.
+            raise ModelReadError(f"{prefix}a field runs past the end of the file",
+                                 offset=self.n) from None
         except _Bad as exc:
             raise ModelReadError(prefix + exc.what, offset=exc.offset) from None
         except (IndexError, ValueError, OverflowError, UnicodeError, RecursionError,
@@ -411,9 +427,9 @@ class _Reader:
                 f"{prefix}malformed flatbuffer ({type(exc).__name__}: {exc})") from None
 
     def _model(self) -> Model:
-        why = _sniff(self.buf)
-        if why is not None:
-            raise _Bad(why)
+        sniffed = _sniff(self.buf)
+        if sniffed is not None:
+            raise _Bad(*sniffed)
         root = _U32(self.buf, 0)[0]
         if root < 4 or root + 4 > self.n:
             raise _Bad(f"root table offset {root} outside the file (not a .tflite model?)", 0)
@@ -423,32 +439,34 @@ class _Reader:
             version = _U32(self.buf, p + f[_M["version"]])[0] if f[_M["version"]] else 0
             description = self.string(p, f[_M["description"]])
         except (_Bad, struct.error) as exc:
-            raise _within(exc, "model") from None
+            raise _within(exc, "model", p) from None
         buffers = self._buffers(p, f[_M["buffers"]])
         opcodes = self._opcodes(p, f[_M["operator_codes"]])
         subgraphs = []
         try:
             positions = self.tables(p, f[_M["subgraphs"]], distinct=True)
-            self._limit("subgraphs", len(positions), MAX_SUBGRAPHS)
+            self._limit("subgraphs", len(positions), MAX_SUBGRAPHS, p, f[_M["subgraphs"]])
         except (_Bad, struct.error) as exc:
-            raise _within(exc, "subgraphs") from None
+            raise _within(exc, "subgraphs", p) from None
         for i, sp in enumerate(positions):
             try:
                 subgraphs.append(self._subgraph(i, sp, opcodes, buffers))
             except (_Bad, struct.error) as exc:
-                raise _within(exc, f"subgraph {i}") from None
+                raise _within(exc, f"subgraph {i}", sp) from None
         metadata_names = []
+        mp = p
         try:
             for mp in self.tables(p, f[_M["metadata"]]):
                 metadata_names.append(self.string(mp, self.table(mp)[_MD["name"]]))
         except (_Bad, struct.error) as exc:
-            raise _within(exc, "metadata") from None
+            raise _within(exc, "metadata", mp) from None
         signatures = []
+        sp = p
         try:
             for sp in self.tables(p, f[_M["signature_defs"]]):
                 signatures.append(self._signature(sp))
         except (_Bad, struct.error) as exc:
-            raise _within(exc, "signature defs") from None
+            raise _within(exc, "signature defs", sp) from None
         return Model(
             version=version,
             description=description,
@@ -467,7 +485,7 @@ class _Reader:
         try:
             positions = self.tables(p, off)
         except (_Bad, struct.error) as exc:
-            raise _within(exc, "buffers") from None
+            raise _within(exc, "buffers", p) from None
         for i, bp in enumerate(positions):
             try:
                 f = self.table(bp)
@@ -481,7 +499,7 @@ class _Reader:
                     raise _Bad(f"external data (offset {offset}, {size} bytes) lies outside "
                                f"the file", bp)
             except (_Bad, struct.error) as exc:
-                raise _within(exc, f"buffer {i}") from None
+                raise _within(exc, f"buffer {i}", bp) from None
             out.append(Buffer(i, data_size, offset, size, data_offset, has_data))
         return tuple(out)
 
@@ -494,7 +512,7 @@ class _Reader:
         try:
             positions = self.tables(p, off)
         except (_Bad, struct.error) as exc:
-            raise _within(exc, "operator codes") from None
+            raise _within(exc, "operator codes", p) from None
         for i, op in enumerate(positions):
             try:
                 f = self.table(op)
@@ -506,7 +524,7 @@ class _Reader:
                 version = _I32(buf, op + f[s_ver])[0] if f[s_ver] else 1
                 custom = self.string(op, f[s_custom]) if f[s_custom] else None
             except (_Bad, struct.error) as exc:
-                raise _within(exc, f"operator code {i}") from None
+                raise _within(exc, f"operator code {i}", op) from None
             out.append((code, name, version, custom))
         return out
 
@@ -518,10 +536,12 @@ class _Reader:
         nt = len(tensors)
         inputs = self.ints(p, f[_SG["inputs"]])
         outputs = self.ints(p, f[_SG["outputs"]])
-        for label, idx in (("input", inputs), ("output", outputs)):
+        for label, slot, idx in (("input", _SG["inputs"], inputs),
+                                 ("output", _SG["outputs"], outputs)):
             if idx and (min(idx) < -1 or max(idx) >= nt):
                 bad = next(t for t in idx if t < -1 or t >= nt)
-                raise _Bad(f"{label} tensor index {bad} out of range ({nt} tensors)")
+                raise _Bad(f"{label} tensor index {bad} out of range ({nt} tensors)",
+                           self._index_at(p, f[slot], idx, bad))
         operators = self._operators(p, f[_SG["operators"]], opcodes, nt)
         return Subgraph(index, name, tensors, operators, inputs, outputs)
 
@@ -537,9 +557,9 @@ class _Reader:
         out = []
         try:
             positions = self.tables(p, off, distinct=True)
-            self._limit("tensors", len(positions), MAX_TENSORS)
+            self._limit("tensors", len(positions), MAX_TENSORS, p, off)
         except (_Bad, struct.error) as exc:
-            raise _within(exc, "tensors") from None
+            raise _within(exc, "tensors", p) from None
         for i, tp in enumerate(positions):
             try:
                 f = table(tp)
@@ -547,7 +567,8 @@ class _Reader:
                 raw_type = _I8(buf, tp + f[s_type])[0] if f[s_type] else 0
                 b = _U32(buf, tp + f[s_buffer])[0] if f[s_buffer] else 0
                 if b and b >= nb:
-                    raise _Bad(f"buffer index {b} out of range ({nb} buffers)")
+                    raise _Bad(f"buffer index {b} out of range ({nb} buffers)",
+                               tp + f[s_buffer])
                 quant = None
                 if f[s_quant]:
                     qp = self.target(tp, f[s_quant])
@@ -577,7 +598,7 @@ class _Reader:
                     bool(shape) or (_BOOL(buf, tp + f[s_rank])[0] if f[s_rank] else False),
                 )
             except (_Bad, struct.error) as exc:
-                raise _within(exc, f"tensor {i}") from None
+                raise _within(exc, f"tensor {i}", tp) from None
             out.append(tensor)
         return tuple(out)
 
@@ -593,7 +614,7 @@ class _Reader:
             details = _U8(self.buf, p + f[s_dt])[0] if f[s_dt] else 0
             qdim = _I32(self.buf, p + f[s_qd])[0] if f[s_qd] else 0
         except (_Bad, struct.error) as exc:
-            raise _within(exc, "quantization") from None
+            raise _within(exc, "quantization", p) from None
         if not (mn or mx or scale or zp or details):
             return None
         return Quantization(scale, zp, qdim, mn, mx, details)
@@ -613,15 +634,16 @@ class _Reader:
         out = []
         try:
             positions = self.tables(p, off, distinct=True)
-            self._limit("operators", len(positions), MAX_OPERATORS)
+            self._limit("operators", len(positions), MAX_OPERATORS, p, off)
         except (_Bad, struct.error) as exc:
-            raise _within(exc, "operators") from None
+            raise _within(exc, "operators", p) from None
         for i, op in enumerate(positions):
             try:
                 f = table(op)
                 oi = _U32(buf, op + f[s_idx])[0] if f[s_idx] else 0
                 if oi >= nops:
-                    raise _Bad(f"operator code index {oi} out of range ({nops} codes)")
+                    raise _Bad(f"operator code index {oi} out of range ({nops} codes)",
+                               op + f[s_idx])
                 code, name, version, custom = opcodes[oi]
                 inputs = ints(op, f[s_in])
                 outputs = ints(op, f[s_out])
@@ -629,8 +651,10 @@ class _Reader:
                 for idx in (inputs, outputs, inter):
                     if idx and (min(idx) < -1 or max(idx) >= num_tensors):
                         bad = next(t for t in idx if t < -1 or t >= num_tensors)
+                        slot = s_in if idx is inputs else s_out if idx is outputs else s_inter
                         raise _Bad(f"{name}: tensor index {bad} out of range "
-                                   f"({num_tensors} tensors)")
+                                   f"({num_tensors} tensors)",
+                                   self._index_at(op, f[slot], idx, bad))
                 # Like TFLite's `builtin_options_as_<T>()`, an options table counts only
                 # when both its union type (known to the schema) and its offset are set.
                 options_type: str | None = None
@@ -651,7 +675,7 @@ class _Reader:
                 elif f[s_large]:
                     custom_size = _U64(buf, op + f[s_large])[0]
             except (_Bad, struct.error) as exc:
-                raise _within(exc, f"operator {i}") from None
+                raise _within(exc, f"operator {i}", op) from None
             out.append(Operator(i, oi, code, name, version, custom, inputs, outputs, inter,
                                 options_type, options, custom_size))
         return tuple(out)
@@ -674,7 +698,7 @@ class _Reader:
                 else:
                     out[name] = self.scalars(p, off, vcode, size)
         except (_Bad, struct.error) as exc:
-            raise _within(exc, str(table_name)) from None
+            raise _within(exc, str(table_name), p) from None
         return out
 
     def _signature(self, p: int) -> SignatureDef:
