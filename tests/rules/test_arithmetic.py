@@ -4,10 +4,11 @@ from __future__ import annotations
 import struct
 
 import pytest
-from factories import check, codes, messages, tensor
+from factories import check, codes, make_ctx, messages, run_rule, tensor
 
-from opcompat.levels import FL6
+from opcompat.levels import FL6, make_target
 from opcompat.model.graph import TensorType as T
+from opcompat.rules.context import OpContext
 
 F32 = tensor(T.FLOAT32, (1, 4))
 U8 = tensor(T.UINT8, (1, 4), scale=0.5, zero_point=128)
@@ -66,6 +67,30 @@ def test_add_version_limit() -> None:
 def test_mul_version_3_only_with_accelerator() -> None:
     assert check("MUL", [U8, U8], version=3, level=29).supported  # accelerator targeted
     assert messages(check("MUL", [U8, U8], version=3, level=28)) == ["OP Version higher than 2"]
+
+
+def _mul_at_30(version: int, nnapi_cpu: bool) -> OpContext:
+    """MUL at API 30: validate level 30 either way, only is_accelerator_specified differs."""
+    ctx = make_ctx("MUL", [U8, U8], version=version, level=30)
+    ctx.target = make_target(30, nnapi_cpu=nnapi_cpu)
+    assert ctx.level == 30
+    return run_rule(ctx)
+
+
+def test_mul_version_3_accepted_when_accelerator_specified() -> None:
+    ctx = _mul_at_30(3, nnapi_cpu=False)
+    assert ctx.target.is_accelerator_specified
+    assert ctx.supported
+    assert codes(ctx) == []
+
+
+def test_mul_version_3_refused_with_nnapi_cpu() -> None:
+    ctx = _mul_at_30(3, nnapi_cpu=True)
+    assert not ctx.target.is_accelerator_specified
+    assert codes(ctx) == ["kUnsupportedOperatorVersion"]
+    assert messages(ctx) == ["OP Version higher than 2"]
+    # Version 2 stays accepted without an accelerator.
+    assert _mul_at_30(2, nnapi_cpu=True).supported
 
 
 # --- SUB ----------------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from factories import check, codes, messages, tensor
+from factories import check, codes, make_ctx, messages, run_rule, tensor
 
+from opcompat.levels import make_target
 from opcompat.model.graph import TensorType as T
+from opcompat.rules.context import OpContext
 
 F32 = tensor(T.FLOAT32, (1, 8, 8, 4))
 U8 = tensor(T.UINT8, (1, 8, 8, 4), scale=0.5, zero_point=128)
@@ -38,6 +40,37 @@ def test_average_pool_large_quantized_window_needs_accelerator() -> None:
     assert check("AVERAGE_POOL_2D", [U8], [U8], level=29, **_pool(17, 17)).supported
     # Float inputs are not limited.
     assert check("AVERAGE_POOL_2D", [F32], level=27, **_pool(40, 40)).supported
+
+
+def _average_pool_at_30(inp: dict, width: int, height: int, nnapi_cpu: bool) -> OpContext:
+    """AVERAGE_POOL_2D at API 30: validate level 30 either way, only is_accelerator_specified
+    differs."""
+    ctx = make_ctx("AVERAGE_POOL_2D", [inp], [inp], level=30, **_pool(width, height))
+    ctx.target = make_target(30, nnapi_cpu=nnapi_cpu)
+    assert ctx.level == 30
+    return run_rule(ctx)
+
+
+@pytest.mark.parametrize("inp", [U8, I8])
+def test_average_pool_large_quantized_window_accepted_when_accelerator_specified(
+    inp: dict,
+) -> None:
+    ctx = _average_pool_at_30(inp, 17, 17, nnapi_cpu=False)
+    assert ctx.target.is_accelerator_specified
+    assert ctx.supported
+    assert codes(ctx) == []
+
+
+@pytest.mark.parametrize("inp", [U8, I8])
+def test_average_pool_large_quantized_window_refused_with_nnapi_cpu(inp: dict) -> None:
+    ctx = _average_pool_at_30(inp, 17, 17, nnapi_cpu=True)
+    assert not ctx.target.is_accelerator_specified
+    assert codes(ctx) == ["kUnsupportedOperandSize"]
+    assert messages(ctx) == ["Large filter window would overflow on the reference CPU path"]
+    # The limit is an area of 256 (16 x 16 passes, 1 x 257 does not); float is never limited.
+    assert _average_pool_at_30(inp, 16, 16, nnapi_cpu=True).supported
+    assert codes(_average_pool_at_30(inp, 1, 257, nnapi_cpu=True)) == ["kUnsupportedOperandSize"]
+    assert _average_pool_at_30(F32, 17, 17, nnapi_cpu=True).supported
 
 
 def test_average_pool_refusals() -> None:
