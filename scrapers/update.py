@@ -175,7 +175,10 @@ def render(
     files: dict[str, str] = {}
     entries: dict[str, Any] = {}
     for name, data in sorted(tables.items()):
-        text = _render_one(name, data)
+        sources = [_provenance(f) for f in used[name]]
+        # Each table names its own sources, so that one copied alone still says where it is
+        # from; the delegate mapping's scraper records its own `provenance` block.
+        text = _render_one(name, data if "provenance" in data else {**data, "sources": sources})
         try:
             validate_table(name, json.loads(text), f"generated {name}.json")
         except TableError as exc:
@@ -185,7 +188,7 @@ def render(
             "file": f"{name}.json",
             "schema": f"schema/{schema_file_name(name)}",
             "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-            "sources": [_provenance(f) for f in used[name]],
+            "sources": sources,
         }
     # Keep the entry of a table this run did not build (e.g. the delegate mapping before its
     # scraper exists) as long as the file on disk still matches it.
