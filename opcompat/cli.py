@@ -21,7 +21,17 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {_one_line(message)}\n")
+
+
+def _one_line(message: str) -> str:
+    """`message` with control characters escaped: a file name or flag value given on the command
+    line (from a pull request, say) must not forge a second stderr line or drive the terminal."""
+    if message.isprintable():
+        return message
+    from opcompat.model.reader import printable
+
+    return printable(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except OpcompatError as exc:
-        print(f"opcompat: error: {exc}", file=sys.stderr)
+        print(f"opcompat: error: {_one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("opcompat: interrupted", file=sys.stderr)

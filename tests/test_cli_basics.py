@@ -43,3 +43,31 @@ def test_level_flags_agree_with_the_engine() -> None:
         levels.MIN_API_LEVEL,
         levels.MAX_API_LEVEL,
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "no\nmatch*.tflite"],
+        ["check", "{empty}"],
+        ["check", "--api-level", "3\n0", "x.tflite"],
+        ["inspect", "missing\x1b[2J.tflite"],
+    ],
+)
+def test_error_lines_escape_what_the_user_gave(
+    argv: list[str], tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name from a pull request cannot forge a second stderr line or drive the terminal."""
+    import pathlib
+
+    empty = pathlib.Path(str(tmp_path)) / "nl\ndir"
+    empty.mkdir()
+    argv = [a.replace("{empty}", str(empty)) for a in argv]
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert code in (2, 3)
+    assert err.count("\n") == 1 and err.endswith("\n")
+    assert "\x1b" not in err and "\\n" in err or "\\x1b" in err

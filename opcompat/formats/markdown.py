@@ -32,6 +32,12 @@ def code(text: str) -> str:
     return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
+def cell_code(text: str) -> str:
+    """Inline code inside a table cell: GitHub splits cells at a `|` even in a code span, unless
+    it is escaped (GFM spec, tables extension)."""
+    return code(text.replace("|", "\\|"))
+
+
 def mermaid_label(text: str) -> str:
     """Text safe inside a quoted mermaid label."""
     return (
@@ -53,7 +59,7 @@ def _overview(report: Report) -> list[str]:
         "|---|---|---:|---:|---:|---:|---|",
     ]
     for m in report.models:
-        name = code(s.model_name(m.path))
+        name = cell_code(s.model_name(m.path))
         if isinstance(m, ModelError):
             lines.append(f"| ❗ | {name} | | | | | unreadable: {cell(m.error)} |")
             continue
@@ -71,7 +77,7 @@ def _op_row(op: OperatorResult, model: ModelReport) -> str:
     where = f"NNAPI p{op.partition}" if op.delegated and op.partition is not None else s.verdict(op)
     reason = s.shown_reason(op, model)
     return (
-        f"| {op.subgraph} | {op.index} | {code(op.op)} | {op.version} "
+        f"| {op.subgraph} | {op.index} | {cell_code(op.op)} | {op.version} "
         f"| {cell(', '.join(op.nnapi_operations) or '-')} | {where} | {cell(reason)} |"
     )
 
@@ -164,7 +170,8 @@ def render_model(model: ModelReport) -> list[str]:
     if groups:
         lines += ["| ops on CPU, by cause | count | ops |", "|---|---:|---|"]
         lines += [
-            f"| {code(c)} | {len(ops)} | {cell(s.op_names(ops))} |" for c, ops in groups.items()
+            f"| {cell_code(c)} | {len(ops)} | {cell(s.op_names(ops))} |"
+            for c, ops in groups.items()
         ]
         lines.append("")
     if model.warnings:

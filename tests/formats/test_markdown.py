@@ -70,13 +70,16 @@ def test_escaping() -> None:
     text = MarkdownFormat().render(SYNTHETIC["tricky"]())
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "bad \\| pipe" in text
-    assert '`` CUSTOM:a|b<c>&"d` ``' in text
+    # GitHub splits a table cell at any unescaped `|`, inside a code span too.
+    assert '`` CUSTOM:a\\|b<c>&"d` ``' in text
     chart = text[text.index("```mermaid") :]
     chart = chart[: chart.index("\n```\n")]
     assert '"0: CUSTOM:a|b#lt;c#gt;#amp;#quot;d`"' in chart
     # No table row is broken by a raw newline from a message.
     rows = [line for line in text.splitlines() if line.startswith("| 0 | 0 |")]
     assert len(rows) == 2 and all(line.endswith("|") for line in rows)
+    # Seven columns: eight cell separators, whatever the op name and the reason hold.
+    assert [len(re.findall(r"(?<!\\)\|", line)) for line in rows] == [8, 8]
 
 
 def test_refusal_multi_subgraph_and_unreadable() -> None:
