@@ -3,8 +3,9 @@
     python tests/fuzz/runner.py --inputs 20000 --seed 1 [--save DIR] [--json]
 
 Every input must give a report or a one-line `ModelReadError` within `--limit` seconds. A
-failure is a *crash* (any other exception), a *hang* (killed by the alarm at `--hang`
-seconds), or *slow* (finished, but over `--limit`). Failing inputs are written to `--save`
+failure is a *crash* (any other exception, or a rule that could not evaluate an operator), a
+*hang* (killed by the alarm at `--hang` seconds), *slow* (finished, but over `--limit`) or a
+*backstop* (refused only by the reader's last-resort `except`, not by a deliberate check). Failing inputs are written to `--save`
 so they can join `tests/fuzz/regressions/`. The last line of output is a JSON object with the
 figures (inputs, outcomes, failures, slowest input, peak RSS).
 """
@@ -45,7 +46,7 @@ def _alarm(signum: int, frame: object) -> None:
 
 @dataclass(slots=True)
 class Failure:
-    kind: str  # crash | hang | slow
+    kind: str  # crash | hang | slow | backstop
     name: str
     detail: str
     data: bytes
@@ -119,6 +120,8 @@ def run_batch(
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         dt = time.perf_counter() - t0
+        if outcome == "backstop":  # refused, but only by the reader's last-resort except
+            failures.append(Failure("backstop", name, "caught only by the backstop", data, dt))
         if outcome not in ("hang", "crash") and dt > limit:
             failures.append(Failure("slow", name, f"{dt:.2f} s", data, dt))
         if dt > slowest[0]:

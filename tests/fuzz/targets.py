@@ -74,6 +74,17 @@ def renderers() -> dict[str, Callable[[Any], str]]:
     return out
 
 
+def _no_rule_errors(report: Any) -> None:
+    """The engine turns an exception inside a rule into an `opcompatRuleError` reason, so that
+    one malformed operator does not cost the whole report; for the fuzzer it is a crash."""
+    from opcompat.rules.engine import RULE_ERROR_CODE
+
+    for op in report.operators:
+        for reason in op.reasons:
+            if reason.code == RULE_ERROR_CODE:
+                raise AssertionError(f"rule error: {op.op} #{op.index}: {reason.message}")
+
+
 class Targets:
     """The targets resolved once per process (imports are not free)."""
 
@@ -96,6 +107,7 @@ class Targets:
                 # The level follows from the bytes, so that a failure replays exactly.
                 level = self.api_levels[zlib.crc32(data) % len(self.api_levels)]
                 report = self._check(data, level)
+                _no_rule_errors(report)
                 for render in self.renderers.values():
                     render(report)
         except ModelReadError as exc:
