@@ -217,6 +217,8 @@ def test_cli_baseline_round_trip(
     out = tmp_path / "b2.json"
     assert main(["baseline", models[0], str(broken), "-o", str(out)]) == 3
     assert not out.exists()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "broken.tflite" in err and "(no baseline written)" in err
     assert main(["baseline", str(tmp_path / "nothing-here")]) == 3
     empty = tmp_path / "empty"
     empty.mkdir()
