@@ -223,3 +223,29 @@ def test_cli_baseline_round_trip(
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["baseline", str(empty)]) == 2
+
+
+def test_a_baseline_of_another_api_level_is_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from fuzz.synth import chain
+
+    from opcompat.cli import main
+
+    model = tmp_path / "m.tflite"
+    model.write_bytes(chain(2))
+    base = tmp_path / "b.json"
+    assert main(["baseline", str(model), "--api-level", "33", "-o", str(base)]) == 0
+    capsys.readouterr()
+    argv = ["check", str(model), "--fail-on", "new-fallback", "--baseline", str(base)]
+    assert main([*argv, "--api-level", "33", "--format", "json"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main([*argv, "--api-level", "29", "--format", "json"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warnings == [
+        "warning: the baseline was taken at API 33, this check is at API 29: fallbacks that "
+        "differ between levels count as new"
+    ]

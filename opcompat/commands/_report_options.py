@@ -88,6 +88,28 @@ def emit(report: Report, args: argparse.Namespace, policy: Any = None) -> int:
     result = evaluate(report, policy)
     for entry in report.models:
         print(one_line(entry), file=sys.stderr)
+    mismatch = _baseline_level_mismatch(report, policy)
+    if mismatch:
+        print(f"warning: {mismatch}", file=sys.stderr)
     for failure in result.failures:
         print(f"policy failed: {failure}", file=sys.stderr)
     return result.exit_code
+
+
+def _baseline_level_mismatch(report: Report, policy: Any) -> str | None:
+    """Why the baseline may not fit this check: it was taken at another API level."""
+    from opcompat.report import ModelReport
+
+    baseline = getattr(policy, "baseline", None)
+    if baseline is None or baseline.api_level is None:
+        return None
+    levels = sorted(
+        {m.options.api_level for m in report.models if isinstance(m, ModelReport)}
+        - {baseline.api_level}
+    )
+    if not levels:
+        return None
+    return (
+        f"the baseline was taken at API {baseline.api_level}, this check is at API "
+        f"{', '.join(map(str, levels))}: fallbacks that differ between levels count as new"
+    )
