@@ -8,26 +8,51 @@ set -uo pipefail
 api_level="${OPCOMPAT_API_LEVEL:-33}"
 fail_on="${OPCOMPAT_FAIL_ON:-any-fallback}"
 report="${OPCOMPAT_REPORT:-opcompat-report.md}"
+# GitHub refuses a step summary over 1 MiB; keep room for the verdict lines.
+summary_limit="${GATE_SUMMARY_LIMIT:-1000000}"  # a smaller one in tests
 
 # Word-split the models input and expand globs (** too); opcompat reports what matches nothing.
 shopt -s globstar
 # shellcheck disable=SC2206
 models=( $OPCOMPAT_MODELS )
 
-flags=(--api-level "$api_level" --fail-on "$fail_on")
-[ -n "${OPCOMPAT_FEATURE_LEVEL:-}" ] && flags+=(--feature-level "$OPCOMPAT_FEATURE_LEVEL")
-[ -n "${OPCOMPAT_MIN_DELEGATED_RATIO:-}" ] && flags+=(--min-delegated-ratio "$OPCOMPAT_MIN_DELEGATED_RATIO")
-[ -n "${OPCOMPAT_BASELINE:-}" ] && flags+=(--baseline "$OPCOMPAT_BASELINE")
+device=(--api-level "$api_level")
+[ -n "${OPCOMPAT_FEATURE_LEVEL:-}" ] && device+=(--feature-level "$OPCOMPAT_FEATURE_LEVEL")
+policy=(--fail-on "$fail_on")
+[ -n "${OPCOMPAT_MIN_DELEGATED_RATIO:-}" ] && policy+=(--min-delegated-ratio "$OPCOMPAT_MIN_DELEGATED_RATIO")
+[ -n "${OPCOMPAT_BASELINE:-}" ] && policy+=(--baseline "$OPCOMPAT_BASELINE")
 
-opcompat check "${models[@]}" "${flags[@]}" --format markdown -o "$report"
+errors="$(mktemp)"
+trap 'rm -f "$errors"' EXIT
+opcompat check "${models[@]}" "${device[@]}" "${policy[@]}" --format markdown -o "$report" 2>"$errors"
 code=$?
+cat "$errors" >&2
 
-if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$report" ]; then
-  cat "$report" >> "$GITHUB_STEP_SUMMARY"
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  {
+    if [ -f "$report" ] && [ "$(wc -c <"$report")" -le "$summary_limit" ]; then
+      cat "$report"
+    elif [ -f "$report" ]; then
+      # Too large for a job summary: the overview (everything before the first model's section)
+      # and a pointer to the whole file.
+      awk '/^### /{exit} {print}' "$report"
+      echo
+      echo "_The full report ($(wc -c <"$report") bytes) is larger than a job summary allows: see \`$report\`._"
+    fi
+    echo
+    case "$code" in
+      0) echo "**opcompat gate: passed** (\`--fail-on $fail_on\`)" ;;
+      1) echo "**opcompat gate: failed** (\`--fail-on $fail_on\`)" ;;
+      2) echo "**opcompat gate: usage error** (check the action's inputs)" ;;
+      *) echo "**opcompat gate: a model could not be read** (exit code $code)" ;;
+    esac
+    # The policy's own lines and the one-line errors, as opcompat printed them.
+    grep -E '^(policy failed|warning|opcompat: error): ' "$errors" | sed 's/^/- /' || true
+  } >> "$GITHUB_STEP_SUMMARY"
 fi
-if [ -n "${OPCOMPAT_SARIF:-}" ]; then
-  # The SARIF file is for code scanning; the gate's verdict is the first run's.
-  opcompat check "${models[@]}" --api-level "$api_level" --format sarif -o "$OPCOMPAT_SARIF" || true
+if [ -n "${OPCOMPAT_SARIF:-}" ] && [ "$code" != 2 ]; then
+  # The SARIF file is for code scanning, for the same device; the gate's verdict is the first run's.
+  opcompat check "${models[@]}" "${device[@]}" --format sarif -o "$OPCOMPAT_SARIF" 2>/dev/null || true
 fi
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
   {

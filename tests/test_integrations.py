@@ -85,3 +85,25 @@ def test_gate_script_end_to_end(corpus: list[Path], tmp_path: Path) -> None:
     assert code == 2
     code, _, _ = run_gate(tmp_path, str(tmp_path / "missing.tflite"))
     assert code == 3
+
+
+def test_gate_summary_states_the_verdict_and_fits_github(corpus: list[Path], tmp_path: Path) -> None:
+    by_name = {p.name: str(p) for p in corpus}
+    full = by_name["gh-coral__mobilenet_v1_0.25_128_quant.tflite"]
+    edgetpu = by_name["gh-coral__mobilenet_v1_0.25_128_quant_edgetpu.tflite"]
+    code, summary, _ = run_gate(tmp_path, full, OPCOMPAT_API_LEVEL="30")
+    assert code == 0 and "**opcompat gate: passed** (`--fail-on any-fallback`)" in summary
+    (tmp_path / "summary.md").unlink()
+    code, summary, _ = run_gate(tmp_path, f"{full} {edgetpu}", OPCOMPAT_API_LEVEL="30")
+    assert code == 1 and "**opcompat gate: failed**" in summary
+    assert "\n- policy failed: " in summary
+    report = (tmp_path / "report.md").read_text()
+    assert summary.startswith(report)
+    # Over the limit: the overview only, and where the whole report is.
+    (tmp_path / "summary.md").unlink()
+    code, summary, _ = run_gate(
+        tmp_path, f"{full} {edgetpu}", OPCOMPAT_API_LEVEL="30", GATE_SUMMARY_LIMIT="2000"
+    )
+    assert code == 1 and "### " not in summary and "larger than a job summary allows" in summary
+    assert summary.startswith("## opcompat: NNAPI delegation report")
+    assert "**opcompat gate: failed**" in summary
