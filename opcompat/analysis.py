@@ -356,6 +356,7 @@ def check(
         SUBGRAPH_NOT_DELEGATED,
         WARNING_CODES,
         fp16_conversion_hazard,
+        fp16_weights_revalidated,
     )
     from opcompat.rules.nnapi_ops import nnapi_operations_for
     from opcompat.rules.spec_check import SpecChecker
@@ -493,6 +494,8 @@ def check(
                     warnings=tuple(warnings),
                 )
             )
+        if d.fp16 is not None:
+            model_warnings.append(fp16_weights_revalidated(sg, d.fp16.dequantize_nodes))
         if d.status == "kTfLiteOk" and not refused:
             hazard = fp16_conversion_hazard(
                 sg, (n for p in parts for n in p.nodes), d.rewired_inputs

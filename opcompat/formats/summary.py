@@ -110,6 +110,7 @@ def summary_lines(model: ModelReport) -> list[str]:
             lines.append(f"  {code}: {len(ops)} ({op_names(ops)})")
     if model.refusal is not None:
         lines.append(f"whole model refused: {model.refusal.code}: {model.refusal.message}")
+    lines.extend(f"warning: {w.code}: {w.message}" for w in model.warnings)
     lines.append(f"full delegation from: {full_delegation_text(model)}")
     return lines
 

@@ -42,6 +42,7 @@ SUBGRAPH_NOT_DELEGATED = "opcompatSubgraphNotDelegated"
 # Hazards (warnings).
 FP16_WEIGHTS_HAZARD = "opcompatFp16WeightsConversionHazard"
 FP16_REWIRED_ON_CPU = "opcompatFp16RewiredNodeOnCpu"
+FP16_WEIGHTS_REVALIDATED = "opcompatFp16WeightsRevalidated"
 # Why an operator is delegated although Validate refuses it.
 FP16_DELEGATED_WITH_WEIGHTS = "opcompatFp16Remapped"
 
@@ -69,6 +70,9 @@ WARNING_CODES: dict[str, str] = {
     FP16_REWIRED_ON_CPU: "The fp16 remapping rewired this node to fp16 weights, but it stays on "
     "the "
     "CPU, whose kernel may not accept fp16 weights.",
+    FP16_WEIGHTS_REVALIDATED: "The model has constant fp16 weights behind DEQUANTIZE nodes: the "
+    "delegate re-validates their consumers with the weights remapped "
+    "(GetSupportedOpsWithFp16WeightRemapping), which changes which nodes it delegates.",
     FP16_DELEGATED_WITH_WEIGHTS: "Validate refuses it as it stands, but it is delegated through "
     "the "
     "fp16 weight remapping (GetSupportedOpsWithFp16WeightRemapping).",
@@ -513,6 +517,24 @@ def build_refusal(subgraph: Subgraph, failure: BuildFailure) -> Refusal:
 
 
 # --- hazards ------------------------------------------------------------------------------------
+
+
+def fp16_weights_revalidated(subgraph: Subgraph, dequantize_nodes: Iterable[int]) -> Reason:
+    """The warning that a subgraph went through the fp16 weight remapping.
+
+    Source: tflite/delegates/nnapi/nnapi_delegate.cc, StatefulNnApiDelegate::DoPrepare
+    (should_prune_fp16_dequantize), and tflite/delegates/utils.cc, FP16GraphPartitionHelper.
+    """
+    nodes = sorted(dequantize_nodes)
+    shown = ", ".join(map(str, nodes[:10])) + (", ..." if len(nodes) > 10 else "")
+    return Reason(
+        FP16_WEIGHTS_REVALIDATED,
+        f"subgraph {subgraph.index}: {len(nodes)} DEQUANTIZE node(s) of constant fp16 weights "
+        f"(ops {shown}): the delegate re-validates their consumers with the weights remapped, so "
+        "it may take the DEQUANTIZE nodes along or leave consumers that Validate accepts on the "
+        "CPU",
+        "tflite/delegates/utils.cc, FP16GraphPartitionHelper",
+    )
 
 
 def fp16_conversion_hazard(
