@@ -3,6 +3,8 @@ and how the interpreter applies the delegate across subgraphs."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from engine_graphs import G, model_of
 
 from opcompat.delegation import (
@@ -341,3 +343,13 @@ def test_quantization_checks_of_the_interpreter_builder() -> None:
     assert "same number" in err(quantized((0.1, 0.2), (0,), 0, (2,)).tensors[0])  # type: ignore[operator]
     assert "num_scales" in err(quantized((0.1, 0.2), (0, 0), 1, (1, 4)).tensors[0])  # type: ignore[operator]
     assert "null zero_point" in err(quantized((0.1,), (), 0, (1, 4)).tensors[0])  # type: ignore[operator]
+
+
+def test_complex64_tensor_in_a_partition_fails_the_delegate() -> None:
+    g = G()
+    x, y = int16_conv(g)
+    g.tensors[2] = dataclasses.replace(g.tensors[2], dtype=TensorType.COMPLEX64)  # the bias
+    g.inputs, g.outputs = [x], [y]
+    d = delegate(model_of(g), 30)
+    assert d.status == DELEGATE_ERROR
+    assert d.refusal is not None and "type COMPLEX64 is not supported" in d.refusal.message
