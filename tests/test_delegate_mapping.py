@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ FIXTURES = REPO / "tests" / "fixtures" / "delegate_mapping"
 GOLDEN = FIXTURES / "golden.json"
 TABLE = REPO / "op_tables" / "delegate_mapping.json"
 SCHEMA = REPO / "op_tables" / "schema" / "delegate_mapping.schema.json"
-UPSTREAM = Path("/work/src/litert")
+# The pinned sources, laid out as `opcompat tables update --source-dir` reads them.
+UPSTREAM = Path(os.environ.get("OPCOMPAT_SOURCES", "/nonexistent")) / "litert"
 UPSTREAM_SOURCE = UPSTREAM / dm.SOURCE_PATH
 
 

@@ -87,7 +87,9 @@ def test_gate_script_end_to_end(corpus: list[Path], tmp_path: Path) -> None:
     assert code == 3
 
 
-def test_gate_summary_states_the_verdict_and_fits_github(corpus: list[Path], tmp_path: Path) -> None:
+def test_gate_summary_states_the_verdict_and_fits_github(
+    corpus: list[Path], tmp_path: Path
+) -> None:
     by_name = {p.name: str(p) for p in corpus}
     full = by_name["gh-coral__mobilenet_v1_0.25_128_quant.tflite"]
     edgetpu = by_name["gh-coral__mobilenet_v1_0.25_128_quant_edgetpu.tflite"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import re
 import subprocess
 import sys
@@ -13,7 +14,10 @@ import pytest
 
 from opcompat.model import schema
 
-SCHEMA_FBS = Path("/work/src/litert/tflite/converter/schema/schema.fbs")
+SCHEMA_FBS = (
+    Path(os.environ.get("OPCOMPAT_SOURCES", "/nonexistent"))
+    / "litert/tflite/converter/schema/schema.fbs"
+)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from importlib.resources import files
@@ -71,7 +72,10 @@ def test_reason_codes_are_the_delegates_and_opcompats_own() -> None:
 
 
 def test_reason_codes_match_the_delegate_header() -> None:
-    header = Path("/work/src/litert/tflite/delegates/nnapi/nnapi_delegate_kernel.h")
+    header = (
+        Path(os.environ.get("OPCOMPAT_SOURCES", "/nonexistent"))
+        / "litert/tflite/delegates/nnapi/nnapi_delegate_kernel.h"
+    )
     if not header.is_file():
         pytest.skip("upstream sources not present")
     text = header.read_text()

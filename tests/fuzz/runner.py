@@ -5,9 +5,10 @@
 Every input must give a report or a one-line `ModelReadError` within `--limit` seconds. A
 failure is a *crash* (any other exception, or a rule that could not evaluate an operator), a
 *hang* (killed by the alarm at `--hang` seconds), *slow* (finished, but over `--limit`) or a
-*backstop* (refused only by the reader's last-resort `except`, not by a deliberate check). Failing inputs are written to `--save`
-so they can join `tests/fuzz/regressions/`. The last line of output is a JSON object with the
-figures (inputs, outcomes, failures, slowest input, peak RSS).
+*backstop* (refused only by the reader's last-resort `except`, not by a deliberate check).
+Failing inputs are written to `--save` so they can join `tests/fuzz/regressions/`. The last
+line of output is a JSON object with the figures (inputs, outcomes, failures, slowest input,
+peak RSS).
 """
 
 from __future__ import annotations
