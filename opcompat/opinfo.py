@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -127,6 +128,42 @@ class _Inline(ast.NodeTransformer):
         if value is None or isinstance(value, ast.Call):
             return node
         return value
+
+
+def _level_names() -> dict[str, str]:
+    from opcompat import levels
+
+    names = {f"SDK_NNAPI1{k}": str(27 + k) for k in range(4)}
+    names["FL5"] = "31"
+    names.update({f"FL{k}": f"feature level {k}" for k in (6, 7, 8)})
+    assert all(hasattr(levels, n) for n in names)  # the constants the rules compare with
+    return names
+
+
+_TYPE_TUPLE = re.compile(r"<\(((?:T\.[A-Z0-9_]+,? ?)+)\)>")
+_PLACEHOLDERS = {
+    "<table_max_version(ctx)>": "the limit for this level (op versions, above)",
+    "<table_min_level(ctx)>": "the first level (above)",
+}
+
+
+def readable(text: str) -> str:
+    """A check's message or condition as a user reads it: the rule's level constants as levels,
+    tensor type tuples as type names, `ctx.` dropped."""
+    for placeholder, words in _PLACEHOLDERS.items():
+        text = text.replace(placeholder, words)
+    text = _TYPE_TUPLE.sub(
+        lambda m: ", ".join(t.strip().removeprefix("T.").lower() for t in m.group(1).split(",")
+                            if t.strip()),
+        text,
+    )
+    names = _level_names()
+    text = re.sub(
+        r"<?\b(SDK_NNAPI1[0-3]|FL[5-8])\b>?", lambda m: names[m.group(1)], text
+    )
+    text = re.sub(r"\bT\.([A-Z][A-Z0-9_]*)\b", lambda m: m.group(1).lower(), text)
+    text = text.replace("ctx.level", "level").replace("ctx.num_inputs", "number of inputs")
+    return text.replace("ctx.target.is_accelerator_specified", "an accelerator is named")
 
 
 def _copy(node: ast.expr) -> ast.expr:
@@ -254,7 +291,10 @@ def explain(op: str) -> Explanation:
         table_source=table_source,
         irregular=entry.irregular if entry is not None else (),
         levels=tuple(levels),
-        conditions=tuple(conditions_of(fn)) if fn is not None else (),
+        conditions=tuple(
+            Condition(c.code, readable(c.message), c.source, readable(c.when))
+            for c in (conditions_of(fn) if fn is not None else ())
+        ),
     )
 
 

@@ -63,7 +63,7 @@ def test_explain_lists_conditions_with_sources() -> None:
     } <= codes
     assert all(c.source for c in e.conditions)
     hybrid = next(c for c in e.conditions if c.code == "kUnsupportedHybridOperator")
-    assert hybrid.when == "ctx.level < SDK_NNAPI12"
+    assert hybrid.when == "level < 29"
     assert "case kTfLiteBuiltinConv2d" in hybrid.source
     assert "nnapi_delegate.cc" in e.rule_source and e.table_source.startswith(
         "tflite/delegates/nnapi/"
@@ -81,11 +81,24 @@ def test_explain_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.startswith("MEAN\nNNAPI operation(s): ")
     assert "first API level: API 28" in out
     assert "27           1                27                not accepted" in out
-    assert (
-        "- kUnsupportedInputType: Expected Float32 input\n    when: not (ctx.level >= SDK_NNAPI12)"
-        in out
-    )
+    assert "- kUnsupportedInputType: Expected Float32 input\n    when: not (level >= 29)" in out
+    # What the rule code compares with is shown as levels and type names, not as its names.
+    assert "OP Version higher than the limit for this level (op versions, above)" in out
+    assert not any(word in out for word in ("ctx.", "SDK_NNAPI", "<table_", "T.FLOAT32"))
     assert main(["explain", "ADD_N"]) == 0
     assert "no Validate case" in capsys.readouterr().out
     assert main(["explain", "CONV2D"]) == 2
     assert "did you mean CONV_2D" in capsys.readouterr().err
+
+
+def test_readable_turns_rule_names_into_levels_and_types() -> None:
+    from opcompat.opinfo import readable
+
+    assert readable("ctx.level >= FL6 and dtype(x) == T.INT32") == (
+        "level >= feature level 6 and dtype(x) == int32"
+    )
+    assert readable("Expected one of <(T.FLOAT32, T.UINT8,)>") == "Expected one of float32, uint8"
+    assert readable("less than <SDK_NNAPI13>") == "less than 30"
+    assert readable("ctx.num_inputs == 3 and ctx.level < FL5") == (
+        "number of inputs == 3 and level < 31"
+    )
