@@ -1,10 +1,18 @@
-"""Atomic report files: `-o FILE` is either the whole new report or left untouched.
+"""Report files for `-o FILE`: the whole new report, or the file as it was.
 
-The text is written to a temporary file in the target's directory (same file system, so the
-rename is atomic), flushed and fsync'ed, then renamed over the target with `os.replace`. The
-caller renders first and calls `write_atomic` only with the finished text, so a failed or killed
-render never leaves a partial or empty file; a kill during the write leaves at most a temporary
-`.FILE.*.tmp`, never a truncated FILE.
+A regular file (or a path that does not exist yet) is replaced atomically: the text is written to
+a temporary file in the target's directory (same file system, so the rename is atomic), flushed
+and fsync'ed, then renamed over the target with `os.replace`. The caller renders first and calls
+`write_atomic` only with the finished text, so a failed or killed render never leaves a partial
+or empty file; a kill during the write leaves at most a temporary `.FILE.*.tmp`, never a
+truncated FILE. A symlink is kept: the file it points to is the one replaced.
+
+Anything else that exists (a FIFO, a character device such as /dev/null or a terminal,
+/dev/stdout, a process substitution /dev/fd/N) is written to directly, as a shell redirection
+would: renaming over it would replace the pipe or device itself. /dev/fd/N and /proc/self/fd/N
+write to this process's descriptor N, like `-o -` does for stdout. A block device is refused.
+
+`refuse_overwriting(output, inputs)` is the usage error for `-o` naming one of the inputs.
 
 `stderr_progress(total)` is the `checking N/TOTAL models` line that commands checking many
 models show on stderr while they work, when stderr is a terminal.
@@ -13,9 +21,11 @@ models show on stderr while they work, when stderr is a terminal.
 from __future__ import annotations
 
 import os
+import re
+import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -25,20 +35,109 @@ from opcompat.errors import UsageError
 PROGRESS_MIN_MODELS = 8
 """Fewer models than this are checked too soon for a progress line to help: none is shown."""
 
+_MAX_SYMLINKS = 40
+
+
+def _cannot_write(target: object, exc: OSError) -> UsageError:
+    return UsageError(f"-o {target}: cannot write: {exc.strerror or exc}")
+
+
+def _own_fd_dirs() -> tuple[str, ...]:
+    return ("/dev/fd", f"/proc/{os.getpid()}/fd")
+
+
+_TASK_FD = re.compile(r"/proc/(\d+)/task/\d+/fd")
+
+
+def _own_fd(path: str) -> int | None:
+    """N when `path` is, or is a chain of symlinks ending in, /dev/fd/N or /proc/self/fd/N (also
+    /dev/stdout and /dev/stderr, which link there): a descriptor of this process."""
+    current = os.path.abspath(path)
+    own = _own_fd_dirs()
+    for _ in range(_MAX_SYMLINKS):
+        parent, name = os.path.split(current)
+        if name.isascii() and name.isdigit():
+            real_parent = os.path.realpath(parent)
+            task = _TASK_FD.fullmatch(real_parent)
+            if real_parent in own or (task is not None and int(task.group(1)) == os.getpid()):
+                return int(name)
+        try:
+            link = os.readlink(current)
+        except OSError:  # not a symlink (or cannot be looked at)
+            return None
+        current = os.path.join(os.path.realpath(parent), link)
+    return None
+
+
+def _write_fd(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _write_through(target: Path, data: bytes, own_fd: int | None) -> None:
+    """Write `data` to an existing pipe, device or descriptor, no temporary file, no rename."""
+    try:
+        if own_fd is not None:
+            for stream in (sys.stdout, sys.stderr):  # keep the order of what was already written
+                try:
+                    stream.flush()
+                except (OSError, ValueError, AttributeError):
+                    pass
+            _write_fd(own_fd, data)
+            return
+        flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+        fd = os.open(target, flags)  # no O_CREAT, no O_TRUNC: it exists and is not a file
+        try:
+            _write_fd(fd, data)
+        finally:
+            os.close(fd)
+    except BrokenPipeError:
+        raise  # the reader went away, as with `| head`: the CLI treats it as for stdout
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Replace `path` with `text` (UTF-8) atomically; raise UsageError when it cannot be written."""
+    """Write `text` (UTF-8) to `path`; raise UsageError when it cannot be written.
+
+    A regular file or a new path is replaced atomically (through a symlink, the file it points
+    to; the symlink stays); an existing FIFO, character device or descriptor is written to
+    directly (see the module docstring).
+    """
     target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise UsageError(f"-o {target}: is a directory")
-    if not directory.is_dir():
-        raise UsageError(f"-o {target}: directory {directory} does not exist")
     data = text.encode("utf-8")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        own_fd = _own_fd(os.fspath(target))
+    except ValueError:  # an embedded NUL
+        raise UsageError(f"-o {target}: not a valid file name") from None
+    try:
+        st: os.stat_result | None = os.fstat(own_fd) if own_fd is not None else os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:  # EBADF (/dev/fd/N not open), ELOOP, ENOTDIR, EACCES, ...
+        raise _cannot_write(target, exc) from None
+    except ValueError:  # an embedded NUL
+        raise UsageError(f"-o {target}: not a valid file name") from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"-o {target}: is a directory")
+        if stat.S_ISBLK(st.st_mode):
+            raise UsageError(f"-o {target}: is a block device; refusing to write a report to it")
+        if own_fd is not None or not stat.S_ISREG(st.st_mode):
+            _write_through(target, data, own_fd)
+            return
+    # A regular file, or nothing yet. Through a symlink (also a dangling one, as open() would)
+    # the file it resolves to is replaced, so that the symlink stays a symlink.
+    real = Path(os.path.realpath(target)) if os.path.islink(target) else target
+    directory = real.parent if str(real.parent) else Path(".")
+    if not directory.is_dir():
+        raise UsageError(f"-o {target}: directory {directory} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise UsageError(f"-o {target}: cannot write: {exc.strerror or exc}") from None
+        raise _cannot_write(target, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -48,19 +147,39 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
+        os.replace(tmp, real)
     except BaseException as exc:  # incl. KeyboardInterrupt: never leave the temporary behind
         try:
             os.unlink(tmp)
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise UsageError(f"-o {target}: cannot write: {exc.strerror or exc}") from None
+            raise _cannot_write(target, exc) from None
         raise
 
 
+def refuse_overwriting(output: str | None, inputs: Iterable[str]) -> None:
+    """UsageError when `-o output` is the same regular file as one of `inputs` (through a
+    symlink or hard link too): the report would overwrite the model it is about."""
+    if output is None or output == "-":
+        return
+    try:
+        out = os.stat(output)
+    except (OSError, ValueError):  # does not exist yet, or the write will say why
+        return
+    if not stat.S_ISREG(out.st_mode):
+        return
+    for path in inputs:
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            continue
+        if (st.st_dev, st.st_ino) == (out.st_dev, out.st_ino):
+            raise UsageError(f"-o {output}: is the input {path}; refusing to overwrite it")
+
+
 def emit_text(render: Callable[[], str], output: str | None) -> None:
-    """Render, then write to `output` atomically, or to stdout when `output` is None or `-`."""
+    """Render, then write to `output` (see `write_atomic`), or to stdout when it is None or `-`."""
     text = render()  # fully rendered before anything is opened
     if output is None or output == "-":
         sys.stdout.write(text)

@@ -37,10 +37,11 @@ def run(args: argparse.Namespace) -> int:
     from opcompat.baseline import dumps, from_report
     from opcompat.errors import EXIT_OK
     from opcompat.inputs import check_inputs, expand
-    from opcompat.output import emit_text, stderr_progress
+    from opcompat.output import emit_text, refuse_overwriting, stderr_progress
     from opcompat.report import ModelError
 
     inputs = expand(args.models)
+    refuse_overwriting(args.output, [i.path for i in inputs])
     with stderr_progress(len(inputs)) as progress:  # erased before anything else is printed
         report = check_inputs(inputs, progress=progress, **level_options(args))
     errors = [m for m in report.models if isinstance(m, ModelError)]

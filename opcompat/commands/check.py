@@ -44,7 +44,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from opcompat.commands._report_options import emit, policy_from_args
     from opcompat.inputs import ModelInput, check_inputs, expand
-    from opcompat.output import stderr_progress
+    from opcompat.output import refuse_overwriting, stderr_progress
 
     # Flags first: a usage error needs no model to be read.
     policy = policy_from_args(args)
@@ -54,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         # A path whose directory cannot even be searched: check each argument as a file, so
         # that the unreadable one is reported (exit 3) with the others.
         inputs = [ModelInput(m) for m in args.models]
+    baseline = [args.baseline] if getattr(args, "baseline", None) else []
+    refuse_overwriting(getattr(args, "output", None), [i.path for i in inputs] + baseline)
     with stderr_progress(len(inputs)) as progress:  # erased before the report is written
         report = check_inputs(inputs, jobs=args.jobs, progress=progress, **level_options(args))
     if not report.tables:

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from opcompat.errors import EXIT_OK, EXIT_POLICY
     from opcompat.gate import FailOn, evaluate, make_policy
     from opcompat.inputs import check_inputs, expand
-    from opcompat.output import emit_text
+    from opcompat.output import emit_text, refuse_overwriting
     from opcompat.report import ModelError, ModelReport, Report
 
     inputs = []
@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
             raise UsageError(f"{arg}: diff takes one model on each side, this names {len(found)}")
         inputs.extend(found)
+    refuse_overwriting(args.output, [i.path for i in inputs])
     report = check_inputs(inputs, **level_options(args))
     old, new = report.models
     errors = [m for m in (old, new) if isinstance(m, ModelError)]
