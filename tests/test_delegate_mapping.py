@@ -15,8 +15,10 @@ from opcompat.errors import ScrapeError
 from scrapers import delegate_mapping as dm
 
 REPO = Path(__file__).resolve().parent.parent
-FIXTURES = REPO / "tests" / "fixtures" / "delegate_mapping"
-GOLDEN = FIXTURES / "golden.json"
+# Hand-written excerpts in the upstream layout, shared with the `tables update` fixture tree.
+LITERT_FIXTURES = REPO / "tests" / "fixtures" / "scrapers" / "sources" / "litert" / "tflite"
+DELEGATE_FIXTURE = LITERT_FIXTURES / "delegates" / "nnapi" / "nnapi_delegate.cc"
+GOLDEN = REPO / "tests" / "fixtures" / "delegate_mapping" / "golden.json"
 TABLE = REPO / "op_tables" / "delegate_mapping.json"
 SCHEMA = REPO / "op_tables" / "schema" / "delegate_mapping.schema.json"
 # The pinned sources, laid out as `opcompat tables update --source-dir` reads them.
@@ -26,11 +28,15 @@ UPSTREAM_SOURCE = UPSTREAM / dm.SOURCE_PATH
 
 def _fixture_texts() -> tuple[str, dict[str, str]]:
     companions = {
-        "kernel_h": (FIXTURES / "nnapi_delegate_kernel.h").read_text(encoding="utf-8"),
-        "builtin_ops_h": (FIXTURES / "builtin_ops.h").read_text(encoding="utf-8"),
-        "schema_fbs": (FIXTURES / "schema.fbs").read_text(encoding="utf-8"),
+        "kernel_h": (DELEGATE_FIXTURE.parent / "nnapi_delegate_kernel.h").read_text(
+            encoding="utf-8"
+        ),
+        "builtin_ops_h": (LITERT_FIXTURES / "builtin_ops.h").read_text(encoding="utf-8"),
+        "schema_fbs": (LITERT_FIXTURES / "converter" / "schema" / "schema.fbs").read_text(
+            encoding="utf-8"
+        ),
     }
-    return (FIXTURES / "nnapi_delegate.cc").read_text(encoding="utf-8"), companions
+    return DELEGATE_FIXTURE.read_text(encoding="utf-8"), companions
 
 
 @pytest.fixture(scope="module")
@@ -149,11 +155,21 @@ def test_names_come_from_codes_not_case_conversion(fixture_table: dict[str, Any]
 
 
 def test_never_accepted_is_the_rest_of_the_schema_enum(fixture_table: dict[str, Any]) -> None:
-    assert fixture_table["never_accepted"] == ["IMAG", "REDUCE_WINDOW", "SQUARE"]
+    assert fixture_table["never_accepted"] == [
+        "AVERAGE_POOL_2D",
+        "CAST",
+        "CUSTOM",
+        "EMBEDDING_LOOKUP",
+        "IMAG",
+        "LSTM",
+        "REDUCE_WINDOW",
+        "SQUARE",
+        "STABLEHLO_ABS",
+    ]
 
 
 def test_source_lines_point_at_the_case(fixture_table: dict[str, Any]) -> None:
-    lines = (FIXTURES / "nnapi_delegate.cc").read_text(encoding="utf-8").splitlines()
+    lines = DELEGATE_FIXTURE.read_text(encoding="utf-8").splitlines()
     for entry in fixture_table["builtins"]:
         src = entry["source"]
         assert src["function"] == "NNAPIDelegateKernel::Validate"

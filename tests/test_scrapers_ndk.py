@@ -47,7 +47,6 @@ def test_update_logs_ndk_warnings_without_failing(tmp_path: Path) -> None:
         out_dir=tmp_path / "out",
         source_dir=FIXTURES / "sources",
         verify_blobs=False,
-        delegate_mapping=False,
         ndk_html=html,
     )
     run(opts, lines.append)
@@ -59,7 +58,6 @@ def test_update_logs_ndk_warnings_without_failing(tmp_path: Path) -> None:
         out_dir=tmp_path / "out2",
         source_dir=FIXTURES / "sources",
         verify_blobs=False,
-        delegate_mapping=False,
         ndk_html=tmp_path / "absent.html",
     )
     lines.clear()

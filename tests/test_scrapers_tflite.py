@@ -20,7 +20,8 @@ def test_schema_members_comments_attributes_and_remarks() -> None:
     assert names[:3] == ["ADD", "AVERAGE_POOL_2D", "CONV_2D"]
     assert ("REDUCE_WINDOW", 205, True) in members
     assert ("STABLEHLO_ABS", 175, False) in members
-    assert len(members) == 11
+    assert len(members) == 22
+    assert ("IMAG", 133, False) in members  # no spaces around "="
 
 
 def test_register_versions_defaults_and_commented_calls() -> None:

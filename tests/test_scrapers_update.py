@@ -26,7 +26,7 @@ GOLDEN = FIXTURES / "golden"
 
 
 def fixture_options(out: Path, **kw: object) -> Options:
-    base = Options(out_dir=out, source_dir=SOURCES, verify_blobs=False, delegate_mapping=False)
+    base = Options(out_dir=out, source_dir=SOURCES, verify_blobs=False)
     return dataclasses.replace(base, **kw)  # type: ignore[arg-type]
 
 
@@ -237,9 +237,7 @@ def server() -> Iterator[tuple[str, _Server]]:
 
 
 def http_options(out: Path, url: str) -> Options:
-    return Options(
-        out_dir=out, mirror=url, verify_blobs=False, delegate_mapping=False, timeout=0.5, retries=2
-    )
+    return Options(out_dir=out, mirror=url, verify_blobs=False, timeout=0.5, retries=2)
 
 
 def test_gitiles_base64_then_github_fallback(
