@@ -457,3 +457,12 @@ def test_regeneration_is_byte_identical(tmp_path: Path) -> None:
     assert names == sorted(p.name for p in TABLES.glob("*.json"))
     for path in sorted(out.glob("*.json")):
         assert path.read_bytes() == (TABLES / path.name).read_bytes(), f"{path.name} differs"
+
+
+@pytest.mark.parametrize(("feature_level", "api_level"), [(6, 31), (5, None), (3, 28)])
+def test_nnapi_levels_must_agree(feature_level: int, api_level: int | None) -> None:
+    data = json.loads((TABLES / "nnapi_13.json").read_text(encoding="utf-8"))
+    op = data["operations"][0]
+    op["since_feature_level"], op["since_api_level"] = feature_level, api_level
+    with pytest.raises(TableError, match=r"invalid at /operations/0: breaks the rule: Feature"):
+        loader.validate_table("nnapi_13", data, "nnapi_13.json")

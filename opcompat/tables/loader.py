@@ -101,7 +101,20 @@ def validate_table(name: str, data: Any, where: Path | str, tables_dir: Path | N
     if errors:
         err = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise TableError(f"{where}: invalid at {_pointer(err.absolute_path)}: {err.message}{more}")
+        raise TableError(
+            f"{where}: invalid at {_pointer(err.absolute_path)}: {_message(err)}{more}"
+        )
+
+
+def _message(err: Any) -> str:
+    """One short line: a oneOf/anyOf failure says which rule (its description), not the whole
+    instance, and any message is cut to a line's length."""
+    if err.validator in ("oneOf", "anyOf") and isinstance(err.schema, dict):
+        description = err.schema.get("description")
+        if description:
+            return f"breaks the rule: {description}"
+    text = " ".join(str(err.message).split())
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 @functools.cache
