@@ -87,17 +87,24 @@ class HttpClient:
         self.timeout = timeout
         self.retries = max(1, retries)
         self.mirror = mirror
+        # Hosts that could not be reached at all in this run: the next sources on the same
+        # host fail at once instead of costing retries x timeout each again.
+        self._unreachable: dict[str, str] = {}
 
     def get_bytes(self, url: str) -> bytes:
         """The body of `url`; ScrapeError naming the host after the last failed try."""
         requests = self._requests
         host = urlsplit(url).netloc or url
+        if host in self._unreachable:
+            raise FetchFailure(host, f"{self._unreachable[host]}, not tried again", url)
         last = "no attempt"
+        reached = False
         for attempt in range(self.retries):
             if attempt:
                 time.sleep(min(0.5 * 2 ** (attempt - 1), 4.0))
             try:
                 resp = self.session.get(url, timeout=self.timeout)
+                reached = True
                 if resp.status_code == 404:
                     # Not worth retrying: the file is not there.
                     raise FetchFailure(host, "404 Not Found", url)
@@ -131,6 +138,8 @@ class HttpClient:
                 )
             except requests.exceptions.RequestException as exc:
                 last = type(exc).__name__
+        if not reached and last in ("connection failed", f"timed out after {self.timeout:g}s"):
+            self._unreachable[host] = last
         raise FetchFailure(host, f"{last} ({self.retries} tries)", url)
 
     def fetch(self, source: Source) -> Fetched:

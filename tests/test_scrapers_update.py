@@ -417,3 +417,22 @@ def test_cli_update_without_the_scrape_extra_names_it(
     assert code == 2 and err.count("\n") == 1
     assert f"needs {missing}" in err and 'pip install "opcompat[scrape]"' in err
     assert not (tmp_path / "o").exists()
+
+
+def test_an_unreachable_host_is_not_tried_again_in_the_same_run() -> None:
+    import socket
+
+    from scrapers.fetch import FetchFailure, HttpClient
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = HttpClient(timeout=0.5, retries=2)
+    calls: list[str] = []
+    real_get = client.session.get
+    client.session.get = lambda url, **kw: calls.append(url) or real_get(url, **kw)  # type: ignore[method-assign]
+    with pytest.raises(FetchFailure, match=r"connection failed \(2 tries\)"):
+        client.get_bytes(f"http://127.0.0.1:{port}/a")
+    with pytest.raises(FetchFailure, match="connection failed, not tried again"):
+        client.get_bytes(f"http://127.0.0.1:{port}/b")
+    assert len(calls) == 2  # both tries of the first file, none for the second
