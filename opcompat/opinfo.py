@@ -71,6 +71,8 @@ class Condition:
     source: str
     when: str = ""
     """The `if` tests around the check, as written in the rule ("" when unconditional)."""
+    requires: str = ""
+    """What must hold, for a rule's own `ctx.expect(...)` ("" for a shared predicate)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,9 +223,14 @@ def conditions_of(fn: Callable[..., Any], _seen: set[Any] | None = None) -> list
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "expect" and len(call.args) >= 3:
             source = _value(call.args[3], env, local) if len(call.args) > 3 else ""
+            requires = ast.unparse(_Inline(local).visit(_copy(call.args[0])))
             out.append(
                 Condition(
-                    _value(call.args[1], env, local), _value(call.args[2], env, local), source, when
+                    _value(call.args[1], env, local),
+                    _value(call.args[2], env, local),
+                    source,
+                    when,
+                    requires,
                 )
             )
             return
@@ -243,7 +250,11 @@ def conditions_of(fn: Callable[..., Any], _seen: set[Any] | None = None) -> list
             for c in conditions_of(obj, seen):
                 out.append(
                     Condition(
-                        c.code, c.message, c.source, " and ".join(x for x in (when, c.when) if x)
+                        c.code,
+                        c.message,
+                        c.source,
+                        " and ".join(x for x in (when, c.when) if x),
+                        c.requires,
                     )
                 )
 
@@ -292,7 +303,7 @@ def explain(op: str) -> Explanation:
         irregular=entry.irregular if entry is not None else (),
         levels=tuple(levels),
         conditions=tuple(
-            Condition(c.code, readable(c.message), c.source, readable(c.when))
+            Condition(c.code, readable(c.message), c.source, readable(c.when), readable(c.requires))
             for c in (conditions_of(fn) if fn is not None else ())
         ),
     )

@@ -102,3 +102,12 @@ def test_readable_turns_rule_names_into_levels_and_types() -> None:
     assert readable("ctx.num_inputs == 3 and ctx.level < FL5") == (
         "number of inputs == 3 and level < 31"
     )
+
+
+def test_explain_shows_what_a_rule_expects() -> None:
+    conv = explain("CONV_2D")
+    dilated = next(c for c in conv.conditions if "dilated" in c.message)
+    assert dilated.requires == "level >= 29"
+    assert "dilation_w_factor" in dilated.when
+    bias = next(c for c in conv.conditions if c.code == "kMissingRequiredOperand")
+    assert bias.requires == "number of inputs == 3" and bias.when == ""

@@ -65,6 +65,8 @@ def render(e: Any) -> str:
             lines.append(f"- {c.code}: {c.message}")
             if c.when:
                 lines.append(f"    when: {c.when}")
+            if c.requires:
+                lines.append(f"    requires: {c.requires}")
             if c.source:
                 lines.append(f"    source: {c.source}")
     if e.irregular:

@@ -4,8 +4,10 @@
     python -m opcompat.rules.docs --write    # rewrite reports/supported_ops.md
     python -m opcompat.rules.docs --check    # exit 1 when the committed file is stale
 
-One section per builtin Validate has a case for (NNAPI operations, lowest level, op version
-limits per level, the rule's docstring and where it lives), then the builtins it never accepts.
+A table of the op versions each builtin is accepted with per Validate level, then one section
+per builtin Validate has a case for (NNAPI operations, lowest level, the rule's docstring and
+where it lives, and every condition it checks with the levels it applies at, read from the rule
+itself by `opcompat.opinfo`), then the builtins it never accepts.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def _docstring(fn: object) -> tuple[str, str]:
 
 def render() -> str:
     """The whole document."""
+    from opcompat.opinfo import explain
     from opcompat.rules import engine
     from opcompat.rules.context import RULES
     from opcompat.tables.delegate_mapping import handled_builtins, mapping, never_accepted
@@ -73,15 +76,21 @@ def render() -> str:
         "",
         f"{len(names)} builtins have a rule; {len(never_accepted())} are never accepted.",
         "",
-        "| builtin | NNAPI operation(s) | lowest level | first API (default) | max op version |",
-        "|---|---|---|---|---|",
+        "Per Validate level, the op versions accepted (`≤ N`; `any`: no version check; `see "
+        "rule`: the version check is irregular; `-`: refused at that level whatever the "
+        "operator); the other conditions of each op follow in its section.",
+        "",
+        "| builtin | NNAPI operation(s) | first API (default) | "
+        + " | ".join(_LEVEL_HEADERS)
+        + " |",
+        "|---|---|---|" + "---|" * len(_LEVEL_HEADERS),
     ]
     for name in names:
         entry = mapping(name)
         ops = ", ".join(entry.nnapi_operations) if entry and entry.nnapi_operations else "-"
-        low = level_text(entry.min_level) if entry else "?"
         first = str(_first_api(entry.min_level)) if entry else "?"
-        out.append(f"| [{name}](#{name.lower()}) | {ops} | {low} | {first} | {_versions(entry)} |")
+        cells = " | ".join(_version_at(entry, level) for level in _VALIDATE_LEVELS)
+        out.append(f"| [{name}](#{name.lower()}) | {ops} | {first} | {cells} |")
     out.append("")
     for name in names:
         entry = mapping(name)
@@ -106,6 +115,13 @@ def render() -> str:
                 out.append(f"- Checks: {text}")
             if source:
                 out.append(f"- Source: {source}")
+            conditions = explain(name).conditions
+            if conditions:
+                out.append("- Conditions (each failure is a reason; `when` says at which levels):")
+                for c in conditions:
+                    when = f" — when {c.when}" if c.when else ""
+                    requires = f" — requires {c.requires}" if c.requires else ""
+                    out.append(f"  - `{c.code}`: {_md(c.message)}{_md(when)}{_md(requires)}")
         else:
             out.append("- Rule: none registered (Validate's `default:` applies)")
         out.append("")
@@ -119,6 +135,37 @@ def render() -> str:
     out.append(", ".join(f"`{n}`" for n in sorted(never_accepted())))
     out.append("")
     return "\n".join(out)
+
+
+_VALIDATE_LEVELS: tuple[int, ...] = (
+    27,
+    28,
+    29,
+    30,
+    31,
+    *(FEATURE_LEVEL_CODE[f] for f in (6, 7, 8)),
+)
+_LEVEL_HEADERS: tuple[str, ...] = ("27", "28", "29", "30", "31", "FL6", "FL7", "FL8")
+
+
+def _version_at(entry: object, level: int) -> str:
+    """The op versions accepted at Validate level `level`, for the summary table."""
+    if entry is None:
+        return "?"
+    if level < getattr(entry, "min_level", 27):
+        return "-"
+    check = getattr(entry, "version_check", "")
+    if check == "none":
+        return "any"
+    limit = entry.max_op_version(level)  # type: ignore[attr-defined]
+    if limit is None:
+        return "see rule" if check == "irregular" else "-"
+    return f"≤ {limit}"
+
+
+def _md(text: str) -> str:
+    """Text inside a markdown list item: no raw HTML, no accidental emphasis by `*`/`_`."""
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*").replace("_", "\\_")
 
 
 def _versions(entry: object) -> str:
