@@ -78,7 +78,7 @@ def _result(op: OperatorResult, model: ModelReport, rule_index: int) -> dict[str
         "message": {"text": _message(op, model)},
         "locations": [
             {
-                "physicalLocation": {"artifactLocation": {"uri": _uri(model.path)}},
+                "physicalLocation": {"artifactLocation": _location(model.path)},
                 "logicalLocations": [
                     {"name": op.op, "fullyQualifiedName": fqn, "kind": "function"}
                 ],
@@ -98,11 +98,24 @@ def _result(op: OperatorResult, model: ModelReport, rule_index: int) -> dict[str
     }
 
 
-def _uri(path: str) -> str:
-    """A relative URI reference for the model file (forward slashes, spaces escaped)."""
+def _location(path: str) -> dict[str, str]:
+    """The model file as a SARIF artifactLocation: relative to the checkout root (`%SRCROOT%`,
+    which code scanning maps to the repository) when it can be, else an absolute file URI."""
+    import os
+    from pathlib import PurePosixPath
     from urllib.parse import quote
 
-    return quote(path.replace("\\", "/"))
+    posix = path.replace("\\", "/")
+    if os.path.isabs(path):
+        cwd = os.getcwd()
+        try:
+            inside = os.path.commonpath([cwd, os.path.abspath(path)]) == cwd
+        except ValueError:  # another drive
+            inside = False
+        if not inside:
+            return {"uri": "file://" + quote(posix if posix.startswith("/") else "/" + posix)}
+        posix = os.path.relpath(path, cwd).replace("\\", "/")
+    return {"uri": quote(str(PurePosixPath(posix))), "uriBaseId": "%SRCROOT%"}
 
 
 def _rule(code: str, example: str) -> dict[str, Any]:
@@ -129,16 +142,14 @@ def to_sarif(report: Report) -> dict[str, Any]:
                 {
                     "level": "error",
                     "message": {"text": f"{m.path}: {m.error}"},
-                    "locations": [
-                        {"physicalLocation": {"artifactLocation": {"uri": _uri(m.path)}}}
-                    ],
+                    "locations": [{"physicalLocation": {"artifactLocation": _location(m.path)}}],
                 }
             )
             continue
         artifacts.append(
-            {"location": {"uri": _uri(m.path)}, "hashes": {"sha-256": m.sha256}}
+            {"location": _location(m.path), "hashes": {"sha-256": m.sha256}}
             if m.sha256
-            else {"location": {"uri": _uri(m.path)}}
+            else {"location": _location(m.path)}
         )
         for op in sorted(s.fallbacks(m), key=lambda o: (o.subgraph, o.index)):
             rid = _rule_id(op, m)

@@ -96,3 +96,16 @@ def test_uri_is_escaped() -> None:
     run = json.loads(SarifFormat().render(SYNTHETIC["tricky"]()))["runs"][0]
     uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "models/we%7Cird%20%3Cname%3E%26.tflite"
+
+
+def test_locations_are_relative_to_the_checkout_root(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from opcompat.formats.sarif import _location
+
+    monkeypatch.chdir(tmp_path)
+    assert _location("models/a b.tflite") == {
+        "uri": "models/a%20b.tflite",
+        "uriBaseId": "%SRCROOT%",
+    }
+    inside = str(tmp_path / "m" / "x.tflite")
+    assert _location(inside) == {"uri": "m/x.tflite", "uriBaseId": "%SRCROOT%"}
+    assert _location("/elsewhere/y.tflite") == {"uri": "file:///elsewhere/y.tflite"}
