@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from opcompat.formats.summary import (
-    full_delegation_text,
     model_name,
     partition_count,
     plural,
@@ -23,7 +22,7 @@ from opcompat.report import ModelReport, OperatorResult
 @dataclass(frozen=True, slots=True)
 class OpChange:
     kind: str
-    """`added`, `removed`, or `changed` (same op, other verdict, version or reasons)."""
+    """`added`, `removed`, or `changed` (same op, other verdict or reasons)."""
     old: OperatorResult | None
     new: OperatorResult | None
 
@@ -47,6 +46,8 @@ class ModelDiff:
     old: ModelReport
     new: ModelReport
     changes: tuple[OpChange, ...]
+    version_only: int = 0
+    """Aligned operators whose op version changed and nothing else (same verdict, reasons)."""
 
     @property
     def new_fallbacks(self) -> tuple[OpChange, ...]:
@@ -66,16 +67,13 @@ def _codes(op: OperatorResult) -> tuple[str, ...]:
 
 
 def _differs(a: OperatorResult, b: OperatorResult) -> bool:
-    return (
-        a.delegated != b.delegated
-        or a.supported != b.supported
-        or a.version != b.version
-        or _codes(a) != _codes(b)
-    )
+    """A change in what the delegate does with the operator (a new op version alone is not)."""
+    return a.delegated != b.delegated or a.supported != b.supported or _codes(a) != _codes(b)
 
 
 def diff_models(old: ModelReport, new: ModelReport) -> ModelDiff:
     changes: list[OpChange] = []
+    version_only = 0
     subgraphs = sorted({o.subgraph for o in old.operators} | {o.subgraph for o in new.operators})
     for sg in subgraphs:
         a = sorted((o for o in old.operators if o.subgraph == sg), key=lambda o: o.index)
@@ -85,15 +83,15 @@ def diff_models(old: ModelReport, new: ModelReport) -> ModelDiff:
         )
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
-                changes.extend(
-                    OpChange("changed", x, y)
-                    for x, y in zip(a[i1:i2], b[j1:j2], strict=True)
-                    if _differs(x, y)
-                )
+                for x, y in zip(a[i1:i2], b[j1:j2], strict=True):
+                    if _differs(x, y):
+                        changes.append(OpChange("changed", x, y))
+                    elif x.version != y.version:
+                        version_only += 1
             else:
                 changes.extend(OpChange("removed", x, None) for x in a[i1:i2])
                 changes.extend(OpChange("added", None, y) for y in b[j1:j2])
-    return ModelDiff(old, new, tuple(changes))
+    return ModelDiff(old, new, tuple(changes), version_only)
 
 
 def _where(op: OperatorResult | None) -> str:
@@ -118,7 +116,12 @@ def _side(label: str, m: ModelReport) -> str:
     return (
         f"{label}: {m.path} ({m.delegated_count}/{len(m.operators)} ops on NNAPI, "
         f"{plural(partition_count(m), 'partition')}, "
-        f"full delegation from {full_delegation_text(m)})"
+        + (
+            "never fully delegated"
+            if m.min_api_level is None
+            else f"full delegation from API {m.min_api_level}"
+        )
+        + ")"
     )
 
 
@@ -137,6 +140,11 @@ def summary_lines(d: ModelDiff) -> list[str]:
     lines.append(
         f"new fallbacks: {len(d.new_fallbacks)}; fixed: {len(d.fixed)}; "
         f"operator changes: {len(d.changes)}"
+        + (
+            f" (and {plural(d.version_only, 'operator')} with only a new op version)"
+            if d.version_only
+            else ""
+        )
     )
     return lines
 
@@ -241,6 +249,7 @@ def to_dict(d: ModelDiff) -> dict[str, Any]:
             }
             for c in d.changes
         ],
+        "version_only_changes": d.version_only,
     }
 
 

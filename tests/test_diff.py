@@ -119,3 +119,16 @@ def test_cli_json_to_file(
     assert data["old"]["partitions"] == 1 and data["new"]["delegated"] == 0
     assert sum(c["new_fallback"] for c in data["changes"]) == 1
     assert capsys.readouterr().out == ""
+
+
+def test_a_new_op_version_alone_is_not_an_operator_change(corpus: list[Path]) -> None:
+    from opcompat.analysis import check
+
+    by_name = {p.name: p for p in corpus}
+    old = check(by_name["gen-mobilenet_v3_small__fp32.tflite"], api_level=30)
+    new = check(by_name["gen-mobilenet_v3_small__int8.tflite"], api_level=30)
+    d = diff_models(old, new)
+    assert d.changes == () and d.version_only == 91
+    text = render_text(d)
+    assert "operator changes: 0 (and 91 operators with only a new op version)" in text
+    assert "full delegation from API 28)" in text and "full delegation from API 29)" in text
