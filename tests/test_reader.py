@@ -11,6 +11,7 @@ from builders import ModelBuilder, Quant, simple_model
 
 from opcompat.errors import ModelReadError
 from opcompat.model import read_model as read_model_lazy
+from opcompat.model import reader
 from opcompat.model.graph import Model, TensorType
 from opcompat.model.reader import buffer_data, read_model
 
@@ -512,3 +513,92 @@ def test_round_trip_of_random_graphs() -> None:
             got = [(o.builtin_code, o.inputs, o.outputs, o.version) for o in g.operators]
             assert got == ops
             assert all(o.op == schema.BUILTIN_OPERATORS[o.builtin_code] for o in g.operators)
+
+
+# --- long names: cut to MAX_NAME_CHARS as shown ------------------------------------------------
+
+CUT = reader.TRUNCATED
+
+
+def _named_model(name: str, tensor_name: str = "t") -> Model:
+    """`name` as custom op code, subgraph, signature key, tensor map, metadata names and
+    description; `tensor_name` for the tensor."""
+    mb = ModelBuilder(description=name)
+    sg = mb.subgraph(name)
+    a = sg.tensor([1], name=tensor_name)
+    sg.op("CUSTOM", [a], [a], custom_code=name)
+    sg.inputs, sg.outputs = [a], [a]
+    mb.add_metadata(name, b"x")
+    mb.signature(name, 0, {name: a}, {name: a})
+    return read_model(mb.build())
+
+
+def _names(m: Model) -> list[str]:
+    sig = m.signature_defs[0]
+    return [m.description, m.subgraphs[0].name, str(m.subgraphs[0].operators[0].custom_code),
+            m.metadata_names[0], sig.key, *sig.inputs, *sig.outputs]
+
+
+def test_long_names_are_cut_to_their_start_and_marked() -> None:
+    cap = reader.MAX_NAME_CHARS
+    m = _named_model("A" * 10 + "B" * 100_000, tensor_name="n" * 100_000)
+    expected = "A" * 10 + "B" * (cap - 10) + CUT
+    assert _names(m) == [expected] * 7
+    assert m.subgraphs[0].operators[0].display_name == "CUSTOM:" + expected
+    assert m.subgraphs[0].tensors[0].name == "n" * reader.MAX_TENSOR_NAME_CHARS + CUT
+
+
+def test_names_up_to_the_cap_are_kept_whole() -> None:
+    cap = reader.MAX_NAME_CHARS
+    for name in ("x" * cap, "é" * cap, "😀" * cap, "ab" * (cap // 2)):  # 1 to 4 bytes each
+        assert _names(_named_model(name, tensor_name=name)) == [name] * 7
+    t = "t;" * (reader.MAX_TENSOR_NAME_CHARS // 2)
+    assert _named_model("n", tensor_name=t).subgraphs[0].tensors[0].name == t
+
+
+def test_cut_never_splits_a_character() -> None:
+    cap = reader.MAX_NAME_CHARS
+    # Only the first 4 * (cap + 1) bytes are decoded: here they end inside a "€" (3 bytes).
+    (name,) = set(_names(_named_model("a" + "€" * 10_000)))
+    assert name == "a" + "€" * (cap - 1) + CUT
+    (name,) = set(_names(_named_model("😀" * (cap + 1))))
+    assert name == "😀" * cap + CUT
+
+
+def test_escaped_names_are_cut_between_escapes() -> None:
+    """The cap holds for the name as shown: a NUL shows as 4 characters, and an escape is
+    never cut in two."""
+    cap = reader.MAX_NAME_CHARS
+    (name,) = set(_names(_named_model("\x00" * 10_000)))
+    assert name == "\\x00" * (cap // 4) + CUT
+    (name,) = set(_names(_named_model("ab\x1b" * cap)))
+    assert name == "ab\\x1b" * (cap // 6) + "ab" + CUT  # 6 shown characters a repeat
+    assert len(name) <= cap + len(CUT)
+    short = "\r\n" * 10  # escaped (80 characters) but within the cap: not cut
+    assert set(_names(_named_model(short))) == {"\\r\\n" * 10}
+
+
+def test_the_cap_applies_when_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader, "MAX_NAME_CHARS", 5)
+    monkeypatch.setattr(reader, "MAX_TENSOR_NAME_CHARS", 3)
+    m = _named_model("abcdefgh", tensor_name="tensor")
+    assert set(_names(m)) == {"abcde" + CUT}
+    assert m.subgraphs[0].tensors[0].name == "ten" + CUT
+
+
+def test_no_name_of_a_real_model_is_cut(corpus: list[Path]) -> None:
+    """The caps are far above real names: the longest tensor names of the corpus (970
+    characters) are the names of fused ops joined by ";", the others are under 50."""
+    longest = {"name": 0, "tensor": 0}
+    for path in corpus:
+        m = read_model(path)
+        names = [m.description, *m.metadata_names]
+        for sig in m.signature_defs:
+            names += [sig.key, *sig.inputs, *sig.outputs]
+        for sg in m.subgraphs:
+            names.append(sg.name)
+            names += [op.custom_code or "" for op in sg.operators]
+            longest["tensor"] = max([longest["tensor"], *(len(t.name) for t in sg.tensors)])
+        longest["name"] = max(longest["name"], *map(len, names))
+    assert longest["name"] <= reader.MAX_NAME_CHARS // 2, longest
+    assert longest["tensor"] <= reader.MAX_TENSOR_NAME_CHARS // 2, longest

@@ -205,6 +205,41 @@ def test_control_characters_in_names_are_escaped() -> None:
     assert m.subgraphs[0].operators[0].custom_code == "op\\tname"
 
 
+def test_a_huge_name_is_decoded_only_as_far_as_it_is_shown() -> None:
+    """A 20 MB custom op name costs the reader (and the work budget) about 4 bytes a character
+    it keeps, not 20 MB: the cap bounds the work, not only the result."""
+    mb = ModelBuilder()
+    sg = mb.subgraph()
+    a = sg.tensor([1])
+    sg.op("CUSTOM", [a], [a], custom_code="\x00" * 20_000_000)
+    data = mb.build()
+    r = reader._Reader(memoryview(data), None)
+    start = time.perf_counter()
+    model = r.model()
+    assert time.perf_counter() - start < TIME_LIMIT
+    assert model.subgraphs[0].operators[0].custom_code == (
+        "\\x00" * (reader.MAX_NAME_CHARS // 4) + reader.TRUNCATED)
+    spent = reader._WORK_PER_BYTE * len(data) + reader._WORK_BASE - r.work
+    assert spent < 100 * reader.MAX_NAME_CHARS, spent
+
+
+@pytest.mark.parametrize(("tensors", "refused"), [(100, False), (2_000, True)])
+def test_tensors_sharing_one_long_name(tensors: int, refused: bool) -> None:
+    """Distinct tensor tables may all point at one 1 MB name: each is decoded only up to the
+    cap, and the work of those decodes still counts against the file size."""
+    from fuzz.crafted import shared_long_tensor_name
+
+    data = shared_long_tensor_name(tensors, 1_000_000)
+    start = time.perf_counter()
+    if refused:
+        with pytest.raises(ModelReadError, match="too many objects for the file size"):
+            read_model(data)
+    else:
+        names = {t.name for t in read_model(data).subgraphs[0].tensors}
+        assert names == {"n" * reader.MAX_TENSOR_NAME_CHARS + reader.TRUNCATED}
+    assert time.perf_counter() - start < TIME_LIMIT
+
+
 def test_vtable_entries_count_as_work() -> None:
     """Many tables pointing into one long vtable at different places cost its length each."""
     entries = 1000

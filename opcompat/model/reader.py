@@ -23,7 +23,9 @@ Choices, where the file alone would be ambiguous (each as TFLite's loader reads 
 * `has_rank`: true when the shape has dimensions or the flag is set (old converters never
   set it);
 * strings: UTF-8 with errors replaced, and control, format and separator characters escaped
-  (`\\x1b`), so that names printed in reports cannot drive a terminal or forge lines.
+  (`\\x1b`), so that names printed in reports cannot drive a terminal or forge lines; cut to
+  `MAX_NAME_CHARS` characters as shown (tensor names `MAX_TENSOR_NAME_CHARS`), ending in
+  "..." when cut, and only that much of the string is decoded.
 
 Standard library only: importing this module must stay cheap.
 """
@@ -58,14 +60,31 @@ Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 _WORK_PER_BYTE = 2
 _WORK_BASE = 100_000
 
-# Hard limits, far above real models (a few ten thousand operators, a few hundred subgraphs)
-# and far below what the format allows: a few MB of minimal tables (8-16 bytes each) would
-# hold a million operators, minutes and gigabytes for the engine and the reports.
+# Hard limits, far above real models (the 566 of the test corpus have at most 861 operators,
+# 1097 tensors, 5 subgraphs) and far below what the format allows: minimal tables cost 8-16
+# bytes, so 3 MB held 199k operators, 10-13 s and 300-600 MB for the engine and the reports.
+# At these limits `opcompat check` of the densest files (50k operators or 100k tensors, each
+# in 0.8 MB) takes 1-5 s in every format (tests/test_scale.py).
 MAX_SUBGRAPHS = 10_000
-MAX_OPERATORS = 200_000
+MAX_OPERATORS = 50_000
 """Operators in all subgraphs together."""
-MAX_TENSORS = 1_000_000
+MAX_TENSORS = 100_000
 """Tensors in all subgraphs together."""
+
+# Names as shown, in characters after escaping, plus TRUNCATED when cut. Reports repeat
+# names: one operator code, and its custom name, may legally serve every operator, so a 10 KB
+# name on 5000 operators made 100 MB of every format. Real names are far shorter: in the test
+# corpus custom op, subgraph, signature and metadata names and descriptions have at most 48
+# characters ("Flex" + a TensorFlow op name stays under 64), tensor names (a converter joins
+# the names of the ops it fused, with ";") up to 970, and those are printed once per message,
+# not per operator.
+MAX_NAME_CHARS = 128
+"""Custom op codes, subgraph, signature, tensor map and metadata names, description, options."""
+MAX_TENSOR_NAME_CHARS = 4096
+"""Tensor names."""
+TRUNCATED = "..."
+"""Appended to a cut name. ASCII: one "…" would make every string that holds the name take
+2 bytes a character (a third more memory for the table and JSON reports of 50k operators)."""
 
 _MIN_SIZE = 8  # root offset + file identifier
 _PAD = (0,) * 48  # absent trailing vtable slots read as 0 (field absent)
@@ -213,6 +232,28 @@ def _printable(text: str) -> str:
     break a Markdown table in a pull-request comment; the reports print them as given here.
     """
     return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
+
+
+def _clip(text: str, cap: int) -> str:
+    """`text` escaped as by `_printable`, cut to `cap` characters (never inside an escape) and
+    TRUNCATED when cut. `text` may have been cut already: it is never more than a few times
+    `cap` long, and a text of more than `cap` characters is always marked."""
+    if len(text) <= cap and text.isprintable():
+        return text
+    cut = len(text) > cap
+    text = text[:cap]
+    if not text.isprintable():
+        pieces = []
+        room = cap
+        for c in text:
+            piece = c if c.isprintable() else ascii(c)[1:-1]
+            room -= len(piece)
+            if room < 0:
+                cut = True
+                break
+            pieces.append(piece)
+        text = "".join(pieces)
+    return text + TRUNCATED if cut else text
 
 
 def _sniff(view: memoryview) -> tuple[str, int | None] | None:
@@ -398,14 +439,27 @@ class _Reader:
                        start)
         return positions
 
-    def string(self, p: int, off: int) -> str:
-        """A string field, decoded with errors='replace'; "" when absent."""
+    def string(self, p: int, off: int, cap: int | None = None) -> str:
+        """A string field, decoded with errors='replace' and escaped, at most `cap` characters
+        (default MAX_NAME_CHARS) and TRUNCATED; "" when absent.
+
+        Only the first 4 * (cap + 1) bytes are decoded (a character takes at most 4), so a
+        100 MB string costs no more than a short one."""
         if not off:
             return ""
         start, count = self.vector(p, off, 1)
-        self.work -= count
-        text = str(self.buf[start:start + count], "utf-8", "replace")
-        return text if text.isprintable() else _printable(text)
+        if cap is None:
+            cap = MAX_NAME_CHARS
+        if count <= cap:  # the common case: no more characters than bytes
+            self.work -= count
+            text = str(self.buf[start:start + count], "utf-8", "replace")
+            if text.isprintable():
+                return text
+        else:
+            count = min(count, 4 * (cap + 1))
+            self.work -= count
+            text = str(self.buf[start:start + count], "utf-8", "replace")
+        return _clip(text, cap)
 
     # -- the model ---------------------------------------------------------------------
 
@@ -553,6 +607,7 @@ class _Reader:
         s_sig, s_rank = _T["shape_signature"], _T["has_rank"]
         table, ints, string = self.table, self.ints, self.string
         dtypes = _DTYPES
+        name_cap = MAX_TENSOR_NAME_CHARS
         quant_cache: dict[int, Quantization | None] = {}
         out = []
         try:
@@ -584,7 +639,7 @@ class _Reader:
                     constant = bb.has_data or bb.offset > 1
                 tensor = Tensor(
                     i,
-                    string(tp, f[s_name]),
+                    string(tp, f[s_name], name_cap),
                     dtypes.get(raw_type, raw_type),
                     shape,
                     ints(tp, f[s_sig]) if f[s_sig] else None,
