@@ -8,8 +8,10 @@ notifications, not results. A model is a binary artifact, so results carry a log
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
 from typing import Any
 
 from opcompat import __version__
@@ -101,13 +103,16 @@ def _result(op: OperatorResult, model: ModelReport, rule_index: int) -> dict[str
 def _location(path: str) -> dict[str, str]:
     """The model file as a SARIF artifactLocation: relative to the checkout root (`%SRCROOT%`,
     which code scanning maps to the repository) when it can be, else an absolute file URI."""
-    import os
+    return dict(_location_from(path, os.getcwd()))  # a copy: the cached one is shared
+
+
+@functools.lru_cache(maxsize=64)
+def _location_from(path: str, cwd: str) -> dict[str, str]:
     from pathlib import PurePosixPath
     from urllib.parse import quote
 
     posix = path.replace("\\", "/")
     if os.path.isabs(path):
-        cwd = os.getcwd()
         try:
             inside = os.path.commonpath([cwd, os.path.abspath(path)]) == cwd
         except ValueError:  # another drive
@@ -129,11 +134,12 @@ def _rule(code: str, example: str) -> dict[str, Any]:
     }
 
 
-def to_sarif(report: Report) -> dict[str, Any]:
-    """The SARIF log as a dict."""
+def _plan(report: Report) -> tuple[dict[str, Any], list[tuple[OperatorResult, ModelReport, int]]]:
+    """The log without its results, and what each result is made of (built one at a time by
+    `render`: 50k results as dicts would cost hundreds of MB)."""
     rules: dict[str, int] = {}
     rule_objs: list[dict[str, Any]] = []
-    results: list[dict[str, Any]] = []
+    planned: list[tuple[OperatorResult, ModelReport, int]] = []
     notifications: list[dict[str, Any]] = []
     artifacts: list[dict[str, Any]] = []
     for m in report.models:
@@ -161,7 +167,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
                     else (m.refusal.message if m.refusal else "Left on the CPU.")
                 )
                 rule_objs.append(_rule(rid, example))
-            results.append(_result(op, m, rules[rid]))
+            planned.append((op, m, rules[rid]))
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -171,7 +177,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
             }
         },
         "artifacts": artifacts,
-        "results": results,
+        "results": [],
         "invocations": [
             {
                 "executionSuccessful": not notifications,
@@ -179,9 +185,34 @@ def to_sarif(report: Report) -> dict[str, Any]:
             }
         ],
     }
-    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, planned
+
+
+def to_sarif(report: Report) -> dict[str, Any]:
+    """The SARIF log as a dict."""
+    log, planned = _plan(report)
+    log["runs"][0]["results"] = [_result(op, m, k) for op, m, k in planned]
+    return log
+
+
+_RESULTS_MARK = "\x00opcompat-results\x00"
+_RESULTS_INDENT = " " * 8  # runs[0].results[i] in json.dumps(log, indent=2)
 
 
 class SarifFormat(ReportFormat):
     def render(self, report: Report) -> str:
-        return json.dumps(to_sarif(report), indent=2) + "\n"
+        """`to_sarif(report)` as indented JSON, but one result a line: each is built and
+        encoded on its own (by json's C encoder, which indented output cannot use), so that
+        50k results cost neither hundreds of MB of dicts nor seconds of pure-Python encoding."""
+        log, planned = _plan(report)
+        if not planned:
+            return json.dumps(log, indent=2) + "\n"
+        log["runs"][0]["results"] = _RESULTS_MARK
+        head, tail = json.dumps(log, indent=2).split(json.dumps(_RESULTS_MARK))
+        parts = [head, "[\n"]
+        for k, (op, m, rule) in enumerate(planned):
+            if k:
+                parts.append(",\n")
+            parts += [_RESULTS_INDENT, json.dumps(_result(op, m, rule), ensure_ascii=True)]
+        parts += ["\n", _RESULTS_INDENT[:-2], "]", tail, "\n"]
+        return "".join(parts)

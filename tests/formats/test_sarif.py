@@ -109,3 +109,13 @@ def test_locations_are_relative_to_the_checkout_root(tmp_path, monkeypatch) -> N
     inside = str(tmp_path / "m" / "x.tflite")
     assert _location(inside) == {"uri": "m/x.tflite", "uriBaseId": "%SRCROOT%"}
     assert _location("/elsewhere/y.tflite") == {"uri": "file:///elsewhere/y.tflite"}
+
+
+def test_streamed_rendering_equals_the_whole_log(any_report: Report) -> None:
+    from opcompat.formats.sarif import to_sarif
+
+    text = SarifFormat().render(any_report)
+    log = to_sarif(any_report)
+    assert json.loads(text) == log
+    results = [line for line in text.splitlines() if line.startswith('        {"ruleId"')]
+    assert len(results) == len(log["runs"][0]["results"])  # one result a line
