@@ -22,7 +22,7 @@ GOLDEN = REPO / "tests" / "fixtures" / "delegate_mapping" / "golden.json"
 TABLE = REPO / "op_tables" / "delegate_mapping.json"
 SCHEMA = REPO / "op_tables" / "schema" / "delegate_mapping.schema.json"
 # The pinned sources, laid out as `opcompat tables update --source-dir` reads them.
-UPSTREAM = Path(os.environ.get("OPCOMPAT_SOURCES", "/nonexistent")) / "litert"
+UPSTREAM = Path(os.environ.get("OPCOMPAT_SOURCES", "$OPCOMPAT_SOURCES (unset)")) / "litert"
 UPSTREAM_SOURCE = UPSTREAM / dm.SOURCE_PATH
 
 

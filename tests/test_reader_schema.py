@@ -15,7 +15,7 @@ import pytest
 from opcompat.model import schema
 
 SCHEMA_FBS = (
-    Path(os.environ.get("OPCOMPAT_SOURCES", "/nonexistent"))
+    Path(os.environ.get("OPCOMPAT_SOURCES", "$OPCOMPAT_SOURCES (unset)"))
     / "litert/tflite/converter/schema/schema.fbs"
 )
 

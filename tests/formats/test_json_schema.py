@@ -73,7 +73,7 @@ def test_reason_codes_are_the_delegates_and_opcompats_own() -> None:
 
 def test_reason_codes_match_the_delegate_header() -> None:
     header = (
-        Path(os.environ.get("OPCOMPAT_SOURCES", "/nonexistent"))
+        Path(os.environ.get("OPCOMPAT_SOURCES", "$OPCOMPAT_SOURCES (unset)"))
         / "litert/tflite/delegates/nnapi/nnapi_delegate_kernel.h"
     )
     if not header.is_file():
