@@ -149,6 +149,7 @@ class _Validator:
         self._memo: dict[Hashable, tuple[Reason, ...]] = {}
         self._needs_data: set[Hashable] = set()
         self.partitions: dict[Any, Any] = {}  # delegation's cache across levels
+        self.delegations: dict[tuple[int, bool, int], Any] = {}  # _delegation's, per level
 
     def signature(self, subgraph: Subgraph, op: Operator) -> Hashable:
         """The data-free key of an operator (used to share per-level verdicts)."""
@@ -231,17 +232,27 @@ def _partition(
 
 
 def _delegation(model: Model, validator: _Validator, target: Target, max_partitions: int):  # type: ignore[no-untyped-def]
+    """Validate's verdicts and the delegate's result at `target`, once per check and level
+    (the first delegated levels and the lowest full level ask for the same levels again)."""
     from opcompat.delegation import modify_graph_with_delegate
 
+    key = (target.validate_level, target.is_accelerator_specified, max_partitions)
+    got = validator.delegations.get(key)
+    if got is not None:
+        return got
     plain = [[validator.plain(sg, op, target) for op in sg.operators] for sg in model.subgraphs]
-    return plain, modify_graph_with_delegate(
-        model,
-        target,
+    got = validator.delegations[key] = (
         plain,
-        lambda sg, op: validator.rewired(sg, op, target),
-        max_partitions,
-        validator.partitions,
+        modify_graph_with_delegate(
+            model,
+            target,
+            plain,
+            lambda sg, op: validator.rewired(sg, op, target),
+            max_partitions,
+            validator.partitions,
+        ),
     )
+    return got
 
 
 def _fully_delegated(model: Model, delegation: Any) -> bool:
