@@ -148,18 +148,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"python {sys.version.split()[0]} on {sys.platform}; median of {args.runs} runs "
           f"(after a warm-up); whole process\n")
     header = (f"{'model':<40} {'MiB':>5}  {'tool':<20} {'wall s':>7} {'cpu s':>6} "
-              f"{'peak RSS MiB':>13}")
+              f"{'peak RSS MiB':>13} {'x opcompat':>11}")
     print(header)
     print("-" * len(header))
     for model in models:
         size = model.stat().st_size / (1024 * 1024)
+        ours = None
         for name, cmd, note in tools:
             if cmd is None:
                 print(f"{model.name[:40]:<40} {size:>5.1f}  {name:<20} {note}")
                 continue
             wall, cpu, rss = measure([*cmd, str(model)], args.runs)
+            ours = wall if ours is None else ours  # opcompat's row comes first
+            # The tool's median wall time over opcompat's: above 1, opcompat is faster.
+            ratio = "" if name.startswith("opcompat") else f"{wall / ours:>10.1f}x"
             print(f"{model.name[:40]:<40} {size:>5.1f}  {name:<20} {wall:>7.3f} {cpu:>6.3f} "
-                  f"{rss:>13.1f}")
+                  f"{rss:>13.1f} {ratio:>11}")
         sys.stdout.flush()
     return 0
 
