@@ -149,7 +149,7 @@ class _Validator:
         self._memo: dict[Hashable, tuple[Reason, ...]] = {}
         self._needs_data: set[Hashable] = set()
         self.partitions: dict[Any, Any] = {}  # delegation's cache across levels
-        self.delegations: dict[tuple[int, bool, int], Any] = {}  # _delegation's, per level
+        self.delegations: dict[tuple[int, bool, int, int], Any] = {}  # _delegation's, per level
 
     def signature(self, subgraph: Subgraph, op: Operator) -> Hashable:
         """The data-free key of an operator (used to share per-level verdicts)."""
@@ -236,7 +236,14 @@ def _delegation(model: Model, validator: _Validator, target: Target, max_partiti
     (the first delegated levels and the lowest full level ask for the same levels again)."""
     from opcompat.delegation import modify_graph_with_delegate
 
-    key = (target.validate_level, target.is_accelerator_specified, max_partitions)
+    # What the delegation reads of the target: Validate's level, whether an accelerator is
+    # named (which implies API 29+) and the graph builder's feature level.
+    key = (
+        target.validate_level,
+        target.is_accelerator_specified,
+        target.feature_level,
+        max_partitions,
+    )
     got = validator.delegations.get(key)
     if got is not None:
         return got

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from opcompat.levels import SDK_NNAPI12, Target
+from opcompat.levels import SDK_NNAPI12, SDK_NNAPI13, Target
 from opcompat.model.graph import Model, Operator, Subgraph
 from opcompat.partition import (
     GraphInfo,
@@ -137,19 +137,29 @@ def do_prepare(
     result.previewed = previewed
 
     built: set[tuple[int, ...]] = set()
+    # What building a partition depends on beyond its nodes: the graph (info_key) and, of the
+    # level, only whether the builder's feature level reaches NNAPI 1.3 (full LSTM inputs).
+    build_level = graph_checks.builder_level(target) >= SDK_NNAPI13
 
     def build(p: NodeSubset) -> bool:
         key = tuple(p.nodes)
         if key in built:
             return True
-        failure = graph_checks.nnapi_build_failure(
-            subgraph,
-            p.nodes,
-            p.input_tensors,
-            p.output_tensors,
-            target,
-            result.rewired_inputs or None,
-        )
+        memo_key = ("build", info_key, key, build_level)
+        got = cache.get(memo_key) if cache is not None else None
+        if got is not None and got[0] is subgraph:
+            failure = got[1]
+        else:
+            failure = graph_checks.nnapi_build_failure(
+                subgraph,
+                p.nodes,
+                p.input_tensors,
+                p.output_tensors,
+                target,
+                result.rewired_inputs or None,
+            )
+            if cache is not None:
+                cache[memo_key] = (subgraph, failure)
         if failure is not None:
             result.status = DELEGATE_ERROR
             result.refusal = graph_checks.build_refusal(subgraph, failure)
@@ -163,14 +173,23 @@ def do_prepare(
         for p in previewed:
             if not build(p):
                 return result
-    kept_nodes = limit_delegated_partitions(max_partitions, previewed, nodes_to_delegate)
-    if kept_nodes is nodes_to_delegate:
-        final = previewed  # the same nodes partition the same way: no need to walk again
+    # The cap depends on the previewed partitions alone: the same node set at another level
+    # keeps the same partitions.
+    cap_key = ("cap", info_key, tuple(nodes_to_delegate), max_partitions)
+    capped = cache.get(cap_key) if cache is not None else None
+    if capped is not None and capped[0] is subgraph:
+        final = capped[1]
     else:
-        try:
-            final = preview(kept_nodes)
-        except PartitionError:
-            final = []
+        kept_nodes = limit_delegated_partitions(max_partitions, previewed, nodes_to_delegate)
+        if kept_nodes is nodes_to_delegate:
+            final = previewed  # the same nodes partition the same way: no need to walk again
+        else:
+            try:
+                final = preview(kept_nodes)
+            except PartitionError:
+                final = []
+        if cache is not None:
+            cache[cap_key] = (subgraph, final)
     for p in final:
         if not build(p):
             return result

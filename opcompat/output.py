@@ -52,7 +52,10 @@ _TASK_FD = re.compile(r"/proc/(\d+)/task/\d+/fd")
 def _own_fd(path: str) -> int | None:
     """N when `path` is, or is a chain of symlinks ending in, /dev/fd/N or /proc/self/fd/N (also
     /dev/stdout and /dev/stderr, which link there): a descriptor of this process."""
-    current = os.path.abspath(path)
+    try:
+        current = os.path.abspath(path)
+    except OSError:  # a relative path and a working directory that was removed
+        return None  # os.stat then says why, in one line
     own = _own_fd_dirs()
     for _ in range(_MAX_SYMLINKS):
         parent, name = os.path.split(current)

@@ -4,9 +4,8 @@
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 REPORT_SCHEMA_VERSION = "1.0"
 
@@ -130,6 +129,31 @@ class ModelReport:
         return ()
 
 
+class FrozenMapping(Mapping[str, str]):
+    """A read-only mapping that, unlike MappingProxyType, pickles and deep-copies (reports cross
+    process pools)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, str] | None = None) -> None:
+        self._data = dict(data or {})
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, str]]]:
+        return (type(self), (self._data,))
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._data!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class ModelError:
     """A model that could not be read."""
@@ -149,4 +173,4 @@ class Report:
     """Provenance of the op tables used (name -> sha256), read-only."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
+        object.__setattr__(self, "tables", FrozenMapping(self.tables))

@@ -6,7 +6,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,12 @@ except ImportError:  # pragma: no cover - Windows
 
 MANIFEST = "MANIFEST.json"
 
-_LEFTOVER = re.compile(r"\..+\.(?:[a-z0-9_]{8}\.tmp|\d+\.bak)")
-"""Names of write_all's own temporaries (`mkstemp`'s `.NAME.XXXXXXXX.tmp`) and backups
-(`.NAME.PID.bak`): what a killed run leaves behind."""
+def _leftover_pattern(names: Iterable[str]) -> re.Pattern[str]:
+    """Names of write_all's own temporaries (`mkstemp`'s `.NAME.XXXXXXXX.tmp`) and backups
+    (`.NAME.PID.bak`) for the files it writes: what a killed run leaves behind, and nothing of
+    another program's (or of an `opcompat check -o` writing into the same directory)."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names))
+    return re.compile(rf"\.(?:{alternatives})\.(?:[a-z0-9_]{{8}}\.tmp|\d+\.bak)")
 
 
 def dumps(data: Any, indent: int = 2, ascii_only: bool = True) -> str:
@@ -60,15 +63,17 @@ def _locked(out_dir: Path) -> Iterator[bool]:
         os.close(fd)  # releases the lock
 
 
-def _remove_leftovers(out_dir: Path) -> None:
-    """Remove the temporaries and backups a killed run left in `out_dir` (regular files only)."""
+def _remove_leftovers(out_dir: Path, names: Iterable[str]) -> None:
+    """Remove the temporaries and backups a killed run left in `out_dir` for `names` (regular
+    files only)."""
+    leftover = _leftover_pattern(names)
     try:
         entries = list(os.scandir(out_dir))
     except OSError:
         return
     for entry in entries:
         try:
-            if _LEFTOVER.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            if leftover.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
                 os.unlink(entry.path)
         except OSError:
             pass
@@ -108,7 +113,7 @@ def write_all(out_dir: Path, files: Mapping[str, str]) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with _locked(out_dir) as locked:
         if locked:
-            _remove_leftovers(out_dir)
+            _remove_leftovers(out_dir, files)
         _write_all(out_dir, files)
 
 

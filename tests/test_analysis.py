@@ -271,3 +271,14 @@ def test_public_check_has_the_engine_keywords_and_defaults(model_file) -> None: 
     assert isinstance(rep, ModelReport) and rep.options.api_level == 29
     with pytest.raises(dataclasses.FrozenInstanceError):
         rep.operators[0].delegated = False  # type: ignore[misc]
+
+
+def test_reports_pickle_and_copy(model_file) -> None:  # type: ignore[no-untyped-def]
+    import copy
+    import pickle
+
+    report = check_many([str(model_file("SE"))], api_level=30)
+    assert pickle.loads(pickle.dumps(report)) == report
+    assert copy.deepcopy(report) == report
+    with pytest.raises(TypeError):
+        report.tables["x"] = "y"  # type: ignore[index]

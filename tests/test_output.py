@@ -292,3 +292,32 @@ def test_output_beside_the_inputs_is_fine(
     model.write_bytes(simple_model())
     code, _ = _cli(["check", str(model), "-o", str(tmp_path / "m.md")], capsys)
     assert code == 0 and (tmp_path / "m.md").read_text().startswith("== ")
+
+
+def test_a_removed_working_directory_gives_one_line_not_a_traceback(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from fuzz.synth import chain
+
+    model = tmp_path / "m.tflite"
+    model.write_bytes(chain(2))
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    code = (
+        "import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]);"
+        "from opcompat.cli import main; sys.exit(main(sys.argv[2:]))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    for argv, expect in (
+        (["--format", "sarif", "-o", str(tmp_path / "s.sarif")], 0),
+        (["--format", "json", "-o", "rel.json"], 2),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(gone), "check", str(model), *argv],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert proc.returncode == expect, proc.stderr
+        assert "Traceback" not in proc.stderr
+        gone.mkdir()
+    assert '"uri": "file://' in (tmp_path / "s.sarif").read_text()

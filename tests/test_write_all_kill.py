@@ -239,5 +239,11 @@ def test_leftovers_of_a_killed_run_are_removed(tmp_path: Path) -> None:
     (out / ".nnapi_13.json.ab12cd_9.tmp").write_text("{")
     (out / ".MANIFEST.json.4242.bak").write_text("{}")
     (out / ".keep").write_text("not ours")
-    jsonio.write_all(out, {"a.json": "{}\n"})
-    assert sorted(p.name for p in out.iterdir()) == [".keep", "a.json"]
+    (out / ".report.md.ab12cd_9.tmp").write_text("another writer's, in flight")
+    jsonio.write_all(out, {"nnapi_13.json": "{}\n", "MANIFEST.json": "{}\n"})
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".keep",
+        ".report.md.ab12cd_9.tmp",
+        "MANIFEST.json",
+        "nnapi_13.json",
+    ]

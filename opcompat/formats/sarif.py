@@ -102,24 +102,35 @@ def _result(op: OperatorResult, model: ModelReport, rule_index: int) -> dict[str
 
 def _location(path: str) -> dict[str, str]:
     """The model file as a SARIF artifactLocation: relative to the checkout root (`%SRCROOT%`,
-    which code scanning maps to the repository) when it can be, else an absolute file URI."""
-    return dict(_location_from(path, os.getcwd()))  # a copy: the cached one is shared
+    which code scanning maps to the repository) when it lies below the working directory, else
+    an absolute file URI."""
+    try:
+        cwd: str | None = os.getcwd()
+    except OSError:  # the working directory was removed: absolute paths stay absolute
+        cwd = None
+    return dict(_location_from(path, cwd))  # a copy: the cached one is shared
 
 
 @functools.lru_cache(maxsize=64)
-def _location_from(path: str, cwd: str) -> dict[str, str]:
+def _location_from(path: str, cwd: str | None) -> dict[str, str]:
     from pathlib import PurePosixPath
     from urllib.parse import quote
 
     posix = path.replace("\\", "/")
-    if os.path.isabs(path):
+    full = path if os.path.isabs(path) else (os.path.join(cwd, path) if cwd else None)
+    if full is not None:
+        full = os.path.normpath(full)
         try:
-            inside = os.path.commonpath([cwd, os.path.abspath(path)]) == cwd
+            inside = cwd is not None and os.path.commonpath([cwd, full]) == cwd
         except ValueError:  # another drive
             inside = False
         if not inside:
-            return {"uri": "file://" + quote(posix if posix.startswith("/") else "/" + posix)}
-        posix = os.path.relpath(path, cwd).replace("\\", "/")
+            full_posix = full.replace("\\", "/")
+            return {
+                "uri": "file://"
+                + quote(full_posix if full_posix.startswith("/") else "/" + full_posix)
+            }
+        posix = os.path.relpath(full, cwd).replace("\\", "/")
     return {"uri": quote(str(PurePosixPath(posix))), "uriBaseId": "%SRCROOT%"}
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from opcompat.levels import FEATURE_LEVEL_CODE, Target
+from opcompat.levels import FEATURE_LEVEL_CODE, SDK_NNAPI13, Target
 from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor, TensorType
 from opcompat.report import Reason, Refusal
 
@@ -396,7 +396,7 @@ def _added_inputs(
                 continue  # a scalar operand
         out.append(index)
 
-    if name == "LSTM" and _is_lstm_full(op) and builder_level >= 30:
+    if name == "LSTM" and _is_lstm_full(op) and builder_level >= SDK_NNAPI13:
         first = t(0)
         if first is not None and first.dtype == TensorType.INT8 and len(op.intermediates) != 5:
             return (

@@ -109,6 +109,9 @@ def test_locations_are_relative_to_the_checkout_root(tmp_path, monkeypatch) -> N
     inside = str(tmp_path / "m" / "x.tflite")
     assert _location(inside) == {"uri": "m/x.tflite", "uriBaseId": "%SRCROOT%"}
     assert _location("/elsewhere/y.tflite") == {"uri": "file:///elsewhere/y.tflite"}
+    # Outside the checkout through "..": the same absolute URI as when given absolute.
+    assert _location("../z.tflite") == _location(str(tmp_path.parent / "z.tflite"))
+    assert _location("../z.tflite")["uri"].startswith("file:///")
 
 
 def test_streamed_rendering_equals_the_whole_log(any_report: Report) -> None:
