@@ -35,7 +35,7 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
     elif [ -f "$report" ]; then
       # Too large for a job summary: the overview (everything before the first model's section)
       # and a pointer to the whole file.
-      awk '/^### /{exit} {print}' "$report"
+      awk '/^### /{exit} {print}' "$report" | head -c "$summary_limit"
       echo
       echo "_The full report ($(wc -c <"$report") bytes) is larger than a job summary allows: see \`$report\`._"
     fi
@@ -44,10 +44,12 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
       0) echo "**opcompat gate: passed** (\`--fail-on $fail_on\`)" ;;
       1) echo "**opcompat gate: failed** (\`--fail-on $fail_on\`)" ;;
       2) echo "**opcompat gate: usage error** (check the action's inputs)" ;;
-      *) echo "**opcompat gate: a model could not be read** (exit code $code)" ;;
+      3) echo "**opcompat gate: a model could not be read**" ;;
+      *) echo "**opcompat gate: opcompat did not finish** (exit code $code)" ;;
     esac
-    # The policy's own lines and the one-line errors, as opcompat printed them.
-    grep -E '^(policy failed|warning|opcompat: error): ' "$errors" | sed 's/^/- /' || true
+    # The policy's own lines and the one-line errors, as opcompat printed them (at most 50).
+    grep -E '^(policy failed|warning|opcompat: error): |: unreadable: ' "$errors" \
+      | head -n 50 | cut -c1-1000 | sed 's/^/- /' || true
   } >> "$GITHUB_STEP_SUMMARY"
 fi
 if [ -n "${OPCOMPAT_SARIF:-}" ] && [ "$code" != 2 ]; then
@@ -65,5 +67,6 @@ case "$code" in
   1) echo "::error::opcompat: the NNAPI delegation policy failed (see the job summary)" ;;
   2) echo "::error::opcompat: usage error (check the action's inputs)" ;;
   3) echo "::error::opcompat: a model could not be read" ;;
+  *) echo "::error::opcompat did not finish (exit code $code)" ;;
 esac
 exit "$code"

@@ -155,30 +155,44 @@ def readable(text: str) -> str:
     for placeholder, words in _PLACEHOLDERS.items():
         text = text.replace(placeholder, words)
     text = _TYPE_TUPLE.sub(
-        lambda m: ", ".join(t.strip().removeprefix("T.").lower() for t in m.group(1).split(",")
-                            if t.strip()),
+        lambda m: ", ".join(
+            t.strip().removeprefix("T.").lower() for t in m.group(1).split(",") if t.strip()
+        ),
         text,
     )
     names = _level_names()
-    text = re.sub(
-        r"<?\b(SDK_NNAPI1[0-3]|FL[5-8])\b>?", lambda m: names[m.group(1)], text
-    )
+    text = re.sub(r"<?\b(SDK_NNAPI1[0-3]|FL[5-8])\b>?", lambda m: names[m.group(1)], text)
     text = re.sub(r"\bT\.([A-Z][A-Z0-9_]*)\b", lambda m: m.group(1).lower(), text)
     text = text.replace("ctx.level", "level").replace("ctx.num_inputs", "number of inputs")
-    return text.replace("ctx.target.is_accelerator_specified", "an accelerator is named")
+    text = text.replace("ctx.target.is_accelerator_specified", "an accelerator is named")
+    # The operator being validated is implicit: `is_hybrid_operator(ctx)` -> `..._operator()`.
+    text = re.sub(r"\(ctx\)", "()", text)
+    text = re.sub(r"\(ctx, ", "(", text)
+    return re.sub(r"\bctx\.", "", text)
 
 
 def _copy(node: ast.expr) -> ast.expr:
     return ast.parse(ast.unparse(node), mode="eval").body
 
 
-def _fill(predicate: Any, call: ast.Call) -> str:
+def _shown(node: ast.expr, env: dict[str, Any]) -> str:
+    """An argument as `<expr>`; a module constant holding tensor types as `<(T.A, T.B)>`."""
+    if isinstance(node, ast.Name) and isinstance(env.get(node.id), (tuple, frozenset)):
+        members = list(env[node.id])
+        if members and all(hasattr(m, "name") and isinstance(m, int) for m in members):
+            order = sorted(members) if isinstance(env[node.id], frozenset) else members
+            return "<(" + ", ".join(f"T.{m.name}" for m in order) + ")>"
+    return f"<{ast.unparse(node)}>"
+
+
+def _fill(predicate: Any, call: ast.Call, env: dict[str, Any] | None = None) -> str:
     """A predicate's reason with its arguments shown as the rule passes them: `<expr>`."""
     template = str(getattr(predicate, "reason_template", ""))
+    env = env or {}
     try:
         params = list(inspect.signature(inspect.unwrap(predicate)).parameters)[1:]
-        values = {p: f"<{ast.unparse(a)}>" for p, a in zip(params, call.args[1:], strict=False)}
-        values.update({k.arg: f"<{ast.unparse(k.value)}>" for k in call.keywords if k.arg})
+        values = {p: _shown(a, env) for p, a in zip(params, call.args[1:], strict=False)}
+        values.update({k.arg: _shown(k.value, env) for k in call.keywords if k.arg})
         return template.format(**values)
     except (KeyError, IndexError, ValueError, TypeError):
         return template
@@ -241,7 +255,7 @@ def conditions_of(fn: Callable[..., Any], _seen: set[Any] | None = None) -> list
             return
         code = getattr(obj, "reason_code", None)
         if code is not None:
-            message = _fill(obj, call)
+            message = _fill(obj, call, env)
             out.append(Condition(code, message, str(getattr(obj, "source", "")), when))
             return
         passes_ctx = any(isinstance(a, ast.Name) and a.id == "ctx" for a in call.args)
@@ -303,7 +317,14 @@ def explain(op: str) -> Explanation:
         irregular=entry.irregular if entry is not None else (),
         levels=tuple(levels),
         conditions=tuple(
-            Condition(c.code, readable(c.message), c.source, readable(c.when), readable(c.requires))
+            Condition(
+                c.code,
+                readable(c.message),
+                # A source computed per operator (`_source(case)`): the rule's own citation.
+                c.source if c.source.startswith("tflite/") else rule_source,
+                readable(c.when),
+                readable(c.requires),
+            )
             for c in (conditions_of(fn) if fn is not None else ())
         ),
     )

@@ -99,6 +99,7 @@ class HttpClient:
             raise FetchFailure(host, f"{self._unreachable[host]}, not tried again", url)
         last = "no attempt"
         reached = False
+        refused = ""  # why no connection could be made (a slow answer does not count)
         for attempt in range(self.retries):
             if attempt:
                 time.sleep(min(0.5 * 2 ** (attempt - 1), 4.0))
@@ -127,8 +128,10 @@ class HttpClient:
                 requests.exceptions.ContentDecodingError,
             ):
                 last = "truncated body"
-            except requests.exceptions.Timeout:
+            except requests.exceptions.Timeout as exc:
                 last = f"timed out after {self.timeout:g}s"
+                if isinstance(exc, requests.exceptions.ConnectTimeout):
+                    refused = last
             except requests.exceptions.ConnectionError as exc:
                 text = str(exc)
                 last = (
@@ -136,10 +139,12 @@ class HttpClient:
                     if "IncompleteRead" in text or "Connection broken" in text
                     else "connection failed"
                 )
+                if last == "connection failed":
+                    refused = last
             except requests.exceptions.RequestException as exc:
                 last = type(exc).__name__
-        if not reached and last in ("connection failed", f"timed out after {self.timeout:g}s"):
-            self._unreachable[host] = last
+        if not reached and refused:
+            self._unreachable[host] = refused
         raise FetchFailure(host, f"{last} ({self.retries} tries)", url)
 
     def fetch(self, source: Source) -> Fetched:

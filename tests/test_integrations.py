@@ -83,8 +83,10 @@ def test_gate_script_end_to_end(corpus: list[Path], tmp_path: Path) -> None:
     assert '"version": "2.1.0"' in sarif.read_text()
     code, _, _ = run_gate(tmp_path, full, OPCOMPAT_FAIL_ON="new-fallback")
     assert code == 2
-    code, _, _ = run_gate(tmp_path, str(tmp_path / "missing.tflite"))
+    code, summary, _ = run_gate(tmp_path, str(tmp_path / "missing.tflite"))
     assert code == 3
+    assert "**opcompat gate: a model could not be read**" in summary
+    assert "missing.tflite" in summary.split("could not be read**", 1)[1]
 
 
 def test_gate_summary_states_the_verdict_and_fits_github(

@@ -111,3 +111,13 @@ def test_explain_shows_what_a_rule_expects() -> None:
     assert "dilation_w_factor" in dilated.when
     bias = next(c for c in conv.conditions if c.code == "kMissingRequiredOperand")
     assert bias.requires == "number of inputs == 3" and bias.when == ""
+
+
+def test_every_condition_cites_an_upstream_source_and_reads_plainly() -> None:
+    from opcompat.opinfo import known_ops
+
+    for op in sorted(known_ops()):
+        for c in explain(op).conditions:
+            assert c.source.startswith("tflite/"), (op, c)
+            for text in (c.message, c.when, c.requires):
+                assert "ctx" not in text and "SDK_NNAPI" not in text, (op, text)

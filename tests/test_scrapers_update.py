@@ -436,3 +436,16 @@ def test_an_unreachable_host_is_not_tried_again_in_the_same_run() -> None:
     with pytest.raises(FetchFailure, match="connection failed, not tried again"):
         client.get_bytes(f"http://127.0.0.1:{port}/b")
     assert len(calls) == 2  # both tries of the first file, none for the second
+
+
+def test_a_slow_answer_does_not_make_the_host_unreachable(server: tuple[str, _Server]) -> None:
+    from scrapers.fetch import HttpClient
+
+    url, srv = server
+    srv.behaviour = {"NeuralNetworks.h": "slow"}  # answers after 1.5 s: a read timeout
+    client = HttpClient(timeout=0.5, retries=1, mirror=url)
+    with pytest.raises(ScrapeError, match="timed out"):
+        client.fetch(dataclasses.replace(NNAPI_SOURCES["8.1"], git_blob=None))
+    srv.behaviour = {}
+    got = client.fetch(dataclasses.replace(NNAPI_SOURCES["13"], git_blob=None))  # same host
+    assert got.text
