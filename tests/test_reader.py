@@ -428,6 +428,18 @@ def test_git_lfs_pointer(tmp_path: Path) -> None:
     p = tmp_path / "lfs.tflite"
     p.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 123\n")
     assert _err(p) == f"{p}: is a Git LFS pointer, not a model; run `git lfs pull`"
+    # Written by an editor that adds a byte-order mark, or with a blank line first.
+    for prefix in (b"\xef\xbb\xbf", b"\r\n"):
+        p.write_bytes(prefix + b"version https://git-lfs.github.com/spec/v1\noid sha256:ab\n")
+        assert _err(p).endswith("is a Git LFS pointer, not a model; run `git lfs pull`")
+
+
+def test_gzip_file(tmp_path: Path) -> None:
+    import gzip
+
+    p = tmp_path / "model.tflite"
+    p.write_bytes(gzip.compress(simple_model()))
+    assert _err(p) == f"{p}: is gzip-compressed, not a .tflite model (decompress it first)"
 
 
 def test_zip_and_text_files() -> None:

@@ -262,10 +262,13 @@ def _sniff(view: memoryview) -> tuple[str, int | None] | None:
     Another kind of file (a Git LFS pointer, a ZIP archive, an HDF5 file) is named as a whole,
     without an offset; a damaged header says where it is damaged."""
     head = bytes(view[:64])
-    if head.startswith(b"version https://git-lfs"):
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")  # a BOM or blank lines first
+    if text.startswith(b"version https://git-lfs"):
         return "is a Git LFS pointer, not a model; run `git lfs pull`", None
     if head.startswith(b"PK\x03\x04"):
         return "is a ZIP archive, not a .tflite model", None
+    if head.startswith(b"\x1f\x8b"):
+        return "is gzip-compressed, not a .tflite model (decompress it first)", None
     if head.startswith(b"\x89HDF"):
         return "is an HDF5 file (a Keras model?), not a .tflite model", None
     if len(view) < _MIN_SIZE:

@@ -11,6 +11,7 @@ can be understood from its name alone.
 
 from __future__ import annotations
 
+import gzip
 import random
 import struct
 import zlib
@@ -95,7 +96,8 @@ def not_models() -> dict[str, bytes]:
         "html_error_page": b"<!DOCTYPE html><html><body>404 Not Found</body></html>\n",
         "png": PNG_1PX,
         "zip": _zip_bytes(),
-        "gzip": zlib.compress(b"TFL3" * 64),
+        "gzip": gzip.compress(b"TFL3" * 64, mtime=0),
+        "zlib": zlib.compress(b"TFL3" * 64),
         "zeros_4k": bytes(4096),
         "ones_4k": b"\xff" * 4096,
         "identifier_only": b"\x00\x00\x00\x00TFL3",
