@@ -1,4 +1,5 @@
 """The CLI's contract that every command shares: --version, usage errors."""
+
 from __future__ import annotations
 
 import subprocess
@@ -71,3 +72,35 @@ def test_error_lines_escape_what_the_user_gave(
     assert code in (2, 3)
     assert err.count("\n") == 1 and err.endswith("\n")
     assert "\x1b" not in err and "\\n" in err or "\\x1b" in err
+
+
+def test_models_may_stand_on_both_sides_of_the_options(tmp_path: object) -> None:
+    import json
+    import pathlib
+
+    sys.path.insert(0, str(pathlib.Path(__file__).parent))
+    from fuzz.synth import chain
+
+    a, b = pathlib.Path(str(tmp_path)) / "a.tflite", pathlib.Path(str(tmp_path)) / "b.tflite"
+    a.write_bytes(chain(1))
+    b.write_bytes(chain(2))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "opcompat",
+            "check",
+            str(a),
+            "--api-level",
+            "29",
+            str(b),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    models = json.loads(proc.stdout)["models"]
+    assert [m["path"] for m in models] == [str(a), str(b)]
+    assert {m["options"]["api_level"] for m in models} == {29}
