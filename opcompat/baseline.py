@@ -8,9 +8,11 @@ Format (versioned JSON, written by `opcompat baseline`)::
                                 "reasons": ["kUnsupportedOperatorVersion"]}]}]}
 
 A checked model finds its entry by sha256, else by file name (a retrained model keeps its name
-but not its hash). Operators match first on (subgraph, index, op, reasons), then, for what is
-left, on (subgraph, op, reasons) with the nearest index: inserting or removing an operator
-shifts the indices after it, and those fallbacks must still count as known.
+but not its hash); models that share a file name are recorded with as many trailing path parts
+as tell them apart (`speech/model.tflite`). Operators match first on (subgraph, index, op,
+reasons), then, for what is left, on (subgraph, op, reasons) with the nearest index: inserting
+or removing an operator shifts the indices after it, and those fallbacks must still count as
+known.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from opcompat.errors import UsageError
-from opcompat.formats.summary import model_name
+from opcompat.formats.summary import display_names
 from opcompat.report import ModelReport, OperatorResult, Report
 
 BASELINE_VERSION = 1
@@ -56,15 +58,19 @@ class Baseline:
     tool: str = ""
 
     def for_model(self, path: str, sha256: str) -> ModelBaseline | None:
-        """The entry of a model: same sha256, else same file name."""
+        """The entry of a model: same sha256, else the entry whose `file` ends its path (a
+        file name, or trailing path parts where models share a file name), the longest first."""
         for m in self.models:
             if sha256 and m.sha256 == sha256:
                 return m
-        name = model_name(path)
+        parts = [x for x in path.replace("\\", "/").split("/") if x not in ("", ".")]
+        best: ModelBaseline | None = None
         for m in self.models:
-            if m.file == name:
-                return m
-        return None
+            file_parts = [x for x in m.file.split("/") if x]
+            if file_parts and parts[-len(file_parts):] == file_parts:
+                if best is None or len(file_parts) > len(best.file.split("/")):
+                    best = m
+        return best
 
 
 def fallback_of(op: OperatorResult, model: ModelReport) -> Fallback:
@@ -85,9 +91,10 @@ def model_fallbacks(model: ModelReport) -> tuple[Fallback, ...]:
 
 def from_report(report: Report, tool: str = "") -> Baseline:
     """A baseline accepting every fallback of every readable model of `report`."""
+    names = display_names([m.path for m in report.models])
     models = tuple(
-        ModelBaseline(model_name(m.path), m.sha256, model_fallbacks(m))
-        for m in report.models
+        ModelBaseline(name, m.sha256, model_fallbacks(m))
+        for m, name in zip(report.models, names, strict=True)
         if isinstance(m, ModelReport)
     )
     levels = {m.options.api_level for m in report.models if isinstance(m, ModelReport)}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from opcompat.baseline import Baseline, compare
 from opcompat.errors import EXIT_OK, EXIT_POLICY, EXIT_UNREADABLE, UsageError
-from opcompat.formats.summary import delegated_ratio, fallbacks, model_name, plural
+from opcompat.formats.summary import delegated_ratio, display_names, fallbacks, plural
 from opcompat.report import ModelError, ModelReport, Report
 
 
@@ -82,9 +82,10 @@ def evaluate(report: Report, policy: Policy) -> GateResult:
     """Apply the policy to every model; the exit code follows the precedence 3 > 1 > 0."""
     failures: list[str] = []
     unreadable = any(isinstance(m, ModelError) for m in report.models)
-    for m in report.models:
+    names = display_names([m.path for m in report.models])
+    for m, name in zip(report.models, names, strict=True):
         if isinstance(m, ModelReport):
-            failures.extend(_model_failures(m, policy))
+            failures.extend(_model_failures(m, policy, name))
     if unreadable:
         code = (
             max(m.exit_code for m in report.models if isinstance(m, ModelError)) or EXIT_UNREADABLE
@@ -94,8 +95,7 @@ def evaluate(report: Report, policy: Policy) -> GateResult:
     return GateResult(code, tuple(failures))
 
 
-def _model_failures(m: ModelReport, policy: Policy) -> list[str]:
-    name = model_name(m.path)
+def _model_failures(m: ModelReport, policy: Policy, name: str) -> list[str]:
     out: list[str] = []
     cpu = fallbacks(m)
     if policy.fail_on is FailOn.ANY_FALLBACK and cpu:

@@ -249,3 +249,24 @@ def test_a_baseline_of_another_api_level_is_warned_about(
         "warning: the baseline was taken at API 33, this check is at API 29: fallbacks that "
         "differ between levels count as new"
     ]
+
+
+def test_models_sharing_a_file_name_keep_apart_in_the_baseline(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from fuzz.synth import chain
+
+    from opcompat.analysis import check_many
+
+    paths = []
+    for d in ("speech", "vision"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "model.tflite").write_bytes(chain(1 if d == "speech" else 2))
+        paths.append(str(tmp_path / d / "model.tflite"))
+    base = from_report(check_many(paths, api_level=30))
+    assert [m.file for m in base.models] == ["speech/model.tflite", "vision/model.tflite"]
+    # A retrained model (another sha256) finds its own entry by its trailing path parts.
+    assert base.for_model("./vision/model.tflite", "0" * 64) is base.models[1]
+    assert base.for_model("other/speech/model.tflite", "") is base.models[0]
+    assert base.for_model("elsewhere/model.tflite", "") is None

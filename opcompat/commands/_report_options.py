@@ -77,7 +77,7 @@ def emit(report: Report, args: argparse.Namespace, policy: Any = None) -> int:
     doing the work.
     """
     from opcompat.formats.base import FormatChoice
-    from opcompat.formats.summary import one_line
+    from opcompat.formats.summary import display_names, one_line
     from opcompat.gate import evaluate
     from opcompat.output import emit_text
 
@@ -86,8 +86,10 @@ def emit(report: Report, args: argparse.Namespace, policy: Any = None) -> int:
     fmt = FormatChoice(getattr(args, "format", "table") or "table").to_format()
     emit_text(lambda: fmt.render(report), getattr(args, "output", None))
     result = evaluate(report, policy)
-    for entry in report.models:
-        print(one_line(entry), file=sys.stderr)
+    for entry, name in zip(
+        report.models, display_names([m.path for m in report.models]), strict=True
+    ):
+        print(one_line(entry, name), file=sys.stderr)
     mismatch = _baseline_level_mismatch(report, policy)
     if mismatch:
         print(f"warning: {mismatch}", file=sys.stderr)

@@ -53,13 +53,13 @@ def _status(model: ModelReport) -> str:
     return "⚠️"
 
 
-def _overview(report: Report) -> list[str]:
+def _overview(report: Report, names: list[str]) -> list[str]:
     lines = [
         "| | model | API | ops on NNAPI | partitions | ops on CPU | full delegation from |",
         "|---|---|---:|---:|---:|---:|---|",
     ]
-    for m in report.models:
-        name = cell_code(s.model_name(m.path))
+    for m, shown in zip(report.models, names, strict=True):
+        name = cell_code(shown)
         if isinstance(m, ModelError):
             lines.append(f"| ❗ | {name} | | | | | unreadable: {cell(m.error)} |")
             continue
@@ -149,8 +149,8 @@ def flowchart(model: ModelReport, subgraph: int) -> str:
     return "\n".join(lines)
 
 
-def render_model(model: ModelReport) -> list[str]:
-    name = s.model_name(model.path)
+def render_model(model: ModelReport, name: str | None = None) -> list[str]:
+    name = name or s.model_name(model.path)
     total = len(model.operators)
     parts = s.partition_count(model)
     lines = [f"### {_status(model)} {code(name)}", ""]
@@ -208,11 +208,12 @@ class MarkdownFormat(ReportFormat):
             + "."
         )
         lines.append("")
-        lines += _overview(report)
+        names = s.display_names([m.path for m in report.models])
+        lines += _overview(report, names)
         lines.append("")
-        for m in report.models:
+        for m, name in zip(report.models, names, strict=True):
             if isinstance(m, ModelReport):
-                lines += render_model(m)
+                lines += render_model(m, name)
         if report.tool_version:
             lines.append(f"<sub>opcompat {cell(report.tool_version)}</sub>")
         return "\n".join(lines).rstrip("\n") + "\n"

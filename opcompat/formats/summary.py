@@ -7,7 +7,7 @@ summary agree word for word.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from opcompat.report import ModelError, ModelReport, OperatorResult, Report
@@ -28,6 +28,30 @@ def fully_delegated(model: ModelReport) -> bool:
 def model_name(path: str) -> str:
     """The file name shown for a model."""
     return os.path.basename(path.rstrip("/\\")) or path
+
+
+def display_names(paths: Sequence[str]) -> list[str]:
+    """The name shown for each model of one report: its file name, or, where several models
+    share it (`a/model.tflite`, `b/model.tflite`), as many trailing path parts as tell them
+    apart."""
+    names = [model_name(p) for p in paths]
+    if len(set(names)) == len(names):
+        return names
+    parts = [[x for x in p.replace("\\", "/").split("/") if x] or [p] for p in paths]
+    out = list(names)
+    for name in set(names):
+        group = [i for i, n in enumerate(names) if n == name]
+        if len(group) < 2:
+            continue
+        shown = [paths[i] for i in group]  # the same path twice: nothing tells them apart
+        for depth in range(2, max(len(parts[i]) for i in group) + 1):
+            candidate = ["/".join(parts[i][-depth:]) for i in group]
+            if len(set(candidate)) == len(candidate):
+                shown = candidate
+                break
+        for i, text in zip(group, shown, strict=True):
+            out[i] = text
+    return out
 
 
 def cause(op: OperatorResult, model: ModelReport) -> str:
@@ -115,9 +139,9 @@ def summary_lines(model: ModelReport) -> list[str]:
     return lines
 
 
-def one_line(entry: ModelReport | ModelError) -> str:
-    """One line per model, for stderr and CI logs."""
-    name = model_name(entry.path)
+def one_line(entry: ModelReport | ModelError, name: str | None = None) -> str:
+    """One line per model, for stderr and CI logs (`name`: from `display_names`)."""
+    name = name or model_name(entry.path)
     if isinstance(entry, ModelError):
         error = entry.error
         if error.startswith(entry.path + ": "):  # the reader's messages often start with the path

@@ -93,3 +93,46 @@ def test_refusal_multi_subgraph_and_unreadable() -> None:
     assert "3 models checked, 1 fully delegated, 1 unreadable." in mixed
     assert "| ❗ | `broken.tflite` | | | | | unreadable: not a TFLite flatbuffer" in mixed
     assert "| ✅ | `full.tflite` | 30 | 3/3 (100.0%) | 1 | 0 | API 28 |" in mixed
+
+
+def test_models_that_share_a_file_name_are_told_apart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from fuzz.synth import chain
+
+    from opcompat.formats.summary import display_names
+
+    assert display_names(["x/a/m.tflite", "y/a/m.tflite", "b.tflite"]) == [
+        "x/a/m.tflite",
+        "y/a/m.tflite",
+        "b.tflite",
+    ]
+    for d in ("speech", "vision"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "model.tflite").write_bytes(chain(1))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "opcompat",
+            "check",
+            "speech/model.tflite",
+            "vision/model.tflite",
+            "--format",
+            "markdown",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(Path(__file__).parents[2]), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "### ✅ `speech/model.tflite`" in proc.stdout
+    assert "### ✅ `vision/model.tflite`" in proc.stdout
+    assert [line.split(":")[0] for line in proc.stderr.splitlines()] == [
+        "speech/model.tflite",
+        "vision/model.tflite",
+    ]
