@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from builders import ModelBuilder, Quant
+from deadline import within
 
 from opcompat.errors import ModelReadError
 from opcompat.model import reader
@@ -136,21 +137,50 @@ def _positions(data: bytes) -> dict[str, int]:
     subgraphs = r.target(root, f[reader._M["subgraphs"]])
     sg = r.tables(root, f[reader._M["subgraphs"]])[0]
     sgf = r.table(sg)
-    return {
+    out = {
         "subgraphs": subgraphs,
         "tensors": r.target(sg, sgf[reader._SG["tensors"]]),
         "operators": r.target(sg, sgf[reader._SG["operators"]]),
         "buffers": r.target(root, f[reader._M["buffers"]]),
     }
+    if data != _fixture_model():
+        return out
+    # The fixture's first tensor (x) is named, shaped and quantized; its first op has inputs.
+    t0 = r.tables(sg, sgf[reader._SG["tensors"]])[0]
+    tf = r.table(t0)
+    quant = r.target(t0, tf[reader._T["quantization"]])
+    op0 = r.tables(sg, sgf[reader._SG["operators"]])[0]
+    out.update(
+        {
+            "shape": r.target(t0, tf[reader._T["shape"]]),
+            "tensor name": r.target(t0, tf[reader._T["name"]]),
+            "scale": r.target(quant, r.table(quant)[reader._QP["scale"]]),
+            "operator inputs": r.target(op0, r.table(op0)[reader._OP["inputs"]]),
+            "description": r.target(root, f[reader._M["description"]]),
+        }
+    )
+    return out
 
 
-@pytest.mark.parametrize("vector", ["subgraphs", "tensors", "operators", "buffers"])
+@pytest.mark.parametrize(
+    "vector",
+    ["subgraphs", "tensors", "operators", "buffers", "shape", "scale", "operator inputs"],
+)
 @pytest.mark.parametrize("count", [2**31, 2**32 - 1, 2**20])
 def test_absurd_counts_are_refused_before_allocating(vector: str, count: int) -> None:
     data = bytearray(_fixture_model())
     struct.pack_into("<I", data, _positions(bytes(data))[vector], count)
-    with pytest.raises(ModelReadError, match=f"vector of {count} elements runs past the end"):
-        read_model(bytes(data))
+    with pytest.raises(ModelReadError, match="runs past the end"):
+        within(1.0, read_model, bytes(data))
+
+
+@pytest.mark.parametrize("string", ["tensor name", "description"])
+@pytest.mark.parametrize("length", [2**31, 2**32 - 1, 2**20])
+def test_absurd_string_lengths_are_refused(string: str, length: int) -> None:
+    data = bytearray(_fixture_model())
+    struct.pack_into("<I", data, _positions(bytes(data))[string], length)
+    with pytest.raises(ModelReadError, match="runs past the end"):
+        within(1.0, read_model, bytes(data))
 
 
 def test_vtable_pointing_at_its_own_table() -> None:
@@ -402,3 +432,29 @@ def test_count_limits_point_at_the_vector(
         sg = r.tables(root, f[reader._M["subgraphs"]])[1]
         expected = r.target(sg, r.table(sg)[reader._SG[what]])
     assert exc.offset == expected
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["root", "subgraphs field", "first subgraph", "tensors field", "name field", "shape field"],
+)
+def test_offsets_pointing_at_themselves_are_refused(where: str) -> None:
+    data = bytearray(_fixture_model())
+    r = reader._Reader(memoryview(bytes(data)), None)
+    root = struct.unpack_from("<I", data, 0)[0]
+    f = r.table(root)
+    sg = r.tables(root, f[reader._M["subgraphs"]])[0]
+    sgf = r.table(sg)
+    t0 = r.tables(sg, sgf[reader._SG["tensors"]])[0]
+    vec = root + f[reader._M["subgraphs"]]
+    at = {
+        "root": 0,
+        "subgraphs field": vec,
+        "first subgraph": vec + struct.unpack_from("<I", data, vec)[0] + 4,
+        "tensors field": sg + sgf[reader._SG["tensors"]],
+        "name field": t0 + r.table(t0)[reader._T["name"]],
+        "shape field": t0 + r.table(t0)[reader._T["shape"]],
+    }[where]
+    struct.pack_into("<I", data, at, 0)  # a uoffset of 0 points at itself
+    with pytest.raises(ModelReadError, match=rf"points at itself \(at byte offset {at}\)|root"):
+        within(1.0, read_model, bytes(data))

@@ -373,7 +373,10 @@ class _Reader:
     def target(self, p: int, off: int) -> int:
         """Where the uoffset field at `p + off` points."""
         q = p + off
-        v = q + _U32(self.buf, q)[0]
+        o = _U32(self.buf, q)[0]
+        if not o:  # flatbuffers' Verifier::VerifyOffset: "May not point to itself"
+            raise _Bad("offset points at itself", q)
+        v = q + o
         if v + 4 > self.n:
             raise _Bad("offset points outside the file", q)
         return v
@@ -382,7 +385,10 @@ class _Reader:
         """(position of the first element, count) of the vector a field points to; the
         count is checked against the bytes left before anything is allocated."""
         q = p + off
-        v = q + _U32(self.buf, q)[0]
+        o = _U32(self.buf, q)[0]
+        if not o:
+            raise _Bad("offset points at itself", q)
+        v = q + o
         n = self.n
         if v + 4 > n:
             raise _Bad("offset points outside the file", q)
@@ -407,7 +413,10 @@ class _Reader:
             return ()
         buf, n = self.buf, self.n
         q = p + off
-        v = q + _U32(buf, q)[0]
+        o = _U32(buf, q)[0]
+        if not o:
+            raise _Bad("offset points at itself", q)
+        v = q + o
         if v + 4 > n:
             raise _Bad("offset points outside the file", q)
         count = _U32(buf, v)[0]
@@ -432,6 +441,8 @@ class _Reader:
             return []
         self.work -= count
         offs = struct.unpack_from(f"<{count}I", self.buf, start)
+        if 0 in offs:
+            raise _Bad("table offset points at itself", start + 4 * offs.index(0))
         positions = [start + 4 * i + o for i, o in enumerate(offs)]
         if max(positions) + 4 > self.n:
             # Placed at the entry that holds the offset: the table it names is not there.
