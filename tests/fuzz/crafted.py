@@ -228,6 +228,19 @@ CRAFTED: dict[str, Callable[[], bytes]] = {
 }
 
 
+def _minimal_operators(b: flatbuffers.Builder, n_ops: int, ins: int, outs: int) -> list[int]:
+    """`n_ops` operator tables of 16 bytes each, all sharing one inputs and one outputs vector
+    (opcode index 0, no options)."""
+    s = _SLOT["Operator"]
+    ops = []
+    for _ in range(n_ops):
+        b.StartObject(3)
+        b.PrependUOffsetTRelativeSlot(s["inputs"], ins, 0)
+        b.PrependUOffsetTRelativeSlot(s["outputs"], outs, 0)
+        ops.append(b.EndObject())
+    return ops
+
+
 def long_custom_name(n_ops: int = 5_000, name: str = "A" * 10_000) -> bytes:
     """`n_ops` operators that share one CUSTOM operator code (legal: writers share a code among
     all its operators) with a long custom name, which every format prints per operator: 5000
@@ -236,13 +249,7 @@ def long_custom_name(n_ops: int = 5_000, name: str = "A" * 10_000) -> bytes:
     b = flatbuffers.Builder(1024)
     ts = [_tensor(b, TensorSpec((1, 4), 0, 0, f"t{i}")) for i in range(2)]
     ins, outs = _ints(b, (0,)), _ints(b, (1,))
-    s = _SLOT["Operator"]
-    ops = []
-    for _ in range(n_ops):
-        b.StartObject(3)
-        b.PrependUOffsetTRelativeSlot(s["inputs"], ins, 0)
-        b.PrependUOffsetTRelativeSlot(s["outputs"], outs, 0)
-        ops.append(b.EndObject())
+    ops = _minimal_operators(b, n_ops, ins, outs)
     sg = _subgraph(b, ts, ops, (0,), (1,))
     custom = b.CreateString(name)
     sc = _SLOT["OperatorCode"]
@@ -349,13 +356,7 @@ def dense_operators(n_ops: int = 100_000) -> bytes:
     b = flatbuffers.Builder(1024)
     ts = [_tensor(b, TensorSpec((1, 4), 0, 0, f"t{i}")) for i in range(2)]
     ins, outs = _ints(b, (0, 0)), _ints(b, (1,))
-    s = _SLOT["Operator"]
-    ops = []
-    for _ in range(n_ops):
-        b.StartObject(3)
-        b.PrependUOffsetTRelativeSlot(s["inputs"], ins, 0)
-        b.PrependUOffsetTRelativeSlot(s["outputs"], outs, 0)
-        ops.append(b.EndObject())
+    ops = _minimal_operators(b, n_ops, ins, outs)
     sg = _subgraph(b, ts, ops, (0,), (1,))
     return _finish(b, [_opcode(b, ADD)], [sg])
 
