@@ -6,12 +6,12 @@ several (in parallel over all cores when there are many).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from opcompat import __version__
+from opcompat.digest import ModelDigest
 from opcompat.errors import ModelReadError, OpcompatError, UsageError
 from opcompat.levels import API_LEVELS, Target, make_target
 from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor
@@ -213,11 +213,12 @@ def _targets() -> dict[int, Target]:
     return default_targets()
 
 
-def _sha256(model: Model, source: Any) -> str:
-    data = model._data
-    if data is None:
-        data = bytes(source)
-    return hashlib.sha256(data).hexdigest()
+def _digest(model: Model, source: Any) -> ModelDigest:
+    """The model's sha256, to be computed when asked for: from the file for a path (never from
+    the mapping, whose weight pages would then count against this process), now for bytes."""
+    if model._file_stat is not None and isinstance(source, (str, os.PathLike)):
+        return ModelDigest(os.fspath(source), model._file_stat)
+    return ModelDigest.of_bytes(model._data if model._data is not None else source)
 
 
 def _partition(
@@ -387,8 +388,8 @@ def check(
         path = (
             os.fspath(path_or_bytes) if isinstance(path_or_bytes, (str, os.PathLike)) else "<bytes>"
         )
+    digest = _digest(model, path_or_bytes)
     path = printable(path)  # reports show it: no newline or escape from a hostile file name
-    sha = _sha256(model, path_or_bytes)
     validator = _Validator(model)
     targets = _targets()
 
@@ -529,7 +530,7 @@ def check(
 
     return ModelReport(
         path=path,
-        sha256=sha,
+        digest=digest,
         options=CheckOptions(
             target.api_level,
             target.feature_level,
@@ -547,13 +548,16 @@ def check(
     )
 
 
-def _check_one(args: tuple[str, dict[str, Any]]) -> ModelReport | ModelError:
-    path, kwargs = args
+def _check_one(args: tuple[str, dict[str, Any], bool]) -> ModelReport | ModelError:
+    path, kwargs, digest = args
     from opcompat.model.reader import printable
 
     shown = printable(path)  # a file name from a pull request may hold a newline or an escape
     try:
-        return check(path, **kwargs)
+        report = check(path, **kwargs)
+        if digest:
+            report.digest.hexdigest()  # here, in the worker: in parallel, errors per model
+        return report
     except ModelReadError as exc:
         return ModelError(shown, str(exc), exc.exit_code)
     except UsageError:
@@ -565,7 +569,7 @@ def _check_one(args: tuple[str, dict[str, Any]]) -> ModelReport | ModelError:
 
 
 def _check_chunk(
-    work: Sequence[tuple[str, dict[str, Any]]],
+    work: Sequence[tuple[str, dict[str, Any], bool]],
 ) -> list[ModelReport | ModelError]:
     return [_check_one(w) for w in work]
 
@@ -578,13 +582,15 @@ def check_many(
     max_partitions: int = DEFAULT_MAX_PARTITIONS,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
+    digests: bool = False,
 ) -> Report:
     """Check several models; unreadable ones become `ModelError` entries, in input order.
 
     Models are independent: with many of them, a process pool uses every core; a few are checked
     in this process (start-up of workers costs more than it saves). `progress`, when given, is
     called with the number of models checked so far each time results arrive (in whatever order
-    the workers finish them; the report keeps the input order).
+    the workers finish them; the report keeps the input order). With `digests`, each model's
+    sha256 is computed with its check (else when first asked for, see `opcompat.digest`).
     """
     make_target(api_level, feature_level, nnapi_cpu)  # bad levels: one usage error, up front
     if max_partitions < 0:
@@ -595,7 +601,7 @@ def check_many(
         "nnapi_cpu": nnapi_cpu,
         "max_partitions": max_partitions,
     }
-    work = [(os.fspath(p), kwargs) for p in paths]
+    work = [(os.fspath(p), kwargs, digests) for p in paths]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     results: list[ModelReport | ModelError]
     results = []

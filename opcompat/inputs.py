@@ -266,7 +266,7 @@ def check_inputs(
     plain = [i.path for i in items if not i.needs_conversion]
     checked = iter(check_many(plain, progress=progress, **options).models if plain else ())
     done = len(plain)
-    single = {k: v for k, v in options.items() if k != "jobs"}
+    single = {k: v for k, v in options.items() if k not in ("jobs", "digests")}
     models = []
     for i in items:
         if not i.needs_conversion:

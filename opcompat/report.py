@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from opcompat.digest import ModelDigest
+
 REPORT_SCHEMA_VERSION = "1.0"
 
 
@@ -103,7 +105,9 @@ class ModelReport:
     """Everything opcompat found for one model at one level."""
 
     path: str
-    sha256: str
+    digest: ModelDigest
+    """The model file's sha256, computed when first asked for (`opcompat.digest`); a hex string
+    given here is wrapped."""
     options: CheckOptions
     operators: tuple[OperatorResult, ...]
     subgraphs: tuple[SubgraphResult, ...]
@@ -115,6 +119,16 @@ class ModelReport:
     status: str = ""
     """Status of `Interpreter::ModifyGraphWithDelegate`: kTfLiteOk, kTfLiteApplicationError or
     kTfLiteDelegateError."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.digest, str):
+            object.__setattr__(self, "digest", ModelDigest(value=self.digest))
+
+    @property
+    def sha256(self) -> str:
+        """The model file's sha256 (hex). For a file, the first access reads the whole file
+        (streamed, in bounded memory); ModelChangedError if it changed since it was read."""
+        return self.digest.hexdigest()
 
     @property
     def delegated_count(self) -> int:

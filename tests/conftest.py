@@ -6,6 +6,7 @@ tests that need it skip cleanly when it is absent.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,10 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("OPCOMPAT_SHARED", REPO.parent / "shared"))
 CORPUS = Path(os.environ.get("OPCOMPAT_CORPUS", SHARED / "models"))
 ORACLE = Path(os.environ.get("OPCOMPAT_ORACLE", SHARED / "oracle"))
+
+# The hash cache of opcompat.digest goes to a folder of this run, never the user's ~/.cache (the
+# CLI tests run opcompat in child processes, which inherit it).
+os.environ["OPCOMPAT_CACHE_DIR"] = tempfile.mkdtemp(prefix="opcompat-test-cache-")
 
 
 def corpus_models() -> list[Path]:

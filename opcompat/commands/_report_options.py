@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 # Kept in step with opcompat.formats.base.FormatChoice and opcompat.gate.FailOn (tested).
 FORMATS = ("table", "markdown", "json", "sarif", "html")
 FAIL_ON = ("any-fallback", "new-fallback", "refusal", "none")
+HASHED_FORMATS = ("json", "sarif")
+"""The formats that print each model's sha256 (the others never read a model's weights)."""
 
 
 def add_report_arguments(parser: Any) -> None:

@@ -43,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
     inputs = expand(args.models)
     refuse_overwriting(args.output, [i.path for i in inputs])
     with stderr_progress(len(inputs)) as progress:  # erased before anything else is printed
-        report = check_inputs(inputs, progress=progress, **level_options(args))
+        report = check_inputs(
+            inputs, progress=progress, digests=True, **level_options(args)
+        )  # a baseline entry records its model's sha256
     errors = [m for m in report.models if isinstance(m, ModelError)]
     for e in errors:  # one line per unreadable model, as `check` prints
         where = "" if e.error.startswith(e.path) else f"{e.path}: "  # the reader names it

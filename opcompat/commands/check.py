@@ -12,7 +12,7 @@ import argparse
 from typing import Any
 
 from opcompat.commands._levels import add_level_arguments, int_in, level_options
-from opcompat.commands._report_options import add_report_arguments
+from opcompat.commands._report_options import HASHED_FORMATS, add_report_arguments
 
 
 def add_parser(sub: Any) -> None:
@@ -56,8 +56,13 @@ def run(args: argparse.Namespace) -> int:
         inputs = [ModelInput(m) for m in args.models]
     baseline = [args.baseline] if getattr(args, "baseline", None) else []
     refuse_overwriting(getattr(args, "output", None), [i.path for i in inputs] + baseline)
+    # The formats that print each model's sha256, and baseline matching, need it: computed with
+    # each check, in the workers. The other formats never read the weights.
+    digests = args.format in HASHED_FORMATS or baseline != []
     with stderr_progress(len(inputs)) as progress:  # erased before the report is written
-        report = check_inputs(inputs, jobs=args.jobs, progress=progress, **level_options(args))
+        report = check_inputs(
+            inputs, jobs=args.jobs, progress=progress, digests=digests, **level_options(args)
+        )
     if not report.tables:
         import dataclasses
 

@@ -317,7 +317,8 @@ def render_model(model: ModelReport, mi: int) -> str:
         f'<section class="model" id="model-{mi}" data-filter="all">',
         f"<h2>{esc(s.model_name(model.path))}</h2>",
         f'<div class="path">{esc(model.path)}'
-        + (f" · sha256 {esc(model.sha256[:16])}…" if model.sha256 else "")
+        # Only a hash already known: this report must not read the whole file for it.
+        + (f" · sha256 {esc(model.sha256[:16])}…" if model.digest.known and model.sha256 else "")
         + "</div>",
         _cards(model),
     ]

@@ -188,6 +188,9 @@ class Model:
     """Size of the file in bytes."""
     _data: Any = field(default=None, repr=False, compare=False)
     """The memoryview the model was read from; used by `buffer_data` only."""
+    _file_stat: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
+    """What `os.stat` said of the file when it was read (`opcompat.digest.fingerprint`); None
+    for a model read from bytes."""
 
     def buffer_data(self, tensor: Tensor) -> memoryview | None:
         """The bytes of a constant tensor, without copying; None when it has none here."""

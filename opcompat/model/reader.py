@@ -38,6 +38,7 @@ import stat
 import struct
 from typing import Any, Union
 
+from opcompat.digest import Fingerprint, fingerprint
 from opcompat.errors import ModelReadError
 from opcompat.model import schema
 from opcompat.model.graph import (
@@ -148,7 +149,8 @@ def read_model(source: Source) -> Model:
         reader = _Reader(_as_bytes_view(source), None)
     elif isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
-        reader = _Reader(_map_file(path), path)
+        view, file_stat = _map_file(path)
+        reader = _Reader(view, path, file_stat)
     else:
         raise TypeError(f"read_model() takes a path or bytes, not {type(source).__name__}")
     # The walk allocates many small objects and no cycles; the cyclic collector would only
@@ -192,8 +194,10 @@ def _as_bytes_view(source: bytes | bytearray | memoryview) -> memoryview:
     return view
 
 
-def _map_file(path: str) -> memoryview:
-    """Map `path` read-only; one-line errors for the usual ways a file is not a model."""
+def _map_file(path: str) -> tuple[memoryview, Fingerprint]:
+    """Map `path` read-only; one-line errors for the usual ways a file is not a model. Also
+    returns the file's identity when it was opened (`opcompat.digest.fingerprint`)."""
+
     shown = printable(path)  # a file name from a pull request may hold a newline or an escape
     try:
         mode = os.stat(path).st_mode
@@ -201,14 +205,15 @@ def _map_file(path: str) -> memoryview:
             # open() of a FIFO nobody writes to would block for ever.
             raise ModelReadError(f"{shown}: is not a regular file (a pipe, socket or device)")
         with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
+            opened = os.fstat(f.fileno())
+            size = opened.st_size
             if size == 0:
                 raise ModelReadError(f"{shown}: is empty (0 bytes), not a model")
             try:
                 mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
             except (OSError, ValueError):
                 # Not mappable (a pipe, a special file): read it instead.
-                return memoryview(f.read())
+                return memoryview(f.read()), fingerprint(opened)
     except FileNotFoundError:
         raise ModelReadError(f"{shown}: no such file") from None
     except IsADirectoryError:
@@ -217,7 +222,7 @@ def _map_file(path: str) -> memoryview:
         raise ModelReadError(f"{shown}: permission denied") from None
     except OSError as exc:
         raise ModelReadError(f"{shown}: cannot read: {exc.strerror or exc}") from None
-    return memoryview(mapped)
+    return memoryview(mapped), fingerprint(opened)
 
 
 def printable(text: str) -> str:
@@ -312,10 +317,13 @@ class _Reader:
     `f` is a table's vtable entries (field offsets by slot, 0 = absent), as `table()` gives.
     """
 
-    def __init__(self, view: memoryview, path: str | None) -> None:
+    def __init__(
+        self, view: memoryview, path: str | None, file_stat: Fingerprint | None = None
+    ) -> None:
         self.buf = view
         self.n = len(view)
         self.path = path
+        self.file_stat = file_stat
         self.vtables: dict[int, tuple[tuple[int, ...], int]] = {}
         self.work = _WORK_PER_BYTE * self.n + _WORK_BASE
         self.totals = {"tensors": 0, "operators": 0}  # for MAX_TENSORS, MAX_OPERATORS
@@ -544,6 +552,7 @@ class _Reader:
             signature_defs=tuple(signatures),
             size=self.n,
             _data=self.buf,
+            _file_stat=self.file_stat,
         )
 
     def _buffers(self, p: int, off: int) -> tuple[Buffer, ...]:
