@@ -1,4 +1,4 @@
 """`python -m opcompat` runs the command-line interface."""
-from opcompat.cli import main
+from opcompat.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

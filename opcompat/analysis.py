@@ -364,6 +364,20 @@ def check(
 
     Raises ModelReadError for an unreadable model and UsageError for bad levels.
     """
+    from opcompat.gcpause import paused_gc
+
+    with paused_gc():  # many objects, no cycles: see opcompat.gcpause
+        return _check(path_or_bytes, api_level, feature_level, nnapi_cpu, max_partitions, path)
+
+
+def _check(
+    path_or_bytes: Any,
+    api_level: int,
+    feature_level: int | None,
+    nnapi_cpu: bool,
+    max_partitions: int,
+    path: str | None,
+) -> ModelReport:
     from opcompat.model import read_model
     from opcompat.model.reader import printable
     from opcompat.rules.graph_checks import (

@@ -18,9 +18,8 @@ known.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from opcompat.errors import UsageError
 from opcompat.formats.summary import display_names
@@ -29,12 +28,11 @@ from opcompat.report import ModelReport, OperatorResult, Report
 BASELINE_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Fallback:
+class Fallback(NamedTuple):
     """One accepted operator on the CPU."""
 
     subgraph: int
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as a field may
     op: str
     reasons: tuple[str, ...]
     """Its reason codes, sorted and without repeats."""
@@ -44,15 +42,13 @@ class Fallback:
         return (self.subgraph, self.op, self.reasons)
 
 
-@dataclass(frozen=True, slots=True)
-class ModelBaseline:
+class ModelBaseline(NamedTuple):
     file: str
     sha256: str
     fallbacks: tuple[Fallback, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Baseline:
+class Baseline(NamedTuple):
     models: tuple[ModelBaseline, ...]
     api_level: int | None = None
     tool: str = ""
@@ -212,8 +208,7 @@ def load(path: str | Path) -> Baseline:
     return parse(data, str(path))
 
 
-@dataclass(frozen=True, slots=True)
-class Comparison:
+class Comparison(NamedTuple):
     """A model's fallbacks against its baseline entry."""
 
     new: tuple[OperatorResult, ...]

@@ -22,7 +22,6 @@ subgraph, kTfLiteApplicationError leaves earlier subgraphs delegated.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from opcompat.levels import SDK_NNAPI12, SDK_NNAPI13, Target
@@ -51,35 +50,45 @@ VALIDATION_SUBGRAPH_PREFIX = "VALIDATION:"
 ValidateFn = Callable[[Subgraph, Operator], tuple[Reason, ...]]
 
 
-@dataclass(slots=True)
 class SubgraphDelegation:
-    """The delegate's work on one subgraph."""
+    """The delegate's work on one subgraph, filled in as DoPrepare goes."""
 
-    index: int
-    status: str = NOT_APPLIED
-    plain: list[tuple[Reason, ...]] = field(default_factory=list)
-    """Validate's failures per node, as the node stands."""
-    fp16: Fp16Selection | None = None
-    supported_nodes: list[int] = field(default_factory=list)
-    """What DoPrepare collected as supported (after the fp16 path, when taken)."""
-    rewired_inputs: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    previewed: list[NodeSubset] = field(default_factory=list)
-    partitions: list[NodeSubset] = field(default_factory=list)
-    """The partitions replaced by NNAPI kernels (empty when the delegate failed)."""
-    dropped: list[NodeSubset] = field(default_factory=list)
-    """Previewed partitions left on the CPU by the partition cap."""
-    refusal: Refusal | None = None
+    __slots__ = ("index", "status", "plain", "fp16", "supported_nodes", "rewired_inputs",
+                 "previewed", "partitions", "dropped", "refusal")
+
+    def __init__(
+        self, index: int, status: str = NOT_APPLIED, plain: list[tuple[Reason, ...]] | None = None
+    ) -> None:
+        self.index = index
+        self.status = status
+        # Validate's failures per node, as the node stands.
+        self.plain: list[tuple[Reason, ...]] = [] if plain is None else plain
+        self.fp16: Fp16Selection | None = None
+        # What DoPrepare collected as supported (after the fp16 path, when taken).
+        self.supported_nodes: list[int] = []
+        self.rewired_inputs: dict[int, tuple[int, ...]] = {}
+        self.previewed: list[NodeSubset] = []
+        # The partitions replaced by NNAPI kernels (empty when the delegate failed).
+        self.partitions: list[NodeSubset] = []
+        self.dropped: list[NodeSubset] = []  # previewed, left on the CPU by the partition cap
+        self.refusal: Refusal | None = None
 
     @property
     def delegated_nodes(self) -> set[int]:
         return {n for p in self.partitions for n in p.nodes}
 
 
-@dataclass(slots=True)
 class ModelDelegation:
-    status: str
-    subgraphs: list[SubgraphDelegation]
-    refusal: Refusal | None = None
+    """The delegate's work on the whole model."""
+
+    __slots__ = ("status", "subgraphs", "refusal")
+
+    def __init__(
+        self, status: str, subgraphs: list[SubgraphDelegation], refusal: Refusal | None = None
+    ) -> None:
+        self.status = status
+        self.subgraphs = subgraphs
+        self.refusal = refusal
 
 
 def is_validation_subgraph(subgraph: Subgraph) -> bool:

@@ -10,7 +10,7 @@ verdict on the others is incomplete.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from opcompat.baseline import Baseline, compare
 from opcompat.errors import EXIT_OK, EXIT_POLICY, EXIT_UNREADABLE, UsageError
@@ -30,15 +30,13 @@ class FailOn(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     fail_on: FailOn = FailOn.NONE
     min_delegated_ratio: float | None = None
     baseline: Baseline | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class GateResult:
+class GateResult(NamedTuple):
     exit_code: int
     failures: tuple[str, ...]
     """One line per policy violation (empty when the policy passed)."""

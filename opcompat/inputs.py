@@ -12,9 +12,8 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from opcompat.errors import ModelReadError, UsageError
 
@@ -24,8 +23,7 @@ GLOB_CHARS = frozenset("*?[")
 KIND_LABELS = {"saved_model": "SavedModel", "keras": "Keras model", "frozen_graph": "frozen graph"}
 
 
-@dataclass(frozen=True, slots=True)
-class ModelInput:
+class ModelInput(NamedTuple):
     """One model to check: what the report calls it, and how to get its bytes."""
 
     path: str

@@ -6,7 +6,7 @@ and `StatefulNnApiDelegate::DoPrepare` in `delegates/nnapi/nnapi_delegate.cc`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from opcompat.errors import UsageError
 
@@ -47,8 +47,7 @@ def feature_level_of_code(code: int) -> int:
     raise ValueError(f"not a delegate level number: {code}")
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """The device a model is checked for, and what the delegate's Validate receives there."""
 
     api_level: int

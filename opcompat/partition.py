@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from opcompat.model.graph import OPTIONAL_TENSOR, Subgraph, TensorType
 
@@ -41,8 +40,7 @@ class PartitionError(Exception):
     """The graph cannot be partitioned (a cycle, or a tensor nobody produces in time)."""
 
 
-@dataclass(frozen=True, slots=True)
-class GraphNode:
+class GraphNode(NamedTuple):
     """What the partitioner reads of one node (`TfLiteNode` inputs, outputs, side effects)."""
 
     inputs: tuple[int, ...]
@@ -50,8 +48,7 @@ class GraphNode:
     might_have_side_effect: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class GraphInfo:
+class GraphInfo(NamedTuple):
     """The partitioner's view of one subgraph (`InterpreterInfo` in subgraph.cc)."""
 
     num_tensors: int
@@ -85,15 +82,36 @@ class GraphInfo:
         return GraphInfo(n, tuple(nodes), tuple(subgraph.outputs))
 
 
-@dataclass(slots=True)
 class NodeSubset:
-    """`NodeSubset` of graph_info.h: nodes of one kind, and the tensors crossing its border."""
+    """`NodeSubset` of graph_info.h: nodes of one kind, and the tensors crossing its border.
 
-    delegated: bool
-    """kTfPartition (True) or kTfNonPartition (False)."""
-    nodes: list[int] = field(default_factory=list)
-    input_tensors: list[int] = field(default_factory=list)
-    output_tensors: list[int] = field(default_factory=list)
+    `delegated`: kTfPartition (True) or kTfNonPartition (False)."""
+
+    __slots__ = ("delegated", "nodes", "input_tensors", "output_tensors")
+
+    def __init__(
+        self,
+        delegated: bool,
+        nodes: list[int] | None = None,
+        input_tensors: list[int] | None = None,
+        output_tensors: list[int] | None = None,
+    ) -> None:
+        self.delegated = delegated
+        self.nodes = [] if nodes is None else nodes
+        self.input_tensors = [] if input_tensors is None else input_tensors
+        self.output_tensors = [] if output_tensors is None else output_tensors
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, NodeSubset):
+            return NotImplemented
+        return (self.delegated, self.nodes, self.input_tensors, self.output_tensors) == (
+            other.delegated, other.nodes, other.input_tensors, other.output_tensors)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return (f"NodeSubset(delegated={self.delegated}, nodes={self.nodes}, "
+                f"input_tensors={self.input_tensors}, output_tensors={self.output_tensors})")
 
 
 _NOT_READY = -1

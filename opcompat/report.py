@@ -1,19 +1,19 @@
 """Frozen result objects: the contract between the engine, library users and the formats.
 
-`opcompat.analysis` builds them; `opcompat.formats` only renders them.
+`opcompat.analysis` builds them; `opcompat.formats` only renders them. They are NamedTuples
+(see `opcompat.model.graph`): `_replace` makes a changed copy.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from opcompat.digest import ModelDigest
 
 REPORT_SCHEMA_VERSION = "1.0"
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """Why an operator is not delegated, or a finding about it."""
 
     code: str
@@ -24,12 +24,11 @@ class Reason:
     """Where the rule comes from: file and function in the TFLite or AOSP source."""
 
 
-@dataclass(frozen=True, slots=True)
-class OperatorResult:
+class OperatorResult(NamedTuple):
     """The verdict for one operator at the checked level."""
 
     subgraph: int
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as a field may
     op: str
     """Schema enum name, `CUSTOM:<name>`, or `UNKNOWN_<code>`."""
     version: int
@@ -51,8 +50,7 @@ class OperatorResult:
     """Findings that do not change the delegate's verdict (spec cross-check, hazards)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Partition:
+class Partition(NamedTuple):
     """One delegated partition: the nodes an NNAPI delegate kernel replaces."""
 
     subgraph: int
@@ -63,11 +61,10 @@ class Partition:
     """Tensors the partition produces for the CPU side or the graph outputs."""
 
 
-@dataclass(frozen=True, slots=True)
-class SubgraphResult:
+class SubgraphResult(NamedTuple):
     """Partitioning of one subgraph."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as a field may
     name: str
     partitions: tuple[Partition, ...]
     """Delegated partitions, in the delegate's order."""
@@ -78,8 +75,7 @@ class SubgraphResult:
     kTfLiteDelegateError (the NNAPI model could not be built), or notApplied."""
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
+class Refusal(NamedTuple):
     """The delegate delegates nothing in the whole model."""
 
     code: str
@@ -88,8 +84,7 @@ class Refusal:
     """(subgraph, tensor index) pairs that cause it."""
 
 
-@dataclass(frozen=True, slots=True)
-class CheckOptions:
+class CheckOptions(NamedTuple):
     """What a check was run with."""
 
     api_level: int
@@ -100,14 +95,12 @@ class CheckOptions:
     max_partitions: int = 3
 
 
-@dataclass(frozen=True, slots=True)
-class ModelReport:
+class ModelReport(NamedTuple):
     """Everything opcompat found for one model at one level."""
 
     path: str
     digest: ModelDigest
-    """The model file's sha256, computed when first asked for (`opcompat.digest`); a hex string
-    given here is wrapped."""
+    """The model file's sha256, computed when first asked for (`opcompat.digest`)."""
     options: CheckOptions
     operators: tuple[OperatorResult, ...]
     subgraphs: tuple[SubgraphResult, ...]
@@ -119,10 +112,6 @@ class ModelReport:
     status: str = ""
     """Status of `Interpreter::ModifyGraphWithDelegate`: kTfLiteOk, kTfLiteApplicationError or
     kTfLiteDelegateError."""
-
-    def __post_init__(self) -> None:
-        if isinstance(self.digest, str):
-            object.__setattr__(self, "digest", ModelDigest(value=self.digest))
 
     @property
     def sha256(self) -> str:
@@ -168,8 +157,7 @@ class FrozenMapping(Mapping[str, str]):
         return f"FrozenMapping({self._data!r})"
 
 
-@dataclass(frozen=True, slots=True)
-class ModelError:
+class ModelError(NamedTuple):
     """A model that could not be read."""
 
     path: str
@@ -177,14 +165,36 @@ class ModelError:
     exit_code: int = 3
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
-    """The result of one `opcompat check` run over one or more models."""
-
+class _ReportFields(NamedTuple):
     models: tuple[ModelReport | ModelError, ...]
     tool_version: str = ""
-    tables: Mapping[str, str] = field(default_factory=dict)
+    tables: Mapping[str, str] = FrozenMapping()
     """Provenance of the op tables used (name -> sha256), read-only."""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "tables", FrozenMapping(self.tables))
+
+class Report(_ReportFields):
+    """The result of one `opcompat check` run over one or more models."""
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        models: tuple[ModelReport | ModelError, ...],
+        tool_version: str = "",
+        tables: Mapping[str, str] | None = None,
+    ) -> Report:
+        return super().__new__(cls, models, tool_version, FrozenMapping(tables))
+
+    def _replace(
+        self,
+        *,
+        models: tuple[ModelReport | ModelError, ...] | None = None,
+        tool_version: str | None = None,
+        tables: Mapping[str, str] | None = None,
+    ) -> Report:
+        """A copy with the given fields changed, `tables` made read-only again."""
+        return Report(
+            self.models if models is None else models,
+            self.tool_version if tool_version is None else tool_version,
+            self.tables if tables is None else tables,
+        )

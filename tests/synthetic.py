@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from opcompat.digest import ModelDigest
 from opcompat.report import (
     CheckOptions,
     ModelError,
@@ -136,7 +137,9 @@ def partial_model() -> ModelReport:
     sg = SubgraphResult(
         0, "main", (part(0, (0, 1)), part(0, (3,)), part(0, (5,))), (part(0, (7,)),)
     )
-    return ModelReport("models/partial.tflite", SHA_PARTIAL, OPTS30, ops, (sg,), None, None)
+    return ModelReport(
+        "models/partial.tflite", ModelDigest(value=SHA_PARTIAL), OPTS30, ops, (sg,), None, None
+    )
 
 
 def full_model() -> ModelReport:
@@ -154,7 +157,9 @@ def full_model() -> ModelReport:
         ),
     )
     sg = SubgraphResult(0, "", (part(0, (0, 1, 2)),))
-    return ModelReport("models/full.tflite", SHA_FULL, OPTS30, ops, (sg,), None, 28)
+    return ModelReport(
+        "models/full.tflite", ModelDigest(value=SHA_FULL), OPTS30, ops, (sg,), None, 28
+    )
 
 
 def refused_model() -> ModelReport:
@@ -189,7 +194,9 @@ def refused_model() -> ModelReport:
     refusal = Refusal(
         REFUSAL_CODE, "tensor 3 is dynamic: the delegate applies to static graphs only", ((0, 3),)
     )
-    return ModelReport("models/refused.tflite", SHA_REFUSED, OPTS30, ops, (sg,), refusal, None)
+    return ModelReport(
+        "models/refused.tflite", ModelDigest(value=SHA_REFUSED), OPTS30, ops, (sg,), refusal, None
+    )
 
 
 def multi_model() -> ModelReport:
@@ -207,7 +214,9 @@ def multi_model() -> ModelReport:
         op(1, 1, "LESS", delegated=True, partition=0, nnapi=("LESS",), first=29),
     )
     sgs = (SubgraphResult(0, "main", ()), SubgraphResult(1, "body", (part(1, (0, 1)),)))
-    return ModelReport("models/multi.tflite", SHA_MULTI, OPTS30, ops, sgs, None, None)
+    return ModelReport(
+        "models/multi.tflite", ModelDigest(value=SHA_MULTI), OPTS30, ops, sgs, None, None
+    )
 
 
 def tricky_model() -> ModelReport:
@@ -226,7 +235,15 @@ def tricky_model() -> ModelReport:
         op(0, 1, "ADD", delegated=True, partition=0, nnapi=("ADD",)),
     )
     sg = SubgraphResult(0, "</script>", (part(0, (1,)),))
-    return ModelReport("models/we|ird <name>&.tflite", SHA_TRICKY, OPTS30, ops, (sg,), None, None)
+    return ModelReport(
+        "models/we|ird <name>&.tflite",
+        ModelDigest(value=SHA_TRICKY),
+        OPTS30,
+        ops,
+        (sg,),
+        None,
+        None,
+    )
 
 
 def broken_model() -> ModelError:
@@ -254,7 +271,9 @@ def big_model(n: int = 120) -> ModelReport:
             partitions.setdefault(p, []).append(i)
             ops.append(op(0, i, "CONV_2D", delegated=True, partition=p, nnapi=("CONV_2D",)))
     sg = SubgraphResult(0, "", tuple(part(0, tuple(v)) for _, v in sorted(partitions.items())))
-    return ModelReport("models/big.tflite", "f" * 64, OPTS30, tuple(ops), (sg,), None, None)
+    return ModelReport(
+        "models/big.tflite", ModelDigest(value="f" * 64), OPTS30, tuple(ops), (sg,), None, None
+    )
 
 
 def report_of(*models: ModelReport | ModelError) -> Report:

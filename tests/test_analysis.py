@@ -258,7 +258,6 @@ def test_verdict_memo_keeps_apart_operators_whose_constants_matter(tmp_path: Pat
 
 
 def test_public_check_has_the_engine_keywords_and_defaults(model_file) -> None:  # type: ignore[no-untyped-def]
-    import dataclasses
     import inspect
 
     import opcompat
@@ -269,7 +268,7 @@ def test_public_check_has_the_engine_keywords_and_defaults(model_file) -> None: 
         assert public[name].default == engine[name].default, name
     rep = opcompat.check(model_file("SE"), api_level=29, max_partitions=0)
     assert isinstance(rep, ModelReport) and rep.options.api_level == 29
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         rep.operators[0].delegated = False  # type: ignore[misc]
 
 

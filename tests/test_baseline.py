@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -31,9 +30,9 @@ def shifted(model: ModelReport, at: int, by: int = 1) -> ModelReport:
         if o.subgraph == 0 and o.index == at:
             ops += [syn.op(0, at + k, "ADD", delegated=True, partition=0) for k in range(by)]
         ops.append(
-            dataclasses.replace(o, index=o.index + by) if o.subgraph == 0 and o.index >= at else o
+            o._replace(index=o.index + by) if o.subgraph == 0 and o.index >= at else o
         )
-    return dataclasses.replace(model, operators=tuple(ops))
+    return model._replace(operators=tuple(ops))
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -102,7 +101,7 @@ def test_a_new_fallback_is_found_among_shifted_ones() -> None:
         version=3,
         reasons=(syn.Reason("kUnsupportedOperatorVersion", "Supported op versions are [1, 2]"),),
     )
-    grown = dataclasses.replace(moved, operators=(*moved.operators, extra))
+    grown = moved._replace(operators=(*moved.operators, extra))
     cmp = compare(grown, base.models[0])
     assert [(o.op, o.index) for o in cmp.new] == [("MEAN", 99)]
     assert len(cmp.known) == 4
@@ -112,12 +111,12 @@ def test_changed_reason_is_new_and_old_one_is_fixed() -> None:
     m = syn.partial_model()
     base = from_report(syn.report_of(m))
     ops = tuple(
-        dataclasses.replace(o, reasons=(syn.Reason("kUnsupportedInputType", "x"),))
+        o._replace(reasons=(syn.Reason("kUnsupportedInputType", "x"),))
         if o.index == 6
         else o
         for o in m.operators
     )
-    cmp = compare(dataclasses.replace(m, operators=ops), base.models[0])
+    cmp = compare(m._replace(operators=ops), base.models[0])
     assert [o.index for o in cmp.new] == [6]
     assert cmp.fixed == (Fallback(0, 6, "MEAN", ("kUnsupportedOperatorVersion",)),)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ def test_mapping_entry_is_frozen_and_typed() -> None:
     assert entry.source.function == "NNAPIDelegateKernel::Validate"
     assert entry.source.line_start <= entry.source.line_end
     assert isinstance(entry.irregular, tuple)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         entry.min_level = 30  # type: ignore[misc]
 
 
@@ -44,8 +43,7 @@ def test_max_op_version() -> None:
 
 
 def test_max_op_version_steps() -> None:
-    entry = dataclasses.replace(
-        dm.mapping("CONV_2D"),  # type: ignore[arg-type]
+    entry = dm.mapping("CONV_2D")._replace(  # type: ignore[union-attr]
         max_version=(dm.VersionStep(27, 3), dm.VersionStep(30, 5), dm.VersionStep(1000006, 6)),
     )
     assert [entry.max_op_version(level) for level in (27, 29, 30, 35, 1000006, 1000008)] == [

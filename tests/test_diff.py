@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -25,8 +24,8 @@ def test_inserted_operators_do_not_shift_verdicts() -> None:
     for o in old.operators:
         if o.index == 3:
             ops.append(syn.op(0, 3, "RELU", delegated=True, partition=1))
-        ops.append(dataclasses.replace(o, index=o.index + 1) if o.index >= 3 else o)
-    new = dataclasses.replace(old, operators=tuple(ops))
+        ops.append(o._replace(index=o.index + 1) if o.index >= 3 else o)
+    new = old._replace(operators=tuple(ops))
     d = diff_models(old, new)
     assert [(c.kind, c.new.op if c.new else None) for c in d.changes] == [("added", "RELU")]
     assert d.new_fallbacks == ()
@@ -35,20 +34,18 @@ def test_inserted_operators_do_not_shift_verdicts() -> None:
 def test_new_fallback_and_fixed() -> None:
     old = syn.partial_model()
     ops = tuple(
-        dataclasses.replace(
-            o,
-            delegated=False,
+        o._replace(delegated=False,
             supported=False,
             partition=None,
             reasons=(syn.Reason("kUnsupportedInputType", "Input should be Float"),),
         )
         if o.index == 3
-        else dataclasses.replace(o, delegated=True, supported=True, partition=2, reasons=())
+        else o._replace(delegated=True, supported=True, partition=2, reasons=())
         if o.index == 6
         else o
         for o in old.operators
     )
-    new = dataclasses.replace(old, path="models/partial-v2.tflite", operators=ops)
+    new = old._replace(path="models/partial-v2.tflite", operators=ops)
     d = diff_models(old, new)
     assert [(c.kind, c.new.index if c.new else None) for c in d.new_fallbacks] == [("changed", 3)]
     assert [c.old.index for c in d.fixed if c.old] == [6]

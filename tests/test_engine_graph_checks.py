@@ -3,8 +3,6 @@ and how the interpreter applies the delegate across subgraphs."""
 
 from __future__ import annotations
 
-import dataclasses
-
 from engine_graphs import G, model_of
 
 from opcompat.delegation import (
@@ -348,7 +346,7 @@ def test_quantization_checks_of_the_interpreter_builder() -> None:
 def test_complex64_tensor_in_a_partition_fails_the_delegate() -> None:
     g = G()
     x, y = int16_conv(g)
-    g.tensors[2] = dataclasses.replace(g.tensors[2], dtype=TensorType.COMPLEX64)  # the bias
+    g.tensors[2] = g.tensors[2]._replace(dtype=TensorType.COMPLEX64)  # the bias
     g.inputs, g.outputs = [x], [y]
     d = delegate(model_of(g), 30)
     assert d.status == DELEGATE_ERROR

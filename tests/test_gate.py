@@ -153,5 +153,5 @@ def test_policy_usage_errors() -> None:
 
 
 def test_empty_model_ratio_is_one() -> None:
-    empty = syn.ModelReport("e.tflite", "0" * 64, syn.OPTS30, (), ())
+    empty = syn.ModelReport("e.tflite", syn.ModelDigest(value="0" * 64), syn.OPTS30, (), ())
     assert evaluate(syn.report_of(empty), make_policy("none", 1.0)).exit_code == 0

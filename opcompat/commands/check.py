@@ -64,9 +64,7 @@ def run(args: argparse.Namespace) -> int:
             inputs, jobs=args.jobs, progress=progress, digests=digests, **level_options(args)
         )
     if not report.tables:
-        import dataclasses
-
         from opcompat.analysis import table_provenance
 
-        report = dataclasses.replace(report, tables=table_provenance())
+        report = report._replace(tables=table_provenance())
     return emit(report, args, policy)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from opcompat.report import ModelError, ModelReport, OperatorResult, Report
 
@@ -173,8 +173,7 @@ def span(ops: tuple[OperatorResult, ...] | list[OperatorResult]) -> str:
     return f"ops {first}..{last}, interleaved"
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
     """A run of operators in execution order that runs in one place.
 
     `partition` is the delegated partition's index in its subgraph, or None for a run of

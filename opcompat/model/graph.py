@@ -1,14 +1,15 @@
 """The reader's view of a .tflite model: frozen, typed objects that the rules read.
 
 Field names follow TFLite's `schema.fbs` (tables Model, SubGraph, Operator, OperatorCode,
-Tensor, QuantizationParameters, Buffer, SignatureDef).
+Tensor, QuantizationParameters, Buffer, SignatureDef). The records are NamedTuples, not
+dataclasses: creating a frozen dataclass costs about 0.8 ms at import, a NamedTuple a tenth of
+that, and `check` is a short-lived process (use `_replace` for a changed copy).
 """
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class TensorType(enum.IntEnum):
@@ -43,8 +44,7 @@ OPTIONAL_TENSOR = -1
 """An omitted optional input (kTfLiteOptionalTensor)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Quantization:
+class Quantization(NamedTuple):
     """QuantizationParameters of one tensor."""
 
     scale: tuple[float, ...] = ()
@@ -75,11 +75,10 @@ class Quantization:
         return self.zero_point[0] if len(self.scale) == 1 and len(self.zero_point) == 1 else 0
 
 
-@dataclass(frozen=True, slots=True)
-class Tensor:
+class Tensor(NamedTuple):
     """One tensor of a subgraph."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as a field may
     name: str
     dtype: TensorType | int
     """A TensorType, or the raw value when it is not in the schema enum."""
@@ -104,11 +103,10 @@ class Tensor:
         return self.shape_signature is not None and -1 in self.shape_signature
 
 
-@dataclass(frozen=True, slots=True)
-class Operator:
+class Operator(NamedTuple):
     """One operator of a subgraph, in execution order."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as a field may
     opcode_index: int
     builtin_code: int
     """max(builtin_code, deprecated_builtin_code) of its OperatorCode."""
@@ -122,7 +120,7 @@ class Operator:
     intermediates: tuple[int, ...] = ()
     options_type: str | None = None
     """Name of the BuiltinOptions (or BuiltinOptions2) union member, e.g. `Conv2DOptions`."""
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = {}  # noqa: RUF012  (shared, read-only like the record)
     """Decoded builtin options, keyed by schema field name, schema defaults filled in."""
     custom_options_size: int = 0
 
@@ -134,11 +132,10 @@ class Operator:
         return self.op
 
 
-@dataclass(frozen=True, slots=True)
-class Subgraph:
+class Subgraph(NamedTuple):
     """One subgraph: its tensors and its operators in execution order."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as a field may
     name: str
     tensors: tuple[Tensor, ...]
     operators: tuple[Operator, ...]
@@ -146,11 +143,10 @@ class Subgraph:
     outputs: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Buffer:
+class Buffer(NamedTuple):
     """A buffer; `offset`/`size` are set when its data lies outside the flatbuffer (> 2 GB)."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as a field may
     data_size: int
     offset: int = 0
     size: int = 0
@@ -164,8 +160,7 @@ class Buffer:
         return self.offset > 1
 
 
-@dataclass(frozen=True, slots=True)
-class SignatureDef:
+class SignatureDef(NamedTuple):
     """A signature: its key, subgraph index, and input/output names mapped to tensor indices."""
 
     key: str
@@ -174,10 +169,12 @@ class SignatureDef:
     outputs: Mapping[str, int]
 
 
-@dataclass(frozen=True, slots=True)
 class Model:
-    """A whole .tflite model."""
+    """A whole .tflite model. Compared and hashed by what was read of it, never by `_data`
+    (comparing the file's bytes would read every weight)."""
 
+    __slots__ = ("version", "description", "subgraphs", "buffers", "metadata_names",
+                 "signature_defs", "size", "_data", "_file_stat")
     version: int
     description: str
     subgraphs: tuple[Subgraph, ...]
@@ -185,12 +182,51 @@ class Model:
     metadata_names: tuple[str, ...]
     signature_defs: tuple[SignatureDef, ...]
     size: int
-    """Size of the file in bytes."""
-    _data: Any = field(default=None, repr=False, compare=False)
-    """The memoryview the model was read from; used by `buffer_data` only."""
-    _file_stat: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
-    """What `os.stat` said of the file when it was read (`opcompat.digest.fingerprint`); None
-    for a model read from bytes."""
+    _data: Any
+    _file_stat: tuple[int, ...] | None
+
+    def __init__(
+        self,
+        version: int,
+        description: str,
+        subgraphs: tuple[Subgraph, ...],
+        buffers: tuple[Buffer, ...],
+        metadata_names: tuple[str, ...],
+        signature_defs: tuple[SignatureDef, ...],
+        size: int,
+        _data: Any = None,
+        _file_stat: tuple[int, ...] | None = None,
+    ) -> None:
+        init = object.__setattr__  # frozen: __setattr__ refuses
+        init(self, "version", version)
+        init(self, "description", description)
+        init(self, "subgraphs", subgraphs)
+        init(self, "buffers", buffers)
+        init(self, "metadata_names", metadata_names)
+        init(self, "signature_defs", signature_defs)
+        init(self, "size", size)  # of the file, in bytes
+        init(self, "_data", _data)  # the memoryview it was read from, for `buffer_data` only
+        # What os.stat said of the file when it was read (opcompat.digest.fingerprint); None
+        # for a model read from bytes.
+        init(self, "_file_stat", _file_stat)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Model is frozen: cannot set {name!r}")
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.version, self.description, self.subgraphs, self.buffers,
+                self.metadata_names, self.signature_defs, self.size)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Model(version={self.version}, subgraphs={len(self.subgraphs)}, size={self.size})"
 
     def buffer_data(self, tensor: Tensor) -> memoryview | None:
         """The bytes of a constant tensor, without copying; None when it has none here."""

@@ -31,7 +31,6 @@ Standard library only: importing this module must stay cheap.
 """
 from __future__ import annotations
 
-import gc
 import mmap
 import os
 import stat
@@ -40,6 +39,7 @@ from typing import Any, Union
 
 from opcompat.digest import Fingerprint, fingerprint
 from opcompat.errors import ModelReadError
+from opcompat.gcpause import paused_gc
 from opcompat.model import schema
 from opcompat.model.graph import (
     Buffer,
@@ -153,15 +153,8 @@ def read_model(source: Source) -> Model:
         reader = _Reader(view, path, file_stat)
     else:
         raise TypeError(f"read_model() takes a path or bytes, not {type(source).__name__}")
-    # The walk allocates many small objects and no cycles; the cyclic collector would only
-    # rescan them (about 15% of the time on large graphs).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return reader.model()
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def buffer_data(model: Model, tensor: Tensor) -> memoryview | None:

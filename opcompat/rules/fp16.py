@@ -16,9 +16,7 @@ not validate nodes one by one but calls `GetSupportedOpsWithFp16WeightRemapping`
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from opcompat.model.graph import Model, Operator, Subgraph, TensorType
 from opcompat.report import Reason
@@ -51,20 +49,28 @@ def has_const_fp16_dequantize(subgraph: Subgraph) -> bool:
     return any(is_dequantize_const_fp16(subgraph, op) for op in subgraph.operators)
 
 
-@dataclass(slots=True)
 class Fp16Selection:
     """What `GetSupportedOpsWithFp16WeightRemapping` returns, and how it left the graph."""
 
-    supported_nodes: list[int]
-    """The nodes it hands back to DoPrepare."""
-    full_delegation: bool
-    """Scenario 1: supported nodes plus fp16 DEQUANTIZE nodes are the whole plan."""
-    dequantize_nodes: frozenset[int]
-    """The constant-fp16 DEQUANTIZE nodes."""
-    rewired_inputs: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    """Node index -> its inputs after `RemapFp16InputTensors` (only nodes that changed)."""
-    remapped_reasons: dict[int, tuple[Reason, ...]] = field(default_factory=dict)
-    """Validate's verdict, as the helper computed it, for nodes validated with rewired inputs."""
+    __slots__ = ("supported_nodes", "full_delegation", "dequantize_nodes", "rewired_inputs",
+                 "remapped_reasons")
+
+    def __init__(
+        self,
+        supported_nodes: list[int],
+        full_delegation: bool,
+        dequantize_nodes: frozenset[int],
+        rewired_inputs: dict[int, tuple[int, ...]] | None = None,
+        remapped_reasons: dict[int, tuple[Reason, ...]] | None = None,
+    ) -> None:
+        self.supported_nodes = supported_nodes  # the nodes it hands back to DoPrepare
+        # Scenario 1: supported nodes plus fp16 DEQUANTIZE nodes are the whole plan.
+        self.full_delegation = full_delegation
+        self.dequantize_nodes = dequantize_nodes  # the constant-fp16 DEQUANTIZE nodes
+        # Node index -> its inputs after RemapFp16InputTensors (only nodes that changed).
+        self.rewired_inputs = {} if rewired_inputs is None else rewired_inputs
+        # Validate's verdict, as the helper computed it, for nodes validated with rewired inputs.
+        self.remapped_reasons = {} if remapped_reasons is None else remapped_reasons
 
 
 def rewire(op: Operator, mapping: dict[int, int]) -> Operator | None:
@@ -74,7 +80,7 @@ def rewire(op: Operator, mapping: dict[int, int]) -> Operator | None:
     """
     if not any(i in mapping for i in op.inputs):
         return None
-    return dataclasses.replace(op, inputs=tuple(mapping.get(i, i) for i in op.inputs))
+    return op._replace(inputs=tuple(mapping.get(i, i) for i in op.inputs))
 
 
 def select_fp16(

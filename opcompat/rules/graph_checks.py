@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from opcompat.levels import FEATURE_LEVEL_CODE, SDK_NNAPI13, Target
 from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor, TensorType
@@ -282,8 +282,7 @@ def dynamic_refusal(subgraph: Subgraph) -> Refusal | None:
 # --- building the NNAPI model -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class BuildFailure:
+class BuildFailure(NamedTuple):
     message: str
     tensors: tuple[int, ...] = ()
 
@@ -497,9 +496,7 @@ def nnapi_build_failure(
 
 
 def _with_inputs(op: Operator, inputs: tuple[int, ...]) -> Operator:
-    import dataclasses
-
-    return dataclasses.replace(op, inputs=inputs)
+    return op._replace(inputs=inputs)
 
 
 def build_refusal(subgraph: Subgraph, failure: BuildFailure) -> Refusal:

@@ -8,7 +8,6 @@ into one that records a failure with that code when the condition is false.
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,8 +22,9 @@ PredicateFn = Callable[..., bool]
 
 def docstring_parts(fn: Callable[..., Any]) -> tuple[str, str]:
     """(reason template, source) from a predicate's docstring."""
-    doc = inspect.getdoc(fn) or ""
-    lines = doc.splitlines()
+    # Not inspect.getdoc: importing inspect costs more than every rule module together, and
+    # only the stripped first line and the Source: line are needed.
+    lines = [line.strip() for line in (fn.__doc__ or "").strip().splitlines()]
     template = lines[0] if lines else fn.__name__
     source = ""
     for line in lines[1:]:
@@ -38,16 +38,15 @@ def predicate(code: str) -> Callable[[PredicateFn], PredicateFn]:
 
     def wrap(fn: PredicateFn) -> PredicateFn:
         template, source = docstring_parts(fn)
-        sig = inspect.signature(fn)
+        names, defaults = _parameters(fn)
 
         @functools.wraps(fn)
         def check(ctx: OpContext, *args: Any, **kwargs: Any) -> bool:
             ok = bool(fn(ctx, *args, **kwargs))
             if not ok:
-                bound = sig.bind(ctx, *args, **kwargs)
-                bound.apply_defaults()
-                values = {k: _show(v) for k, v in bound.arguments.items() if k != "ctx"}
-                ctx.failures.append(Reason(code, template.format(**values), source))
+                values = {**defaults, **dict(zip(names, args, strict=False)), **kwargs}
+                shown = {k: _show(v) for k, v in values.items()}
+                ctx.failures.append(Reason(code, template.format(**shown), source))
             return ok
 
         check.reason_code = code  # type: ignore[attr-defined]
@@ -56,6 +55,17 @@ def predicate(code: str) -> Callable[[PredicateFn], PredicateFn]:
         return check
 
     return wrap
+
+
+def _parameters(fn: Callable[..., Any]) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The names of `fn`'s parameters after `ctx`, and their defaults (from its code object:
+    inspect.signature would import inspect, slow for a short-lived process)."""
+    code = fn.__code__
+    if code.co_flags & (0x04 | 0x08) or code.co_kwonlyargcount:  # *args, **kwargs, kw-only
+        raise TypeError(f"predicate {fn.__name__} must take plain positional parameters")
+    names = code.co_varnames[1 : code.co_argcount]
+    given = fn.__defaults__ or ()
+    return names, dict(zip(names[len(names) - len(given) :], given, strict=True))
 
 
 def _show(value: Any) -> Any:

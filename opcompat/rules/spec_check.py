@@ -21,8 +21,7 @@ modelled here.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from opcompat.levels import Target
 from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor, TensorType
@@ -58,8 +57,7 @@ _ALL = -1
 # --- which operands of which operator are checked ---------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Layout:
+class _Layout(NamedTuple):
     """How the delegate hands a builtin's tensors to its NNAPI operation, positionally."""
 
     nnapi_op: str
@@ -425,8 +423,7 @@ def _lowered_input_type(sg: Subgraph, op: Operator, pos: int, t: Tensor | None,
 # --- producers and consumers of a tensor ------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Uses:
+class _Uses(NamedTuple):
     producer: dict[int, tuple[Operator, int]]
     consumers: dict[int, tuple[tuple[Operator, int], ...]]
 
@@ -701,8 +698,7 @@ def spec_warnings(
         return ()  # a malformed operator: the rules report it, not this cross-check
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
+class _Plan(NamedTuple):
     """What `_spec_warnings` works out from an operator's signature alone."""
 
     spec: dict[str, Any]
@@ -714,17 +710,24 @@ class _Plan:
     outputs: tuple[tuple[str, int, str, frozenset[str]], ...]
 
 
-@dataclass(slots=True)
 class Shared:
     """Work shared between the operators of one model at one target (see `SpecChecker`)."""
 
-    target: Target
-    validate: Callable[[Subgraph, Operator], tuple[Reason, ...]]
-    signature: Callable[[Subgraph, Operator], Hashable]
-    judged: dict[Hashable, tuple[Reason, ...]] = field(default_factory=dict)
-    _types: dict[Hashable, str] = field(default_factory=dict)
-    _plans: dict[Hashable, _Plan | tuple[Reason, ...]] = field(default_factory=dict)
-    _subgraphs: dict[int, _SubgraphState] = field(default_factory=dict)
+    __slots__ = ("target", "validate", "signature", "judged", "_types", "_plans", "_subgraphs")
+
+    def __init__(
+        self,
+        target: Target,
+        validate: Callable[[Subgraph, Operator], tuple[Reason, ...]],
+        signature: Callable[[Subgraph, Operator], Hashable],
+    ) -> None:
+        self.target = target
+        self.validate = validate
+        self.signature = signature
+        self.judged: dict[Hashable, tuple[Reason, ...]] = {}
+        self._types: dict[Hashable, str] = {}
+        self._plans: dict[Hashable, _Plan | tuple[Reason, ...]] = {}
+        self._subgraphs: dict[int, _SubgraphState] = {}
 
     def warnings(self, model: Model, sg: Subgraph, op: Operator) -> tuple[Reason, ...]:
         """`_spec_warnings(model, sg, op, target)`: the parts that depend on the operator's
@@ -734,7 +737,7 @@ class Shared:
         plan = self._plans.get(sig)
         if plan is None:
             plan = self._plans[sig] = self._plan(sg, op, sig)
-        if isinstance(plan, tuple):
+        if not isinstance(plan, _Plan):
             return plan  # not checked, or the operation is missing at this level
         st = self._subgraphs.get(sg.index)
         if st is None or st.subgraph is not sg:
@@ -833,12 +836,14 @@ class Shared:
         return got
 
 
-@dataclass(slots=True)
 class _SubgraphState:
-    subgraph: Subgraph
-    uses: _Uses
-    may: dict[int, bool] = field(default_factory=dict)
-    earlier: dict[int, tuple[list[int], dict[str, int]]] = field(default_factory=dict)
+    __slots__ = ("subgraph", "uses", "may", "earlier")
+
+    def __init__(self, subgraph: Subgraph, uses: _Uses) -> None:
+        self.subgraph = subgraph
+        self.uses = uses
+        self.may: dict[int, bool] = {}
+        self.earlier: dict[int, tuple[list[int], dict[str, int]]] = {}
 
 
 class SpecChecker:

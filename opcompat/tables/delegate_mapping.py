@@ -9,14 +9,12 @@ value Validate receives as `android_sdk_version` (`Target.validate_level`): 27..
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 TABLE = "delegate_mapping"
 
 
-@dataclass(frozen=True, slots=True)
-class VersionStep:
+class VersionStep(NamedTuple):
     """From `min_level` on (until the next step), op versions up to `max_version` pass."""
 
     min_level: int
@@ -26,15 +24,13 @@ class VersionStep:
     version <= max_version; their failure messages differ."""
 
 
-@dataclass(frozen=True, slots=True)
-class SourceRef:
+class SourceRef(NamedTuple):
     function: str
     line_start: int
     line_end: int
 
 
-@dataclass(frozen=True, slots=True)
-class MappingEntry:
+class MappingEntry(NamedTuple):
     """What Validate and Map do with one builtin."""
 
     name: str

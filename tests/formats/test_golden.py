@@ -6,7 +6,6 @@ A difference fails the test. After a deliberate change, regenerate them with
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from pathlib import Path
@@ -32,7 +31,7 @@ EXTENSIONS = {"table": "txt", "markdown": "md", "json": "json", "sarif": "sarif"
 def normalised(report: Report) -> Report:
     """Without what depends on the machine or the release: the directory, versions, table hashes."""
     models = tuple(
-        dataclasses.replace(m, path=Path(m.path).name) if isinstance(m, ModelReport) else m
+        m._replace(path=Path(m.path).name) if isinstance(m, ModelReport) else m
         for m in report.models
     )
     return Report(models, tool_version="golden", tables={})

@@ -58,13 +58,11 @@ def test_no_models() -> None:
 
 
 def test_model_warnings_are_in_the_summary(partial_report: Report) -> None:
-    import dataclasses
-
     from opcompat.report import Reason
 
     model = partial_report.models[0]
-    warned = dataclasses.replace(
-        model, warnings=(Reason("opcompatFp16WeightsRevalidated", "subgraph 0: fp16", "x.cc, f"),)
+    warned = model._replace(
+        warnings=(Reason("opcompatFp16WeightsRevalidated", "subgraph 0: fp16", "x.cc, f"),)
     )
-    text = TableFormat().render(dataclasses.replace(partial_report, models=(warned,)))
+    text = TableFormat().render(partial_report._replace(models=(warned,)))
     assert "\nwarning: opcompatFp16WeightsRevalidated: subgraph 0: fp16\nfull delegation" in text
