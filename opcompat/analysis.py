@@ -131,6 +131,10 @@ def _tensor_ids(
     return tuple(out)
 
 
+_READS_DATA: tuple[Reason, ...] = (Reason("", ""),)
+"""A memo entry: this shape key's verdict depends on constant data (look up the data key)."""
+
+
 class _Validator:
     """Validate with a memo keyed by the operator's signature and what Validate receives of the
     target (large models repeat the same operator many times). A verdict reached without reading
@@ -143,11 +147,10 @@ class _Validator:
         self._engine = engine
         # Per subgraph, per operator index: asked several times per operator, a list slot is
         # cheaper than a dict keyed by a new (subgraph, operator) tuple.
-        self._sigs: dict[int, list[tuple[Hashable, Hashable] | None]] = {}
+        self._sigs: dict[int, list[tuple[Hashable, Hashable]]] = {}
         self._ids: dict[Hashable, int] = {}  # signature -> small int: cheap to hash again
         self._tensor_keys: dict[int, list[Hashable]] = {}  # per subgraph, see operator_signature
-        self._memo: dict[Hashable, tuple[Reason, ...]] = {}
-        self._needs_data: set[Hashable] = set()
+        self._memo: dict[Hashable, tuple[Reason, ...]] = {}  # or _READS_DATA, see _plain
         self.partitions: dict[Any, Any] = {}  # delegation's cache across levels
         self.delegations: dict[tuple[int, bool, int, int], Any] = {}  # _delegation's, per level
 
@@ -160,45 +163,68 @@ class _Validator:
         return self._keys(subgraph, op)[0]
 
     def _keys(self, subgraph: Subgraph, op: Operator) -> tuple[Hashable, Hashable]:
-        row = self._sigs.get(subgraph.index)
-        if row is None:
-            row = self._sigs[subgraph.index] = [None] * len(subgraph.operators)
-        at = op.index
-        got = row[at] if 0 <= at < len(row) else None
-        if got is None:
-            key = (subgraph.index, at)
-            tkeys = self._tensor_keys.get(subgraph.index)
-            if tkeys is None:
-                tkeys = self._tensor_keys[subgraph.index] = [None] * len(subgraph.tensors)
-            sig = operator_signature(subgraph, op, tkeys, self._ids)
-            if sig is None:
-                got = (key, key)
-            else:
-                # The data key holds the shape key: intern that first, then key the data by its
-                # number (hashing the whole shape key again costs more than the rest).
-                ids = self._ids
-                shape_key, data_key = sig
-                shape_id = ids.setdefault(shape_key, len(ids))
-                data = (shape_id, *data_key[1:])  # type: ignore[index]
-                got = (shape_id, ids.setdefault(data, len(ids)))
-            if 0 <= at < len(row):
-                row[at] = got
-        return got
+        """(shape key, data key) of an operator: small ints, one pair per operator index,
+        worked out for a whole subgraph at its first use (this is asked for hundreds of
+        thousands of times on a large graph, so the usual path is two subscripts)."""
+        try:
+            return self._sigs[subgraph.index][op.index]
+        except (KeyError, IndexError):
+            pass
+        if subgraph.index not in self._sigs:
+            self._sigs[subgraph.index] = [self._key_of(subgraph, o) for o in subgraph.operators]
+            if 0 <= op.index < len(subgraph.operators):
+                return self._sigs[subgraph.index][op.index]
+        return self._key_of(subgraph, op)  # an index outside the subgraph: not kept
+
+    def _key_of(self, subgraph: Subgraph, op: Operator) -> tuple[Hashable, Hashable]:
+        key = (subgraph.index, op.index)
+        tkeys = self._tensor_keys.get(subgraph.index)
+        if tkeys is None:
+            tkeys = self._tensor_keys[subgraph.index] = [None] * len(subgraph.tensors)
+        sig = operator_signature(subgraph, op, tkeys, self._ids)
+        if sig is None:
+            return (key, key)
+        # The data key holds the shape key: intern that first, then key the data by its
+        # number (hashing the whole shape key again costs more than the rest).
+        ids = self._ids
+        shape_key, data_key = sig
+        shape_id = ids.setdefault(shape_key, len(ids))
+        data = (shape_id, *data_key[1:])  # type: ignore[index]
+        return (shape_id, ids.setdefault(data, len(ids)))
 
     def plain(self, subgraph: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
-        shape_key, data_key = self._keys(subgraph, op)
+        """Validate's failures for `op` at `target`, from the memo when it can be."""
+        return self._plain(self._keys(subgraph, op), subgraph, op, target)
+
+    def plain_levels(
+        self, subgraph: Subgraph, op: Operator, targets: Iterable[Target]
+    ) -> tuple[tuple[Reason, ...], ...]:
+        """`plain` at each of `targets` (the operator's keys are looked up once)."""
+        keys = self._keys(subgraph, op)
+        return tuple([self._plain(keys, subgraph, op, t) for t in targets])
+
+    def _plain(
+        self,
+        keys: tuple[Hashable, Hashable],
+        subgraph: Subgraph,
+        op: Operator,
+        target: Target,
+    ) -> tuple[Reason, ...]:
         level = (target.validate_level, target.is_accelerator_specified)
-        light = (shape_key, level)
-        if light in self._memo and light not in self._needs_data:
-            return self._memo[light]
-        full = (data_key, level)
-        got = self._memo.get(full)
-        if got is not None:
+        light = (keys[0], level)
+        got = self._memo.get(light)
+        if got is not None and got is not _READS_DATA:
             return got
+        if got is _READS_DATA:
+            full = (keys[1], level)
+            got = self._memo.get(full)
+            if got is not None:
+                return got
         got, read_data = self._engine.validate_tracked(self.model, subgraph, op, target)
         if read_data:
-            self._needs_data.add(light)
-            self._memo[full] = got
+            # Operators with this shape key differ in verdict by their constants: key by data.
+            self._memo[light] = _READS_DATA
+            self._memo[(keys[1], level)] = got
         else:
             self._memo[light] = got
         return got
@@ -425,7 +451,7 @@ def _check(
             sig = validator.signature(sg, op)
             got = verdicts.get(sig)
             if got is None:
-                ok = tuple(not validator.plain(sg, op, t) for t in distinct.values())
+                ok = tuple([not r for r in validator.plain_levels(sg, op, distinct.values())])
                 got = verdicts[sig] = {api: ok[k] for api, k in slot.items()}
             support[(sg.index, op.index)] = got
     fp16_related = _fp16_related(model)

@@ -147,8 +147,10 @@ def do_prepare(
 
     built: set[tuple[int, ...]] = set()
     # What building a partition depends on beyond its nodes: the graph (info_key) and, of the
-    # level, only whether the builder's feature level reaches NNAPI 1.3 (full LSTM inputs).
-    build_level = graph_checks.builder_level(target) >= SDK_NNAPI13
+    # level, only whether the builder's feature level reaches NNAPI 1.3, and that only for a
+    # graph with an LSTM (graph_checks._added_inputs: the full LSTM's intermediates).
+    build_level = graph_checks.builder_level(target) >= SDK_NNAPI13 if _has_lstm(
+        subgraph, cache) else None
 
     def build(p: NodeSubset) -> bool:
         key = tuple(p.nodes)
@@ -206,6 +208,16 @@ def do_prepare(
     kept = {n for p in final for n in p.nodes}
     result.dropped = [p for p in previewed if not kept.intersection(p.nodes)]
     return result
+
+
+def _has_lstm(subgraph: Subgraph, cache: dict[Any, Any] | None) -> bool:
+    key = ("lstm", subgraph.index)
+    got = cache.get(key) if cache is not None else None
+    if got is None or got[0] is not subgraph:
+        got = (subgraph, any(op.op == "LSTM" for op in subgraph.operators))
+        if cache is not None:
+            cache[key] = got
+    return bool(got[1])
 
 
 def modify_graph_with_delegate(

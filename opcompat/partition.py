@@ -25,7 +25,7 @@ import heapq
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple, TypeVar
 
-from opcompat.model.graph import OPTIONAL_TENSOR, Subgraph, TensorType
+from opcompat.model.graph import Subgraph, TensorType
 
 GRAPH_INFO_SOURCE = "tflite/graph_info.cc, PartitionGraphIntoIndependentNodeSubsets"
 LIMIT_SOURCE = (
@@ -131,14 +131,13 @@ def partition_graph(info: GraphInfo, nodes_to_partition: Iterable[int]) -> list[
             raise PartitionError(f"node {n} is not in the graph")
         kind[n] = True
 
-    def valid(t: int) -> bool:
-        return t != OPTIONAL_TENSOR and 0 <= t < info.num_tensors
+    nt = info.num_tensors  # a valid tensor index t: 0 <= t < nt (OPTIONAL_TENSOR is -1)
 
     # Tensors produced by a node are not ready until their producer is placed.
     produced = [False] * info.num_tensors
     for node in info.nodes:
         for t in node.outputs:
-            if valid(t):
+            if 0 <= t < nt:
                 produced[t] = True
 
     # Dependencies: distinct not-ready input tensors, plus the control edge from the previous node
@@ -150,7 +149,7 @@ def partition_graph(info: GraphInfo, nodes_to_partition: Iterable[int]) -> list[
     for idx, node in enumerate(info.nodes):
         seen: set[int] = set()
         for t in node.inputs:
-            if valid(t) and produced[t] and t not in seen:
+            if 0 <= t < nt and produced[t] and t not in seen:
                 seen.add(t)
                 consumers[t].append(idx)
                 pending[idx] += 1
@@ -188,10 +187,10 @@ def partition_graph(info: GraphInfo, nodes_to_partition: Iterable[int]) -> list[
             placed += 1
             node = info.nodes[idx]
             for t in node.outputs:
-                if valid(t):
+                if 0 <= t < nt:
                     tensor_epoch[t] = epoch
             for t in node.inputs:
-                if not valid(t):
+                if not 0 <= t < nt:
                     continue
                 te = tensor_epoch[t]
                 if te != epoch:
@@ -200,7 +199,7 @@ def partition_graph(info: GraphInfo, nodes_to_partition: Iterable[int]) -> list[
                         subsets[te].output_tensors.append(t)
             released: list[int] = []
             for t in node.outputs:
-                if valid(t):
+                if 0 <= t < nt:
                     released.extend(consumers[t])
             if control_next[idx] != -1:
                 released.append(control_next[idx])
@@ -214,7 +213,7 @@ def partition_graph(info: GraphInfo, nodes_to_partition: Iterable[int]) -> list[
         )
 
     for t in info.outputs:
-        if not valid(t):
+        if not 0 <= t < nt:
             continue
         te = tensor_epoch[t]
         if te == _ALWAYS_READY:

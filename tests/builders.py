@@ -16,6 +16,7 @@ follow schema.fbs, so files read the same with TFLite, the `tflite` package and 
 """
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ import flatbuffers
 
 from opcompat.model import schema
 from opcompat.model.graph import TensorType
+from opcompat.model.reader import read_model
 
 _S = schema.SLOTS
 
@@ -582,3 +584,25 @@ def simple_model(op: str = "ADD", *, dtype: str = "FLOAT32", shape: Sequence[int
     sg.op(op, [a, b_], [out], version=version, options=options)
     sg.inputs, sg.outputs = [a, b_], [out]
     return mb.build()
+
+
+def sparse_weights_model(path: Path, weight_bytes: int) -> Path:
+    """A model whose one constant holds `weight_bytes` of inline data, as a sparse file.
+
+    The builder writes buffer 1's data near the end of the file (only buffer 0's small table
+    follows), so its length word can be raised and the file extended with a hole, without
+    writing the bytes. The extended vector then overlaps that small table: harmless."""
+    mb = ModelBuilder()
+    sg = mb.subgraph("main")
+    w = sg.tensor([weight_bytes // 4], "FLOAT32", data=bytes(16))
+    out = sg.tensor([weight_bytes // 4], "FLOAT32")
+    sg.op("RELU", [w], [out])
+    sg.inputs, sg.outputs = [], [out]
+    data = bytearray(mb.build())
+    buf = read_model(bytes(data)).buffers[1]
+    assert buf.data_offset + weight_bytes > len(data)
+    struct.pack_into("<I", data, buf.data_offset - 4, weight_bytes)
+    with path.open("wb") as f:
+        f.write(data)
+        f.truncate(buf.data_offset + weight_bytes)
+    return path

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_reader_perf import _huge_weights_file
+from builders import sparse_weights_model
 
 from opcompat import analysis, digest
 from opcompat.digest import ModelChangedError, ModelDigest
@@ -40,7 +40,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture()
 def big_model(tmp_path: Path) -> Path:
     """A model just over the size whose hash is cached (sparse: no bytes are written)."""
-    return _huge_weights_file(tmp_path / "big.tflite", digest.CACHE_MIN_SIZE + (1 << 20))
+    return sparse_weights_model(tmp_path / "big.tflite", digest.CACHE_MIN_SIZE + (1 << 20))
 
 
 def _entries(cache: Path) -> list[Path]:
@@ -87,7 +87,7 @@ def test_a_model_changed_on_disk_after_a_cached_hash_gets_a_fresh_hash(
 def test_a_model_changed_after_it_was_read_is_not_given_a_wrong_hash(
     tmp_path: Path, cache: Path
 ) -> None:
-    model = _huge_weights_file(tmp_path / "m.tflite", 1 << 16)
+    model = sparse_weights_model(tmp_path / "m.tflite", 1 << 16)
     report = analysis.check(model, api_level=30)
     with model.open("ab") as f:
         f.write(b"\0" * 8)
@@ -115,7 +115,7 @@ def test_the_cache_can_be_turned_off(
 
 
 def test_small_files_are_not_cached(tmp_path: Path, cache: Path) -> None:
-    model = _huge_weights_file(tmp_path / "small.tflite", 1 << 16)
+    model = sparse_weights_model(tmp_path / "small.tflite", 1 << 16)
     assert analysis.check(model, api_level=30).sha256 == _sha(model)
     assert _entries(cache) == []
 
@@ -158,7 +158,7 @@ def test_check_of_a_1_gib_model_stays_small_in_every_format(
     folder.mkdir(exist_ok=True)
     model = folder / "huge.tflite"
     if not model.exists():
-        _huge_weights_file(model, 1 << 30)
+        sparse_weights_model(model, 1 << 30)
     env = {**os.environ, "OPCOMPAT_CACHE_DIR": ""}  # hashed every time, never from the cache
     proc = subprocess.run(
         [sys.executable, "-c", _PEAK, "check", str(model), "--format", fmt, "-o",

@@ -3,6 +3,7 @@ and how the interpreter applies the delegate across subgraphs."""
 
 from __future__ import annotations
 
+import pytest
 from engine_graphs import G, model_of
 
 from opcompat.delegation import (
@@ -351,3 +352,26 @@ def test_complex64_tensor_in_a_partition_fails_the_delegate() -> None:
     d = delegate(model_of(g), 30)
     assert d.status == DELEGATE_ERROR
     assert d.refusal is not None and "type COMPLEX64 is not supported" in d.refusal.message
+
+
+@pytest.mark.parametrize("dtype", [TensorType.FLOAT32, TensorType.INT64, TensorType.FLOAT16])
+@pytest.mark.parametrize("shape", [(), (4,)])
+@pytest.mark.parametrize("constant", [False, True])
+def test_ops_without_an_input_case_add_every_input(
+    dtype: TensorType, shape: tuple[int, ...], constant: bool
+) -> None:
+    """nnapi_build_failure skips `_added_inputs` for ops outside `_INPUT_SPECIAL_CASES`: for
+    every other builtin, `_added_inputs` must add every input, scalar or not, of any type."""
+    from opcompat.model.graph import Operator, Subgraph, Tensor
+    from opcompat.model.schema import BUILTIN_OPERATOR_CODES
+
+    tensors = tuple(
+        Tensor(i, f"t{i}", dtype, shape, None, i + 1 if constant else 0, constant, False, None)
+        for i in range(3)
+    )
+    for name, code in BUILTIN_OPERATOR_CODES.items():
+        if name in graph_checks._INPUT_SPECIAL_CASES:
+            continue
+        op = Operator(0, 0, code, name, 1, None, (0, 1, -1), (2,))
+        sg = Subgraph(0, "main", tensors, (op,), (0,), (2,))
+        assert graph_checks._added_inputs(sg, op, 1000008) == ([0, 1], [], None), name

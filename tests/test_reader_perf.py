@@ -2,14 +2,13 @@
 peak memory does not grow with their size; the whole corpus reads in a few seconds."""
 from __future__ import annotations
 
-import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from builders import ModelBuilder
+from builders import ModelBuilder, sparse_weights_model
 
 from opcompat.model.reader import read_model
 
@@ -44,31 +43,9 @@ def test_50k_operators_read_well_under_a_second() -> None:
     assert best < 0.8, f"{best:.2f} s"
 
 
-def _huge_weights_file(path: Path, weight_bytes: int) -> Path:
-    """A model whose one constant holds `weight_bytes` of inline data, as a sparse file.
-
-    The builder writes buffer 1's data near the end of the file (only buffer 0's small table
-    follows), so its length word can be raised and the file extended with a hole, without
-    writing the bytes. The extended vector then overlaps that small table: harmless."""
-    mb = ModelBuilder()
-    sg = mb.subgraph("main")
-    w = sg.tensor([weight_bytes // 4], "FLOAT32", data=bytes(16))
-    out = sg.tensor([weight_bytes // 4], "FLOAT32")
-    sg.op("RELU", [w], [out])
-    sg.inputs, sg.outputs = [], [out]
-    data = bytearray(mb.build())
-    buf = read_model(bytes(data)).buffers[1]
-    assert buf.data_offset + weight_bytes > len(data)
-    struct.pack_into("<I", data, buf.data_offset - 4, weight_bytes)
-    with path.open("wb") as f:
-        f.write(data)
-        f.truncate(buf.data_offset + weight_bytes)
-    return path
-
-
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 def test_peak_memory_does_not_grow_with_weights(tmp_path: Path) -> None:
-    path = _huge_weights_file(tmp_path / "huge.tflite", 1 << 30)
+    path = sparse_weights_model(tmp_path / "huge.tflite", 1 << 30)
     code = (
         "import sys\n"
         "from opcompat.model.reader import read_model\n"

@@ -296,6 +296,18 @@ def _is_lstm_full(op: Operator) -> bool:
     return len(op.inputs) in (20, 24)
 
 
+_FOLDED_OPS = frozenset({"DENSIFY", "DEQUANTIZE"})
+"""Ops AddOpsAndTensors may fold away (`_skipped`, constant fp16 DEQUANTIZE)."""
+_INPUT_SPECIAL_CASES = frozenset(
+    {"FULLY_CONNECTED", "SPLIT", "PAD", "PADV2", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR",
+     "TOPK_V2", "EXPAND_DIMS", "BATCH_TO_SPACE_ND", "ARG_MAX", "ARG_MIN", "MAXIMUM", "MINIMUM",
+     "FILL", "LSTM"}
+    | _SCALAR_AXIS_REDUCERS
+)
+"""Ops whose inputs `_added_inputs` treats specially; every other op adds all its inputs
+(kept in step with it by tests/test_engine_graph_checks.py)."""
+
+
 def _added_inputs(
     subgraph: Subgraph, op: Operator, builder_level: int
 ) -> tuple[list[int], list[int], BuildFailure | None]:
@@ -448,25 +460,31 @@ def nnapi_build_failure(
     """
     level = builder_level(target)
     mapped: set[int] = set()
+    tensors = subgraph.tensors
+    n = len(tensors)
     for idx in nodes:
         op = subgraph.operators[idx]
         if inputs_override and idx in inputs_override:
             op = _with_inputs(op, inputs_override[idx])
-        if _skipped(subgraph, op):
-            continue
-        if op.op == "DEQUANTIZE" and op.inputs:
-            first = _tensor(subgraph, op.inputs[0])
-            if first is not None and first.dtype == TensorType.FLOAT16 and first.is_constant:
-                mapped.add(op.inputs[0])  # converted to an fp32 constant; no operation
+        if op.op in _FOLDED_OPS:
+            if _skipped(subgraph, op):
                 continue
-        added, scalars, failure = _added_inputs(subgraph, op, level)
-        if failure is not None:
-            return failure
-        mapped.update(scalars)
-        for i in added + [o for o in op.outputs if o != OPTIONAL_TENSOR]:
-            tensor = _tensor(subgraph, i)
-            if tensor is None:
-                continue
+            if op.op == "DEQUANTIZE" and op.inputs:
+                first = _tensor(subgraph, op.inputs[0])
+                if first is not None and first.dtype == TensorType.FLOAT16 and first.is_constant:
+                    mapped.add(op.inputs[0])  # converted to an fp32 constant; no operation
+                    continue
+        if op.op in _INPUT_SPECIAL_CASES:
+            added, scalars, failure = _added_inputs(subgraph, op, level)
+            if failure is not None:
+                return failure
+            mapped.update(scalars)
+        else:
+            added = list(op.inputs)  # every input reaches AddTensor (_added_inputs, no case)
+        for i in added + list(op.outputs):
+            if not 0 <= i < n:
+                continue  # omitted optional tensor (-1) or out of range: no operand
+            tensor = tensors[i]
             if tensor.dtype not in NNAPI_TENSOR_TYPES:
                 return BuildFailure(
                     f"Failed to add NN API tensor: type {type_name(tensor.dtype)} is not supported "
@@ -476,9 +494,9 @@ def nnapi_build_failure(
             mapped.add(i)
     in_bytes = 0
     for i in input_tensors:
-        tensor = _tensor(subgraph, i)
-        if tensor is not None and not tensor.is_constant and i in mapped:
-            in_bytes += byte_size(tensor)
+        given = _tensor(subgraph, i)
+        if given is not None and not given.is_constant and i in mapped:
+            in_bytes += byte_size(given)
     if in_bytes == 0:
         return BuildFailure(
             "the partition's NNAPI model has no input data: its input memory pool "

@@ -467,10 +467,12 @@ def _may_be_delegated(model: Model | None, sg: Subgraph, op: Operator, target: T
 
     if op.op not in handled_builtins():
         return False  # Validate has no case for it: never delegated
-    key = (id(sg), op.index, target.validate_level, target.is_accelerator_specified)
-    cached = _VALIDATED.get(key) if shared is None else None  # shared keeps its own
-    if cached is not None and cached[0] is sg:
-        return cached[1]
+    key = None
+    if shared is None:  # shared keeps its own memo
+        key = (id(sg), op.index, target.validate_level, target.is_accelerator_specified)
+        cached = _VALIDATED.get(key)
+        if cached is not None and cached[0] is sg:
+            return cached[1]
     try:
         if shared is not None:
             possible = not shared.validate(sg, op)
@@ -489,7 +491,7 @@ def _may_be_delegated(model: Model | None, sg: Subgraph, op: Operator, target: T
                     prod is not None and prod[0].op == "DEQUANTIZE"):
                 possible = True
                 break
-    if shared is None:
+    if key is not None:
         if len(_VALIDATED) >= 65536:
             _VALIDATED.clear()
         _VALIDATED[key] = (sg, possible)

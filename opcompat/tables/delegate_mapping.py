@@ -131,6 +131,7 @@ def clear_cache() -> None:
     """Forget the loaded table (tests; after `opcompat tables update`)."""
     _entries.cache_clear()
     _never_accepted.cache_clear()
+    handled_builtins.cache_clear()
 
 
 def mapping(op_name: str) -> MappingEntry | None:
@@ -162,6 +163,7 @@ def min_level(op_name: str) -> int:
     return entry.min_level
 
 
+@functools.lru_cache(maxsize=1)
 def handled_builtins() -> frozenset[str]:
     """Every builtin Validate has a case for."""
     return frozenset(_entries())
