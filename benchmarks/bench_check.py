@@ -125,7 +125,7 @@ def compare_models(models: list[Path], args: argparse.Namespace, tfpy: str | Non
 def sparse_model_in_every_format(folder: Path, runs: int) -> None:
     model = folder / "sparse_2gib.tflite"
     build_in_child("import sys; from pathlib import Path; from builders import "
-                   "sparse_weights_model; sparse_weights_model(Path(sys.argv[1]), int(sys.argv[2]))",
+                   "sparse_weights_model as build; build(Path(sys.argv[1]), int(sys.argv[2]))",
                    str(model), str(SPARSE_BYTES))
     size = model.stat().st_size / (1024 * 1024)
     print(f"\nsparse model of {size:.0f} MiB (one constant, a hole on disk), every format:")
