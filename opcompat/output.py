@@ -24,7 +24,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -138,6 +137,8 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     if not directory.is_dir():
         raise UsageError(f"-o {target}: directory {directory} does not exist")
     try:
+        import tempfile  # only when writing a file: cheaper start-up for stdout
+
         fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise _cannot_write(target, exc) from None

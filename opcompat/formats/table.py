@@ -9,7 +9,8 @@ from opcompat.report import ModelError, ModelReport, OperatorResult, Report
 HEADERS = ("subgraph", "index", "op", "version", "NNAPI operation", "verdict", "reason")
 
 
-def _row(op: OperatorResult, model: ModelReport) -> tuple[object, ...]:
+def _row(op: OperatorResult, model: ModelReport) -> tuple[str, ...]:
+    """One operator's cells, as tabulate shows them (str() of each value)."""
     verdict = s.verdict(op)
     if op.delegated and op.partition is not None:
         verdict = f"NNAPI p{op.partition}"
@@ -17,10 +18,10 @@ def _row(op: OperatorResult, model: ModelReport) -> tuple[object, ...]:
     if not reason and not op.delegated:
         reason = s.cause(op, model)
     return (
-        op.subgraph,
-        op.index,
+        str(op.subgraph),
+        str(op.index),
         op.op,
-        op.version,
+        str(op.version),
         ", ".join(op.nnapi_operations) or "-",
         verdict,
         reason,
@@ -32,14 +33,16 @@ def _plain(rows: list[tuple[str, ...]]) -> str | None:
     in a fraction of the time (tabulate infers a type for every cell: seconds for 50k rows).
     None when a cell holds anything but printable ASCII (wide or invisible characters, line
     breaks), or the word True or False: tabulate handles those its own way."""
-    widths = [len(h) + 2 for h in HEADERS]  # tabulate's minimum padding of 2
-    rows = [tuple(cell.strip() for cell in row) for row in rows]  # as tabulate strips cells
+    rows = [tuple([cell.strip() for cell in row]) for row in rows]  # as tabulate strips cells
     for row in rows:
-        for k, cell in enumerate(row):
-            if not (cell.isascii() and cell.isprintable()) or cell in ("True", "False"):
-                return None
-            if len(cell) > widths[k]:
-                widths[k] = len(cell)
+        joined = "".join(row)  # one test a row: every cell printable ASCII
+        if not (joined.isascii() and joined.isprintable()) or "True" in row or "False" in row:
+            return None
+    # tabulate's minimum padding of 2 around each header
+    widths = [len(h) + 2 for h in HEADERS]
+    if rows:
+        columns = zip(*rows, strict=True)
+        widths = [max(w, *map(len, col)) for w, col in zip(widths, columns, strict=True)]
     # Every column is left-aligned text; tabulate strips the end of each line.
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     out = [fmt.format(*HEADERS).rstrip(), "  ".join("-" * w for w in widths)]
@@ -52,8 +55,7 @@ def render_model(model: ModelReport) -> str:
     ops = sorted(model.operators, key=lambda o: (o.subgraph, o.index))
     lines = [f"== {model.path}"]
     if ops:
-        # As tabulate shows cells: None as an empty cell, anything else as str().
-        rows = [tuple("" if v is None else str(v) for v in _row(o, model)) for o in ops]
+        rows = [_row(o, model) for o in ops]
         table = _plain(rows)
         if table is None:
             from tabulate import tabulate  # only when a table is really rendered

@@ -11,19 +11,21 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from opcompat.errors import TableError
 
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 MANIFEST_NAME = "MANIFEST.json"
 SCHEMA_DIR = "schema"
 
 
 def shipped_tables_dir() -> Path:
-    """The `op_tables/` directory installed with the package."""
-    return Path(str(files("opcompat") / "op_tables"))
+    """The `op_tables/` directory installed with the package (beside its modules: the package
+    is never imported from a zip file, and importlib.resources costs more to import than the
+    tables take to read)."""
+    return _PACKAGE_DIR / "op_tables"
 
 
 def table_path(name: str, tables_dir: Path | None = None) -> Path:
