@@ -8,7 +8,6 @@ Chromium (`chromium` on PATH).
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import subprocess
 import sys
@@ -30,7 +29,7 @@ def main() -> int:
     # File names only: the examples must not depend on where the corpus lives.
     report = Report(
         tuple(
-            dataclasses.replace(m, path=MODEL) if isinstance(m, ModelReport) else m
+            m._replace(path=MODEL) if isinstance(m, ModelReport) else m
             for m in report.models
         ),
         tool_version=report.tool_version,
