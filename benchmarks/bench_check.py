@@ -76,9 +76,10 @@ def other_python(given: str | None, module: str, flag: str) -> tuple[str | None,
     return path, ""
 
 
-def version_of(python: str, distribution: str) -> str:
+def version_of(python: str, module: str) -> str:
+    """`module.__version__` as that interpreter imports it."""
     out = subprocess.run(
-        [python, "-c", f"from importlib.metadata import version; print(version({distribution!r}))"],
+        [python, "-c", f"import {module} as m; print(getattr(m, '__version__', '?'))"],
         capture_output=True, text=True, timeout=300,
     )
     return out.stdout.strip().splitlines()[-1] if out.returncode == 0 and out.stdout else "?"
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         if not models:
             parser.error(f"no models given and none found in {args.corpus}")
         tf_line = f"tensorflow {version_of(tfpy, 'tensorflow')}" if tfpy else tf_note
-        lit_line = f"ai-edge-litert {version_of(litpy, 'ai-edge-litert')}" if litpy else lit_note
+        lit_line = f"ai-edge-litert {version_of(litpy, 'ai_edge_litert')}" if litpy else lit_note
         print(f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs; "
               f"median of {args.runs} runs after a warm-up; whole processes; {tf_line}; "
               f"{lit_line}\n")

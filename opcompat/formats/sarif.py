@@ -17,31 +17,10 @@ from typing import Any
 from opcompat import __version__
 from opcompat.formats import summary as s
 from opcompat.formats.base import ReportFormat
+from opcompat.reasons import CODES
 from opcompat.report import ModelError, ModelReport, OperatorResult, Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-
-# Short help per delegate failure type (NNAPIValidationFailureType in
-# delegates/nnapi/nnapi_delegate_kernel.h); opcompat's own codes fall back to the message.
-RULE_HELP = {
-    "kUnsupportedOperator": "The operator is not supported by NNAPI or by the NNAPI delegate.",
-    "kUnsupportedAndroidVersion": "The operation or its operands need a newer Android API level.",
-    "kUnsupportedOperatorVersion": "This version of the operator is not supported by the delegate.",
-    "kUnsupportedInputType": "An input operand type is not supported for this op at this level.",
-    "kNotRestrictedScaleCompliant": "NNAPI 1.0/1.1 need input_scale * filter_scale < output_scale.",
-    "kUnsupportedOutputType": "An output operand type is not supported for this op at this level.",
-    "kUnsupportedOperandSize": "An operand tensor is too large.",
-    "kUnsupportedOperandValue": "An operand value (or combination of values) is not supported.",
-    "kUnsupportedHybridOperator": "Float inputs with quantized weights are not supported.",
-    "kUnsupportedQuantizationType": "The quantization type (e.g. per-channel) is not supported.",
-    "kMissingRequiredOperand": "NNAPI needs an operand that the model does not specify.",
-    "kUnsupportedOperandRank": "The rank of an operand is not supported.",
-    "kInputTensorShouldHaveConstantShape": "An input tensor must have a constant shape.",
-    "kUnsupportedOperatorVariant": "The operator's number of inputs is not supported by NNAPI.",
-    "kNoActivationExpected": "The NNAPI operation cannot have a fused activation.",
-    "kUnsupportedQuantizationParameters": "The quantization scale or zero point is not supported.",
-}
-
 
 def _rule_id(op: OperatorResult, model: ModelReport) -> str:
     return s.cause(op, model)
@@ -135,7 +114,8 @@ def _location_from(path: str, cwd: str | None) -> dict[str, str]:
 
 
 def _rule(code: str, example: str) -> dict[str, Any]:
-    text = RULE_HELP.get(code, example)
+    known = CODES.get(code)
+    text = known.help if known is not None and known.help else example
     return {
         "id": code,
         "name": code.lstrip("k") if code.startswith("k") else code,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from opcompat import reasons
 from opcompat.levels import API_LEVELS, DEFAULT_FEATURE_LEVEL, Target, make_target
 from opcompat.model.graph import Model, Operator, Subgraph, Tensor
 from opcompat.report import Reason
@@ -21,10 +22,10 @@ UNSUPPORTED_OPERATOR = Reason(
     "kUnsupportedOperator", "Unsupported operation type.", f"{VALIDATE_SOURCE}, default:"
 )
 
-SILENT_REFUSAL_CODE = "opcompatRefusedWithoutReason"
+SILENT_REFUSAL_CODE = reasons.SILENT_REFUSAL
 """Validate returned false without recording a failure (DENSIFY below its level)."""
 
-RULE_ERROR_CODE = "opcompatRuleError"
+RULE_ERROR_CODE = reasons.RULE_ERROR
 """A rule could not evaluate this operator (malformed operator); treated as refused."""
 
 SILENT_REFUSAL = Reason(

@@ -26,68 +26,29 @@ from typing import NamedTuple
 
 from opcompat.levels import FEATURE_LEVEL_CODE, SDK_NNAPI13, Target
 from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor, TensorType
+from opcompat.reasons import (  # noqa: F401  (the codes this module's checks emit)
+    DELEGATION_REFUSED,
+    DYNAMIC_TENSORS,
+    FP16_DELEGATED_WITH_WEIGHTS,
+    FP16_REWIRED_ON_CPU,
+    FP16_WEIGHTS_HAZARD,
+    FP16_WEIGHTS_REVALIDATED,
+    INTERPRETER_BUILD_FAILS,
+    NNAPI_MODEL_BUILD_FAILS,
+    OPCOMPAT_CODES,
+    PARTITION_DROPPED,
+    SUBGRAPH_NOT_DELEGATED,
+    of_kind,
+)
 from opcompat.report import Reason, Refusal
 
 DELEGATE = "tflite/delegates/nnapi/nnapi_delegate.cc"
 SUBGRAPH = "tflite/core/subgraph.cc"
 
-# Model-wide refusals (Refusal.code).
-INTERPRETER_BUILD_FAILS = "opcompatInterpreterBuildFails"
-DYNAMIC_TENSORS = "opcompatDynamicTensors"
-NNAPI_MODEL_BUILD_FAILS = "opcompatNnapiModelBuildFails"
-# Why a supported operator is not delegated (OperatorResult.reasons).
-PARTITION_DROPPED = "opcompatPartitionDropped"
-DELEGATION_REFUSED = "opcompatDelegationRefused"
-SUBGRAPH_NOT_DELEGATED = "opcompatSubgraphNotDelegated"
-# Hazards (warnings).
-FP16_WEIGHTS_HAZARD = "opcompatFp16WeightsConversionHazard"
-FP16_REWIRED_ON_CPU = "opcompatFp16RewiredNodeOnCpu"
-FP16_WEIGHTS_REVALIDATED = "opcompatFp16WeightsRevalidated"
-# Why an operator is delegated although Validate refuses it.
-FP16_DELEGATED_WITH_WEIGHTS = "opcompatFp16Remapped"
+REFUSAL_CODES: dict[str, str] = of_kind("refusal")
+REASON_CODES: dict[str, str] = of_kind("reason")
+WARNING_CODES: dict[str, str] = of_kind("warning")
 
-REFUSAL_CODES: dict[str, str] = {
-    INTERPRETER_BUILD_FAILS: "TFLite's InterpreterBuilder refuses the model (e.g. invalid "
-    "quantization parameters): it does not run at all, on NNAPI or on the CPU.",
-    DYNAMIC_TENSORS: "A subgraph has tensors that are dynamic before any kernel runs (string, "
-    "resource or variant): ModifyGraphWithDelegate returns kTfLiteApplicationError.",
-    NNAPI_MODEL_BUILD_FAILS: "The NNAPI model of a partition cannot be built: the delegate fails "
-    "(kTfLiteDelegateError) and the interpreter restores the original graph.",
-}
-REASON_CODES: dict[str, str] = {
-    PARTITION_DROPPED: "Supported, but its partition was dropped by "
-    "max_number_delegated_partitions.",
-    DELEGATION_REFUSED: "Supported, but the delegate delegated nothing in this model "
-    "(see refusal).",
-    SUBGRAPH_NOT_DELEGATED: "Supported, but the delegate was not applied to this subgraph.",
-    "opcompatRefusedWithoutReason": "Validate returned false without recording a failure.",
-    "opcompatRuleError": "The rule could not evaluate this (malformed) operator.",
-}
-WARNING_CODES: dict[str, str] = {
-    FP16_WEIGHTS_HAZARD: "Constant fp16 weights are converted while the NNAPI model is built; the "
-    "delegate keeps a TfLiteTensor pointer across context->AddTensors (a dangling pointer when "
-    "the tensor vector grows).",
-    FP16_REWIRED_ON_CPU: "The fp16 remapping rewired this node to fp16 weights, but it stays on "
-    "the "
-    "CPU, whose kernel may not accept fp16 weights.",
-    FP16_WEIGHTS_REVALIDATED: "The model has constant fp16 weights behind DEQUANTIZE nodes: the "
-    "delegate re-validates their consumers with the weights remapped "
-    "(GetSupportedOpsWithFp16WeightRemapping), which changes which nodes it delegates.",
-    FP16_DELEGATED_WITH_WEIGHTS: "Validate refuses it as it stands, but it is delegated through "
-    "the "
-    "fp16 weight remapping (GetSupportedOpsWithFp16WeightRemapping).",
-}
-
-
-def opcompat_codes() -> tuple[str, ...]:
-    """Every code of opcompat's own, for the report schema (the spec cross-check's included)."""
-    from opcompat.rules.spec_check import SPEC_REASON_CODES
-
-    return (*REFUSAL_CODES, *REASON_CODES, *WARNING_CODES, *SPEC_REASON_CODES)
-
-
-OPCOMPAT_CODES: tuple[str, ...] = (*REFUSAL_CODES, *REASON_CODES, *WARNING_CODES)
-"""The codes defined here (see `opcompat_codes()` for all of them)."""
 
 DYNAMIC_TYPES = frozenset({TensorType.STRING, TensorType.RESOURCE, TensorType.VARIANT})
 

@@ -25,24 +25,20 @@ from typing import Any, NamedTuple
 
 from opcompat.levels import Target
 from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor, TensorType
+from opcompat.reasons import (
+    SPEC_CONFIGURATION,
+    SPEC_NOT_IN_FEATURE_LEVEL,
+    SPEC_OPERAND_TYPE,
+    SPEC_RANK,
+    describe,
+)
 from opcompat.report import Reason
 
-SPEC_NOT_IN_FEATURE_LEVEL = "opcompatSpecNotInFeatureLevel"
-SPEC_OPERAND_TYPE = "opcompatSpecOperandType"
-SPEC_CONFIGURATION = "opcompatSpecConfiguration"
-SPEC_RANK = "opcompatSpecRank"
-
 SPEC_REASON_CODES: dict[str, str] = {
-    SPEC_NOT_IN_FEATURE_LEVEL: "The NNAPI operation the delegate builds is not in the NNAPI "
-    "specification of the device's feature level.",
-    SPEC_OPERAND_TYPE: "The NNAPI operand type the delegate gives a tensor is not one the NNAPI "
-    "specification allows for that operation at the device's feature level.",
-    SPEC_CONFIGURATION: "The NNAPI operand types of input, filter, bias and output form no "
-    "combination the NNAPI specification allows at the device's feature level.",
-    SPEC_RANK: "A data input's rank is outside the ranks the NNAPI specification allows for "
-    "that operation.",
+    c: describe(c)
+    for c in (SPEC_NOT_IN_FEATURE_LEVEL, SPEC_OPERAND_TYPE, SPEC_CONFIGURATION, SPEC_RANK)
 }
-"""opcompat's own warning codes of this check -> one-line description (for the report schema)."""
+"""The warning codes of this check -> description (`opcompat.reasons`)."""
 
 RELEASE_OF_FEATURE_LEVEL: dict[int, str] = {
     1: "8.1", 2: "9", 3: "10", 4: "11", 5: "12", 6: "13", 7: "13", 8: "13",

@@ -9,12 +9,22 @@ and refused with a `TableError` that names the file and the failing field as a J
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opcompat.errors import TableError
+
+if TYPE_CHECKING:
+    from hashlib import sha256
+else:  # CPython's built-in sha256: importing hashlib also starts OpenSSL (5 ms of a 0.1 s check)
+    try:
+        from _sha256 import sha256  # Python <= 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # its name from Python 3.12
+        except ImportError:
+            from hashlib import sha256
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 MANIFEST_NAME = "MANIFEST.json"
@@ -129,7 +139,7 @@ def _load(name: str, tables_dir: Path | None) -> dict[str, Any]:
     except OSError as exc:
         raise TableError(f"{path}: cannot read op table: {exc.strerror or exc}") from None
     entry = _manifest_entry(name)
-    trusted = entry is not None and entry.get("sha256") == hashlib.sha256(raw).hexdigest()
+    trusted = entry is not None and entry.get("sha256") == sha256(raw).hexdigest()
     try:
         data = json.loads(raw)
     except UnicodeDecodeError as exc:
