@@ -66,11 +66,6 @@ def operator_signature(
     subgraph, None until known, each tensor is keyed once across calls)."""
     tensors = subgraph.tensors
     n = len(tensors)
-
-    def buffers(ids: Sequence[int]) -> tuple[int, ...]:
-        return tuple([tensors[i].buffer if 0 <= i < n and tensors[i].is_constant else -1
-                      for i in ids])
-
     if tensor_keys is None or intern is None:
         tensor_keys, intern = [None] * n, None  # keys are the tensors' own tuples
 
@@ -89,13 +84,23 @@ def operator_signature(
             _freeze(op.options),
             _tensor_ids(inputs, tensors, tensor_keys, intern),
             _tensor_ids(op.outputs, tensors, tensor_keys, intern),
-            _tensor_ids(op.intermediates, tensors, tensor_keys, intern),
+            _tensor_ids(op.intermediates, tensors, tensor_keys, intern) if op.intermediates
+            else (),
             aliases,  # which inputs are the same tensor (the first position of each)
         )
-        hash(shape_key)
+        if intern is None:
+            hash(shape_key)  # with `intern`, the caller's look-up hashes it (and may fail)
     except TypeError:
         return None
-    return shape_key, (shape_key, buffers(op.inputs), buffers(op.intermediates))
+    inter = _buffers(op.intermediates, tensors) if op.intermediates else ()
+    return shape_key, (shape_key, _buffers(inputs, tensors), inter)
+
+
+def _buffers(ids: Sequence[int], tensors: Sequence[Tensor]) -> tuple[int, ...]:
+    """The buffers of the constant tensors among `ids` (-1 for any other)."""
+    n = len(tensors)
+    return tuple([tensors[i].buffer if 0 <= i < n and tensors[i].is_constant else -1
+                  for i in ids])
 
 
 def _tensor_ids(
@@ -188,7 +193,10 @@ class _Validator:
         # number (hashing the whole shape key again costs more than the rest).
         ids = self._ids
         shape_key, data_key = sig
-        shape_id = ids.setdefault(shape_key, len(ids))
+        try:
+            shape_id = ids.setdefault(shape_key, len(ids))
+        except TypeError:  # unhashable options: this operator shares no verdict
+            return (key, key)
         data = (shape_id, *data_key[1:])  # type: ignore[index]
         return (shape_id, ids.setdefault(data, len(ids)))
 
