@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from opcompat.errors import UsageError
-from opcompat.formats.summary import display_names
+from opcompat.names import display_names
 from opcompat.report import ModelReport, OperatorResult, Report
 
 BASELINE_VERSION = 1

@@ -11,11 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from opcompat.formats.summary import (
-    model_name,
-    partition_count,
-    plural,
-)
+from opcompat.names import model_name, plural
 from opcompat.report import ModelReport, OperatorResult
 
 
@@ -115,7 +111,7 @@ def _sizes(d: dict[int, list[int]]) -> str:
 def _side(label: str, m: ModelReport) -> str:
     return (
         f"{label}: {m.path} ({m.delegated_count}/{len(m.operators)} ops on NNAPI, "
-        f"{plural(partition_count(m), 'partition')}, "
+        f"{plural(m.partition_count, 'partition')}, "
         + (
             "never fully delegated"
             if m.min_api_level is None
@@ -228,7 +224,7 @@ def to_dict(d: ModelDiff) -> dict[str, Any]:
             "sha256": m.sha256,
             "delegated": m.delegated_count,
             "operators": len(m.operators),
-            "partitions": partition_count(m),
+            "partitions": m.partition_count,
             "min_api_level": m.min_api_level,
             "refusal": None if m.refusal is None else m.refusal.code,
         }

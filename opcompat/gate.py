@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from opcompat.baseline import Baseline, compare
 from opcompat.errors import EXIT_OK, EXIT_POLICY, EXIT_UNREADABLE, UsageError
-from opcompat.formats.summary import delegated_ratio, display_names, fallbacks, plural
+from opcompat.names import display_names, plural
 from opcompat.report import ModelError, ModelReport, Report
 
 
@@ -95,7 +95,7 @@ def evaluate(report: Report, policy: Policy) -> GateResult:
 
 def _model_failures(m: ModelReport, policy: Policy, name: str) -> list[str]:
     out: list[str] = []
-    cpu = fallbacks(m)
+    cpu = m.fallbacks
     if policy.fail_on is FailOn.ANY_FALLBACK and cpu:
         out.append(
             f"{name}: {plural(len(cpu), 'op')} on the CPU"
@@ -113,7 +113,7 @@ def _model_failures(m: ModelReport, policy: Policy, name: str) -> list[str]:
                 f" not in the baseline: {listed}{more}"
             )
     if policy.min_delegated_ratio is not None:
-        ratio = delegated_ratio(m)
+        ratio = m.delegated_ratio
         if ratio < policy.min_delegated_ratio:
             out.append(
                 f"{name}: delegated ratio {ratio:.3f} is below --min-delegated-ratio"

@@ -124,6 +124,27 @@ class ModelReport(NamedTuple):
         return sum(1 for o in self.operators if o.delegated)
 
     @property
+    def fallbacks(self) -> list[OperatorResult]:
+        """Operators of any subgraph that stay on the CPU (refused models included)."""
+        return [o for o in self.operators if not o.delegated]
+
+    @property
+    def partition_count(self) -> int:
+        """Delegated partitions over all subgraphs."""
+        return sum(len(sg.partitions) for sg in self.subgraphs)
+
+    @property
+    def delegated_ratio(self) -> float:
+        """Delegated operators / all operators; 1.0 for a model without operators."""
+        total = len(self.operators)
+        return self.delegated_count / total if total else 1.0
+
+    @property
+    def fully_delegated(self) -> bool:
+        """Every operator of the model (it has some) is delegated."""
+        return bool(self.operators) and self.delegated_count == len(self.operators)
+
+    @property
     def partitions(self) -> tuple[tuple[int, ...], ...]:
         """Subgraph 0's delegated partitions as node-index tuples."""
         for sg in self.subgraphs:

@@ -155,3 +155,17 @@ def test_policy_usage_errors() -> None:
 def test_empty_model_ratio_is_one() -> None:
     empty = syn.ModelReport("e.tflite", syn.ModelDigest(value="0" * 64), syn.OPTS30, (), ())
     assert evaluate(syn.report_of(empty), make_policy("none", 1.0)).exit_code == 0
+
+
+def test_policy_code_imports_no_presentation_code() -> None:
+    """The gate, baselines and diff decide from the result objects alone: importing them loads
+    none of opcompat.formats."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, opcompat.gate, opcompat.baseline, opcompat.diff\n"
+        "print(','.join(m for m in sys.modules if m.startswith('opcompat.formats')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -247,13 +247,13 @@ def _legend(model: ModelReport) -> str:
 
 def _cards(model: ModelReport) -> str:
     total = len(model.operators)
-    pct = 100 * s.delegated_ratio(model)
-    cpu = len(s.fallbacks(model))
+    pct = 100 * model.delegated_ratio
+    cpu = len(model.fallbacks)
     return (
         '<div class="cards">'
-        f'<div class="card {"good" if s.fully_delegated(model) else "bad"}"><div class="v">{model.delegated_count}/{total}</div>'
+        f'<div class="card {"good" if model.fully_delegated else "bad"}"><div class="v">{model.delegated_count}/{total}</div>'
         f'<div class="k">ops on NNAPI ({pct:.1f}%)</div><div class="bar"><span style="width:{pct:.1f}%"></span></div></div>'
-        f'<div class="card"><div class="v">{s.partition_count(model)}</div><div class="k">NNAPI partitions</div></div>'
+        f'<div class="card"><div class="v">{model.partition_count}</div><div class="k">NNAPI partitions</div></div>'
         f'<div class="card {"bad" if cpu else "good"}"><div class="v">{cpu}</div><div class="k">ops on CPU</div></div>'
         f'<div class="card"><div class="v">{"never" if model.min_api_level is None else model.min_api_level}</div>'
         f'<div class="k">{"no API level 27-35 delegates every op" if model.min_api_level is None else "lowest API level for full delegation"}</div></div>'

@@ -48,7 +48,7 @@ def mermaid_label(text: str) -> str:
 def _status(model: ModelReport) -> str:
     if model.refusal is not None:
         return "❌"
-    if s.fully_delegated(model):
+    if model.fully_delegated:
         return "✅"
     return "⚠️"
 
@@ -64,10 +64,10 @@ def _overview(report: Report, names: list[str]) -> list[str]:
             lines.append(f"| ❗ | {name} | | | | | unreadable: {cell(m.error)} |")
             continue
         total = len(m.operators)
-        pct = f" ({100 * s.delegated_ratio(m):.1f}%)" if total else ""
+        pct = f" ({100 * m.delegated_ratio:.1f}%)" if total else ""
         lines.append(
             f"| {_status(m)} | {name} | {m.options.api_level} | {m.delegated_count}/{total}{pct}"
-            f" | {s.partition_count(m)} | {len(s.fallbacks(m))}"
+            f" | {m.partition_count} | {len(m.fallbacks)}"
             f" | {cell(s.full_delegation_text(m))} |"
         )
     return lines
@@ -152,7 +152,7 @@ def flowchart(model: ModelReport, subgraph: int) -> str:
 def render_model(model: ModelReport, name: str | None = None) -> list[str]:
     name = name or s.model_name(model.path)
     total = len(model.operators)
-    parts = s.partition_count(model)
+    parts = model.partition_count
     lines = [f"### {_status(model)} {code(name)}", ""]
     lines.append(
         f"**{model.delegated_count}/{total} ops on NNAPI** in "

@@ -148,7 +148,7 @@ def _plan(report: Report) -> tuple[dict[str, Any], list[tuple[OperatorResult, Mo
             if m.sha256
             else {"location": _location(m.path)}
         )
-        for op in sorted(s.fallbacks(m), key=lambda o: (o.subgraph, o.index)):
+        for op in sorted(m.fallbacks, key=lambda o: (o.subgraph, o.index)):
             rid = _rule_id(op, m)
             if rid not in rules:
                 rules[rid] = len(rule_objs)

@@ -6,52 +6,13 @@ summary agree word for word.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import NamedTuple
 
+from opcompat.names import display_names, model_name, plural  # noqa: F401  (formats use s.*)
 from opcompat.report import ModelError, ModelReport, OperatorResult, Report
 
 NO_REASON = "(no reason recorded)"
-
-
-def plural(n: int, word: str) -> str:
-    """`1 op`, `3 ops`."""
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
-
-def fully_delegated(model: ModelReport) -> bool:
-    """Every operator of the model (it has some) is delegated."""
-    return bool(model.operators) and model.delegated_count == len(model.operators)
-
-
-def model_name(path: str) -> str:
-    """The file name shown for a model."""
-    return os.path.basename(path.rstrip("/\\")) or path
-
-
-def display_names(paths: Sequence[str]) -> list[str]:
-    """The name shown for each model of one report: its file name, or, where several models
-    share it (`a/model.tflite`, `b/model.tflite`), as many trailing path parts as tell them
-    apart."""
-    names = [model_name(p) for p in paths]
-    if len(set(names)) == len(names):
-        return names
-    parts = [[x for x in p.replace("\\", "/").split("/") if x] or [p] for p in paths]
-    out = list(names)
-    for name in set(names):
-        group = [i for i, n in enumerate(names) if n == name]
-        if len(group) < 2:
-            continue
-        shown = [paths[i] for i in group]  # the same path twice: nothing tells them apart
-        for depth in range(2, max(len(parts[i]) for i in group) + 1):
-            candidate = ["/".join(parts[i][-depth:]) for i in group]
-            if len(set(candidate)) == len(candidate):
-                shown = candidate
-                break
-        for i, text in zip(group, shown, strict=True):
-            out[i] = text
-    return out
 
 
 def cause(op: OperatorResult, model: ModelReport) -> str:
@@ -80,26 +41,10 @@ def shown_reason(op: OperatorResult, model: ModelReport) -> str:
     return reason_text(op) or ("" if op.delegated else cause(op, model))
 
 
-def fallbacks(model: ModelReport) -> list[OperatorResult]:
-    """Operators of any subgraph that stay on the CPU (refused models included)."""
-    return [o for o in model.operators if not o.delegated]
-
-
-def partition_count(model: ModelReport) -> int:
-    """Delegated partitions over all subgraphs."""
-    return sum(len(sg.partitions) for sg in model.subgraphs)
-
-
-def delegated_ratio(model: ModelReport) -> float:
-    """Delegated operators / all operators; 1.0 for a model without operators."""
-    total = len(model.operators)
-    return model.delegated_count / total if total else 1.0
-
-
 def causes(model: ModelReport) -> dict[str, list[OperatorResult]]:
     """Operators on the CPU grouped by cause, largest group first, then by code."""
     groups: dict[str, list[OperatorResult]] = {}
-    for op in fallbacks(model):
+    for op in model.fallbacks:
         groups.setdefault(cause(op, model), []).append(op)
     return dict(sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))
 
@@ -125,11 +70,11 @@ def summary_lines(model: ModelReport) -> list[str]:
     lines = [
         f"API level {model.options.api_level} (feature level {model.options.feature_level})",
         f"ops on NNAPI: {model.delegated_count}/{len(model.operators)}"
-        f" in {plural(partition_count(model), 'partition')}",
+        f" in {plural(model.partition_count, 'partition')}",
     ]
     groups = causes(model)
     if groups:
-        lines.append(f"ops on CPU: {len(fallbacks(model))}")
+        lines.append(f"ops on CPU: {len(model.fallbacks)}")
         for code, ops in groups.items():
             lines.append(f"  {code}: {len(ops)} ({op_names(ops)})")
     if model.refusal is not None:
@@ -151,7 +96,7 @@ def one_line(entry: ModelReport | ModelError, name: str | None = None) -> str:
     total = len(entry.operators)
     parts = [
         f"{name}: {entry.delegated_count}/{total} ops on NNAPI at API {entry.options.api_level}",
-        f"{plural(partition_count(entry), 'partition')}",
+        f"{plural(entry.partition_count, 'partition')}",
     ]
     if entry.refusal is not None:
         parts.append(f"whole model refused ({entry.refusal.code})")
@@ -260,5 +205,5 @@ def ops_in_subgraph(model: ModelReport, subgraph: int) -> list[OperatorResult]:
 def totals(report: Report) -> tuple[int, int, int]:
     """(models checked, models unreadable, models fully delegated)."""
     ok = [m for m in report.models if isinstance(m, ModelReport)]
-    full = sum(1 for m in ok if fully_delegated(m))
+    full = sum(1 for m in ok if m.fully_delegated)
     return len(report.models), len(report.models) - len(ok), full
