@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from opcompat import __version__
 from opcompat.digest import ModelDigest
@@ -414,18 +414,6 @@ def _check(
 ) -> ModelReport:
     from opcompat.model import read_model
     from opcompat.model.reader import printable
-    from opcompat.rules.graph_checks import (
-        DELEGATION_REFUSED,
-        FP16_DELEGATED_WITH_WEIGHTS,
-        FP16_REWIRED_ON_CPU,
-        PARTITION_DROPPED,
-        REASON_CODES,
-        SUBGRAPH_NOT_DELEGATED,
-        WARNING_CODES,
-        fp16_conversion_hazard,
-        fp16_weights_revalidated,
-    )
-    from opcompat.rules.nnapi_ops import nnapi_operations_for
     from opcompat.rules.spec_check import SpecChecker
 
     if max_partitions < 0:
@@ -439,29 +427,7 @@ def _check(
     digest = _digest(model, path_or_bytes)
     path = printable(path)  # reports show it: no newline or escape from a hostile file name
     validator = _Validator(model)
-    targets = _targets()
-
-    # Validate at every default level: which levels can delegate what (first_api_level per
-    # operator, min_api_level per model).
-    # Levels that hand Validate the same arguments share one evaluation, and operators with the
-    # same signature share one verdict per level (a verdict tuple per signature).
-    distinct: dict[tuple[int, bool], Target] = {}
-    for t in targets.values():
-        distinct.setdefault((t.validate_level, t.is_accelerator_specified), t)
-    slot = {
-        api: list(distinct).index((t.validate_level, t.is_accelerator_specified))
-        for api, t in targets.items()
-    }
-    verdicts: dict[Hashable, dict[int, bool]] = {}  # shared, read-only: one per signature
-    support: dict[tuple[int, int], dict[int, bool]] = {}
-    for sg in model.subgraphs:
-        for op in sg.operators:
-            sig = validator.signature(sg, op)
-            got = verdicts.get(sig)
-            if got is None:
-                ok = tuple([not r for r in validator.plain_levels(sg, op, distinct.values())])
-                got = verdicts[sig] = {api: ok[k] for api, k in slot.items()}
-            support[(sg.index, op.index)] = got
+    support = _support_by_level(model, validator)
     fp16_related = _fp16_related(model)
     first_level = _first_delegated_levels(model, validator, support, fp16_related, max_partitions)
 
@@ -469,112 +435,19 @@ def _check(
     spec = SpecChecker(
         model, target, lambda sg, op: validator.plain(sg, op, target), validator.shape_signature
     )
-
+    ctx = _ResultContext(model, target, validator, spec, first_level, plain, {})
     operators: list[OperatorResult] = []
-    # NNAPI operations per (signature, taken): equal operators emit the same operations.
-    nn_ops_memo: dict[Hashable, tuple[str, ...]] = {}
     subgraph_results: list[SubgraphResult] = []
     model_warnings: list[Reason] = []
     # Nothing is delegated anywhere: the delegate failed, or TFLite could not load the model.
     refused = delegation.status in ("kTfLiteDelegateError", "kTfLiteError")
-    for sg, d in zip(model.subgraphs, delegation.subgraphs, strict=True):
-        parts = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.partitions]
-        dropped = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.dropped]
-        part_of = {n: k for k, p in enumerate(parts) for n in p.nodes}
-        dropped_nodes = {n for p in dropped for n in p.nodes}
-        fp16_selected = set(d.fp16.supported_nodes) if d.fp16 else set()
-        for op in sg.operators:
-            reasons = plain[sg.index][op.index]
-            supported = not reasons
-            delegated = op.index in part_of and d.status == "kTfLiteOk"
-            warnings: list[Reason] = []
-            extra: list[Reason] = []
-            if d.fp16 is not None and op.index in d.fp16.remapped_reasons:
-                remapped = d.fp16.remapped_reasons[op.index]
-                if supported and remapped:
-                    extra.extend(
-                        Reason(r.code, f"with fp16 weights remapped: {r.message}", r.source)
-                        for r in remapped
-                    )
-            if delegated and not supported:
-                warnings.append(
-                    Reason(
-                        FP16_DELEGATED_WITH_WEIGHTS,
-                        WARNING_CODES[FP16_DELEGATED_WITH_WEIGHTS],
-                        "tflite/delegates/utils.cc, FP16GraphPartitionHelper",
-                    )
-                )
-            if not delegated and op.index in fp16_selected and d.rewired_inputs.get(op.index):
-                warnings.append(
-                    Reason(
-                        FP16_REWIRED_ON_CPU,
-                        WARNING_CODES[FP16_REWIRED_ON_CPU],
-                        "tflite/delegates/utils.cc, RemapFp16InputTensors",
-                    )
-                )
-            if supported:
-                warnings.extend(spec.warnings(sg, op))
-            if supported and not delegated and not extra:
-                if refused or (d.status != "kTfLiteOk" and d.status != "notApplied"):
-                    extra.append(
-                        Reason(
-                            DELEGATION_REFUSED,
-                            REASON_CODES[DELEGATION_REFUSED],
-                            "tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl",
-                        )
-                    )
-                elif d.status == "notApplied":
-                    extra.append(
-                        Reason(
-                            SUBGRAPH_NOT_DELEGATED,
-                            REASON_CODES[SUBGRAPH_NOT_DELEGATED],
-                            "tflite/core/interpreter.cc, ModifyGraphWithDelegateImpl",
-                        )
-                    )
-                elif op.index in dropped_nodes:
-                    extra.append(
-                        Reason(
-                            PARTITION_DROPPED,
-                            REASON_CODES[PARTITION_DROPPED],
-                            "tflite/delegates/nnapi/nnapi_delegate.cc, "
-                            "StatefulNnApiDelegate::LimitDelegatedPartitions",
-                        )
-                    )
-            taken = supported or delegated  # the fp16 path delegates what Validate refuses
-            nn_key = (validator._keys(sg, op)[0], taken)  # data-free: no constant is read
-            nn_ops = nn_ops_memo.get(nn_key)
-            if nn_ops is None:
-                nn_ops = nnapi_operations_for(model, sg, op, target, supported=taken)
-                nn_ops_memo[nn_key] = nn_ops
-            operators.append(
-                OperatorResult(
-                    subgraph=sg.index,
-                    index=op.index,
-                    op=op.display_name,
-                    version=op.version,
-                    nnapi_operations=nn_ops,
-                    supported=supported,
-                    delegated=delegated,
-                    reasons=tuple(reasons) + tuple(extra) if extra else tuple(reasons),
-                    partition=part_of.get(op.index) if delegated else None,
-                    first_api_level=first_level.get((sg.index, op.index)),
-                    warnings=tuple(warnings),
-                )
-            )
-        if d.fp16 is not None:
-            model_warnings.append(fp16_weights_revalidated(sg, d.fp16.dequantize_nodes))
-        if d.status == "kTfLiteOk" and not refused:
-            hazard = fp16_conversion_hazard(
-                sg, (n for p in parts for n in p.nodes), d.rewired_inputs
-            )
-            if hazard is not None:
-                model_warnings.append(hazard)
-        else:
-            parts = []
-        subgraph_results.append(
-            SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped), status=d.status)
-        )
-    spec.close()  # its module caches would keep the model alive
+    try:
+        for sg, d in zip(model.subgraphs, delegation.subgraphs, strict=True):
+            result, warnings = _subgraph_result(ctx, sg, d, refused, operators)
+            subgraph_results.append(result)
+            model_warnings.extend(warnings)
+    finally:
+        spec.close()  # its module caches would keep the model alive
 
     return ModelReport(
         path=path,
@@ -594,6 +467,185 @@ def _check(
         warnings=tuple(model_warnings),
         status=delegation.status,
     )
+
+
+Support = dict[tuple[int, int], dict[int, bool]]
+"""(subgraph, operator) -> API level -> whether Validate accepts it there."""
+
+
+def _support_by_level(model: Model, validator: _Validator) -> Support:
+    """Per operator, whether Validate accepts it at each default API level (first_api_level
+    per operator, min_api_level per model). Levels that hand Validate the same arguments share
+    one evaluation, and operators with the same signature share one verdict per level."""
+    targets = _targets()
+    distinct: dict[tuple[int, bool], Target] = {}
+    for t in targets.values():
+        distinct.setdefault((t.validate_level, t.is_accelerator_specified), t)
+    slot = {
+        api: list(distinct).index((t.validate_level, t.is_accelerator_specified))
+        for api, t in targets.items()
+    }
+    verdicts: dict[Hashable, dict[int, bool]] = {}  # shared, read-only: one per signature
+    support: Support = {}
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            sig = validator.signature(sg, op)
+            got = verdicts.get(sig)
+            if got is None:
+                ok = tuple([not r for r in validator.plain_levels(sg, op, distinct.values())])
+                got = verdicts[sig] = {api: ok[k] for api, k in slot.items()}
+            support[(sg.index, op.index)] = got
+    return support
+
+
+class _ResultContext(NamedTuple):
+    """What turning the delegate's work into results needs, for one model at one target."""
+
+    model: Model
+    target: Target
+    validator: _Validator
+    spec: Any  # SpecChecker
+    first_level: dict[tuple[int, int], int]
+    plain: list[list[tuple[Reason, ...]]]
+    nn_ops: dict[Hashable, tuple[str, ...]]
+    """NNAPI operations per (shape key, taken): equal operators emit the same operations."""
+
+
+def _subgraph_result(
+    ctx: _ResultContext, sg: Subgraph, d: Any, refused: bool, operators: list[OperatorResult]
+) -> tuple[SubgraphResult, list[Reason]]:
+    """One subgraph's result and model warnings; its operators' results go to `operators`."""
+    from opcompat.rules.graph_checks import fp16_conversion_hazard, fp16_weights_revalidated
+
+    parts = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.partitions]
+    dropped = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.dropped]
+    part_of = {n: k for k, p in enumerate(parts) for n in p.nodes}
+    dropped_nodes = {n for p in dropped for n in p.nodes}
+    fp16_selected = set(d.fp16.supported_nodes) if d.fp16 else set()
+    for op in sg.operators:
+        delegated = op.index in part_of and d.status == "kTfLiteOk"
+        operators.append(
+            _operator_result(ctx, sg, op, d, delegated, part_of.get(op.index) if delegated
+                             else None, refused, op.index in dropped_nodes,
+                             op.index in fp16_selected)
+        )
+    warnings: list[Reason] = []
+    if d.fp16 is not None:
+        warnings.append(fp16_weights_revalidated(sg, d.fp16.dequantize_nodes))
+    if d.status == "kTfLiteOk" and not refused:
+        hazard = fp16_conversion_hazard(sg, (n for p in parts for n in p.nodes), d.rewired_inputs)
+        if hazard is not None:
+            warnings.append(hazard)
+    else:
+        parts = []
+    result = SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped), status=d.status)
+    return result, warnings
+
+
+def _operator_result(
+    ctx: _ResultContext,
+    sg: Subgraph,
+    op: Operator,
+    d: Any,
+    delegated: bool,
+    partition: int | None,
+    refused: bool,
+    in_dropped: bool,
+    fp16_selected: bool,
+) -> OperatorResult:
+    from opcompat.rules.nnapi_ops import nnapi_operations_for
+
+    reasons = ctx.plain[sg.index][op.index]
+    supported = not reasons
+    extra: list[Reason] = []
+    if d.fp16 is not None and supported and d.fp16.remapped_reasons.get(op.index):
+        extra.extend(
+            Reason(r.code, f"with fp16 weights remapped: {r.message}", r.source)
+            for r in d.fp16.remapped_reasons[op.index]
+        )
+    warnings = _operator_warnings(
+        ctx, sg, op, supported, delegated, fp16_selected and bool(d.rewired_inputs.get(op.index))
+    )
+    if supported and not delegated and not extra:
+        extra.extend(_not_delegated_reasons(d.status, refused, in_dropped))
+    taken = supported or delegated  # the fp16 path delegates what Validate refuses
+    nn_key = (ctx.validator._keys(sg, op)[0], taken)  # data-free: no constant is read
+    nn_ops = ctx.nn_ops.get(nn_key)
+    if nn_ops is None:
+        nn_ops = ctx.nn_ops[nn_key] = nnapi_operations_for(
+            ctx.model, sg, op, ctx.target, supported=taken
+        )
+    return OperatorResult(
+        subgraph=sg.index,
+        index=op.index,
+        op=op.display_name,
+        version=op.version,
+        nnapi_operations=nn_ops,
+        supported=supported,
+        delegated=delegated,
+        reasons=tuple(reasons) + tuple(extra) if extra else tuple(reasons),
+        partition=partition,
+        first_api_level=ctx.first_level.get((sg.index, op.index)),
+        warnings=warnings,
+    )
+
+
+def _operator_warnings(
+    ctx: _ResultContext,
+    sg: Subgraph,
+    op: Operator,
+    supported: bool,
+    delegated: bool,
+    rewired_on_cpu_candidate: bool,
+) -> tuple[Reason, ...]:
+    from opcompat.rules.graph_checks import (
+        FP16_DELEGATED_WITH_WEIGHTS,
+        FP16_REWIRED_ON_CPU,
+        WARNING_CODES,
+    )
+
+    warnings: list[Reason] = []
+    if delegated and not supported:
+        warnings.append(
+            Reason(
+                FP16_DELEGATED_WITH_WEIGHTS,
+                WARNING_CODES[FP16_DELEGATED_WITH_WEIGHTS],
+                "tflite/delegates/utils.cc, FP16GraphPartitionHelper",
+            )
+        )
+    if not delegated and rewired_on_cpu_candidate:
+        warnings.append(
+            Reason(
+                FP16_REWIRED_ON_CPU,
+                WARNING_CODES[FP16_REWIRED_ON_CPU],
+                "tflite/delegates/utils.cc, RemapFp16InputTensors",
+            )
+        )
+    if supported:
+        warnings.extend(ctx.spec.warnings(sg, op))
+    return tuple(warnings)
+
+
+def _not_delegated_reasons(status: str, refused: bool, in_dropped: bool) -> list[Reason]:
+    """Why an operator Validate accepts is not delegated (none when it is not known)."""
+    from opcompat.rules.graph_checks import (
+        DELEGATION_REFUSED,
+        PARTITION_DROPPED,
+        REASON_CODES,
+        SUBGRAPH_NOT_DELEGATED,
+    )
+
+    if refused or (status != "kTfLiteOk" and status != "notApplied"):
+        return [Reason(DELEGATION_REFUSED, REASON_CODES[DELEGATION_REFUSED],
+                       "tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl")]
+    if status == "notApplied":
+        return [Reason(SUBGRAPH_NOT_DELEGATED, REASON_CODES[SUBGRAPH_NOT_DELEGATED],
+                       "tflite/core/interpreter.cc, ModifyGraphWithDelegateImpl")]
+    if in_dropped:
+        return [Reason(PARTITION_DROPPED, REASON_CODES[PARTITION_DROPPED],
+                       "tflite/delegates/nnapi/nnapi_delegate.cc, "
+                       "StatefulNnApiDelegate::LimitDelegatedPartitions")]
+    return []
 
 
 def _check_one(args: tuple[str, dict[str, Any], bool]) -> ModelReport | ModelError:
