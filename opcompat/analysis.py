@@ -25,11 +25,12 @@ from opcompat.report import (
     Report,
     SubgraphResult,
 )
+from opcompat.targets.nnapi import DEFAULT_MAX_PARTITIONS as NNAPI_MAX_PARTITIONS
 
 DEFAULT_API_LEVEL = 33
 """API level checked when none is given: Android 13, the lowest level with an updatable NNAPI
 module at feature level 8 (so every feature-level-gated rule applies)."""
-DEFAULT_MAX_PARTITIONS = 3
+DEFAULT_MAX_PARTITIONS = NNAPI_MAX_PARTITIONS
 """The delegate's default `max_number_delegated_partitions`."""
 
 _PARALLEL_THRESHOLD = 4
@@ -580,7 +581,7 @@ def _operator_result(
         index=op.index,
         op=op.display_name,
         version=op.version,
-        nnapi_operations=nn_ops,
+        operations=nn_ops,
         supported=supported,
         delegated=delegated,
         reasons=tuple(reasons) + tuple(extra) if extra else tuple(reasons),

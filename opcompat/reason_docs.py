@@ -1,4 +1,5 @@
-"""Generate, from `opcompat.reasons`, the report schema's code enums and `reports/reason_codes.md`.
+"""Generate the report schema's lists (reason codes from `opcompat.reasons`, targets from
+`opcompat.targets.TargetChoice`) and `reports/reason_codes.md`.
 
     python -m opcompat.reason_docs --write     # rewrite both (in a checkout)
     python -m opcompat.reason_docs --check     # exit 1 when either is stale
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from opcompat.reasons import CODES, DELEGATE_CODES, DELEGATE_HEADER, OPCOMPAT_CODES
+from opcompat.targets import TargetChoice
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = REPO / "reports" / "schema" / "report.schema.json"
@@ -27,8 +29,10 @@ _KIND_TITLES = {
 
 
 def schema_with_codes(schema: dict[str, Any]) -> dict[str, Any]:
-    """`schema` with its `delegateCode` and `opcompatCode` enums set from the registry."""
+    """`schema` with its `delegateCode`, `opcompatCode` and target enums set from the
+    registries."""
     defs = schema["$defs"]
+    defs["model"]["properties"]["target"]["enum"] = [t.value for t in TargetChoice]
     defs["delegateCode"]["description"] = (
         f"The delegate's NNAPIValidationFailureType names ({DELEGATE_HEADER})."
     )

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from opcompat.digest import ModelDigest
 
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "2.0"
 
 
 class Reason(NamedTuple):
@@ -32,9 +32,10 @@ class OperatorResult(NamedTuple):
     op: str
     """Schema enum name, `CUSTOM:<name>`, or `UNKNOWN_<code>`."""
     version: int
-    nnapi_operations: tuple[str, ...]
-    """The NNAPI operation(s) the delegate emits for it at the checked target, in the order it
-    adds them (`opcompat.rules.nnapi_ops`); its counterpart when refused; empty when none."""
+    operations: tuple[str, ...]
+    """What the target's delegate turns it into: for NNAPI, the NNAPI operation(s) it emits at
+    the checked level, in the order it adds them (`opcompat.rules.nnapi_ops`); its counterpart
+    when refused; empty when none."""
     supported: bool
     """What `NNAPIDelegateKernel::Validate` returns."""
     delegated: bool
@@ -48,6 +49,11 @@ class OperatorResult(NamedTuple):
     it, its partition is kept and the model is not refused; None: at no level 27-35."""
     warnings: tuple[Reason, ...] = ()
     """Findings that do not change the delegate's verdict (spec cross-check, hazards)."""
+
+    @property
+    def nnapi_operations(self) -> tuple[str, ...]:
+        """`operations`, by its name before report schema 2.0 (kept for one release)."""
+        return self.operations
 
 
 class Partition(NamedTuple):
@@ -112,6 +118,8 @@ class ModelReport(NamedTuple):
     status: str = ""
     """Status of `Interpreter::ModifyGraphWithDelegate`: kTfLiteOk, kTfLiteApplicationError or
     kTfLiteDelegateError."""
+    target: str = "nnapi"
+    """The delegate target checked (`opcompat.targets.TargetChoice`)."""
 
     @property
     def sha256(self) -> str:

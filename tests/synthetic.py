@@ -71,7 +71,7 @@ def op(
         index=index,
         op=name,
         version=version,
-        nnapi_operations=nnapi,
+        operations=nnapi,
         supported=delegated if supported is None else supported,
         delegated=delegated,
         reasons=reasons,

@@ -144,14 +144,15 @@ def test_partitioning_cache_changes_no_delegation() -> None:
     ],
 )
 def test_plain_table_is_tabulates(rows: list[tuple[str, ...]]) -> None:
-    from opcompat.formats.table import HEADERS, _plain
+    from opcompat.formats.table import _plain, headers
 
-    want = tabulate(rows, headers=HEADERS, tablefmt="simple", disable_numparse=True)
-    assert _plain(rows) == want
+    titles = headers("NNAPI")
+    want = tabulate(rows, headers=titles, tablefmt="simple", disable_numparse=True)
+    assert _plain(rows, titles) == want
 
 
 @pytest.mark.parametrize("cell", ["é", "a\nb", "\x1b[31m", "True", "False", "宽"])
 def test_plain_table_leaves_special_cells_to_tabulate(cell: str) -> None:
-    from opcompat.formats.table import _plain
+    from opcompat.formats.table import _plain, headers
 
-    assert _plain([("0", "1", cell, "1", "-", "CPU", "")]) is None
+    assert _plain([("0", "1", cell, "1", "-", "CPU", "")], headers("NNAPI")) is None

@@ -1,7 +1,7 @@
 """`--format html`: one self-contained page (inline CSS, SVG and JS; it fetches nothing).
 
 Per model: the summary, the execution order drawn as partitions (a strip whose widths follow the
-operator counts) and as operators (coloured NNAPI vs CPU and by partition), and a searchable,
+operator counts) and as operators (coloured by partition, or CPU), and a searchable,
 filterable operator table. `#q=TEXT` in the page address pre-fills the search.
 """
 
@@ -144,6 +144,7 @@ def _row_id(mi: int, op: OperatorResult) -> str:
 
 def _strip(model: ModelReport, subgraph: int) -> str:
     """The execution order as a strip of partitions and CPU runs, widths by operator count."""
+    target = s.target_label(model)
     segs = s.segments(model, subgraph)
     total = sum(len(x.ops) for x in segs) or 1
     min_w = 6.0
@@ -160,16 +161,16 @@ def _strip(model: ModelReport, subgraph: int) -> str:
     for seg, w in zip(segs, widths, strict=True):
         w *= scale
         fill, stroke = _colours(seg.partition)
-        fill_attr = "url(#hatch)" if not seg.on_nnapi else fill
-        label = f"NNAPI partition {seg.partition}" if seg.on_nnapi else "CPU"
+        fill_attr = "url(#hatch)" if not seg.delegated else fill
+        label = f"{target} partition {seg.partition}" if seg.delegated else "CPU"
         n = len(seg.ops)
         tip = f"{label}: {s.plural(n, 'op')} ({s.span(seg.ops)})"
         out.append(
-            f'<g class="seg" data-where="{"nnapi" if seg.on_nnapi else "cpu"}"><title>{esc(tip)}</title>'
+            f'<g class="seg" data-where="{"nnapi" if seg.delegated else "cpu"}"><title>{esc(tip)}</title>'
             f'<rect x="{x:.1f}" y="0" width="{max(w - 1, 1):.1f}" height="{STRIP_H}" rx="4" '
             f'fill="{fill_attr}" stroke="{stroke}" stroke-width="1.5"/>'
         )
-        short = f"p{seg.partition}" if seg.on_nnapi else "CPU"
+        short = f"p{seg.partition}" if seg.delegated else "CPU"
         text = f"{short} · {n}" if w > 64 else (short if w > 28 else "")
         if text:
             out.append(
@@ -185,6 +186,7 @@ def _strip(model: ModelReport, subgraph: int) -> str:
 
 def _op_graph(model: ModelReport, subgraph: int, mi: int) -> str:
     """Operators in execution order, wrapped in rows, linked in order, coloured by partition."""
+    target = s.target_label(model)
     ops = s.ops_in_subgraph(model, subgraph)
     rows = (len(ops) + COLS - 1) // COLS
     width = COLS * (BOX_W + GAP_X) + GAP_X
@@ -208,7 +210,7 @@ def _op_graph(model: ModelReport, subgraph: int, mi: int) -> str:
         part = op.partition if op.delegated else None
         fill, stroke = _colours(part)
         dash = ' stroke-dasharray="4 2"' if (not op.delegated and op.supported) else ""
-        where = f"NNAPI partition {op.partition}" if op.delegated else s.verdict(op)
+        where = f"{target} partition {op.partition}" if op.delegated else s.verdict(op, model)
         tip = f"{op.index}: {op.op} v{op.version} - {where}"
         reason = s.shown_reason(op, model)
         if reason:
@@ -227,6 +229,7 @@ def _op_graph(model: ModelReport, subgraph: int, mi: int) -> str:
 
 
 def _legend(model: ModelReport) -> str:
+    target = s.target_label(model)
     items = []
     parts = sorted(
         {o.partition for o in model.operators if o.delegated and o.partition is not None}
@@ -234,7 +237,7 @@ def _legend(model: ModelReport) -> str:
     for p in parts:
         fill, stroke = _colours(p)
         items.append(
-            f'<span><i style="background:{fill};border-color:{stroke}"></i>NNAPI partition {p}</span>'
+            f'<span><i style="background:{fill};border-color:{stroke}"></i>{target} partition {p}</span>'
         )
     items.append(f'<span><i style="background:{CPU_FILL};border-color:{CPU_STROKE}"></i>CPU</span>')
     if any(o.supported and not o.delegated for o in model.operators):
@@ -246,14 +249,15 @@ def _legend(model: ModelReport) -> str:
 
 
 def _cards(model: ModelReport) -> str:
+    target = s.target_label(model)
     total = len(model.operators)
     pct = 100 * model.delegated_ratio
     cpu = len(model.fallbacks)
     return (
         '<div class="cards">'
         f'<div class="card {"good" if model.fully_delegated else "bad"}"><div class="v">{model.delegated_count}/{total}</div>'
-        f'<div class="k">ops on NNAPI ({pct:.1f}%)</div><div class="bar"><span style="width:{pct:.1f}%"></span></div></div>'
-        f'<div class="card"><div class="v">{model.partition_count}</div><div class="k">NNAPI partitions</div></div>'
+        f'<div class="k">ops on {target} ({pct:.1f}%)</div><div class="bar"><span style="width:{pct:.1f}%"></span></div></div>'
+        f'<div class="card"><div class="v">{model.partition_count}</div><div class="k">{target} partitions</div></div>'
         f'<div class="card {"bad" if cpu else "good"}"><div class="v">{cpu}</div><div class="k">ops on CPU</div></div>'
         f'<div class="card"><div class="v">{"never" if model.min_api_level is None else model.min_api_level}</div>'
         f'<div class="k">{"no API level 27-35 delegates every op" if model.min_api_level is None else "lowest API level for full delegation"}</div></div>'
@@ -264,13 +268,14 @@ def _cards(model: ModelReport) -> str:
 
 
 def _op_table(model: ModelReport, mi: int) -> str:
+    target = esc(s.target_label(model))
     rows = []
     for op in sorted(model.operators, key=lambda o: (o.subgraph, o.index)):
         if op.delegated:
             badge = (
-                f'<span class="badge nnapi">NNAPI p{esc(op.partition)}</span>'
+                f'<span class="badge nnapi">{target} p{esc(op.partition)}</span>'
                 if op.partition is not None
-                else '<span class="badge nnapi">NNAPI</span>'
+                else f'<span class="badge nnapi">{target}</span>'
             )
         elif op.supported:
             badge = '<span class="badge sup">CPU (supported)</span>'
@@ -281,18 +286,18 @@ def _op_table(model: ModelReport, mi: int) -> str:
         rows.append(
             f'<tr id="{_row_id(mi, op)}" data-where="{"nnapi" if op.delegated else "cpu"}">'
             f'<td class="num">{op.subgraph}</td><td class="num">{op.index}</td><td class="op">{esc(op.op)}</td>'
-            f'<td class="num">{op.version}</td><td class="op">{esc(", ".join(op.nnapi_operations) or "-")}</td>'
+            f'<td class="num">{op.version}</td><td class="op">{esc(", ".join(op.operations) or "-")}</td>'
             f'<td data-v="{"0" if op.delegated else "1"}">{badge}</td>'
             f'<td class="num" data-v="{esc(first if op.first_api_level is not None else 999)}">{esc(first)}</td>'
             f"<td>{esc(reason)}</td></tr>"
         )
     return (
-        '<div class="tools"><input class="search" type="search" placeholder="Search operators, reasons, NNAPI operations…" '
+        f'<div class="tools"><input class="search" type="search" placeholder="Search operators, reasons, {target} operations…" '
         'aria-label="search operators">'
-        '<button class="on" data-f="all">All</button><button data-f="nnapi">NNAPI</button>'
+        f'<button class="on" data-f="all">All</button><button data-f="nnapi">{target}</button>'
         '<button data-f="cpu">CPU</button><span class="count"></span></div>'
         '<div class="scroll"><table class="ops"><thead><tr><th class="num">subgraph</th><th class="num">index</th>'
-        '<th>op</th><th class="num">version</th><th>NNAPI operation</th><th>verdict</th>'
+        f'<th>op</th><th class="num">version</th><th>{target} operation</th><th>verdict</th>'
         '<th class="num">first API level</th><th>reason</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
@@ -359,6 +364,7 @@ def render_error(error: ModelError, mi: int) -> str:
 class HtmlFormat(ReportFormat):
     def render(self, report: Report) -> str:
         checked, unreadable, full = s.totals(report)
+        target = esc(s.report_label(report))
         sub = f"{s.plural(checked, 'model')} · {full} fully delegated"
         if unreadable:
             sub += f" · {unreadable} unreadable"
@@ -373,8 +379,8 @@ class HtmlFormat(ReportFormat):
             '<meta name="viewport" content="width=device-width,initial-scale=1">'
             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
             "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
-            f"<title>opcompat NNAPI report</title><style>{CSS}</style></head><body>"
-            f'<header class="page"><h1>NNAPI delegation report</h1><p>{esc(sub)}</p></header>'
+            f"<title>opcompat {target} report</title><style>{CSS}</style></head><body>"
+            f'<header class="page"><h1>{target} delegation report</h1><p>{esc(sub)}</p></header>'
             f"<main>{body}</main><footer>{version}. Generated offline; this page loads nothing.</footer>"
             f'<script type="application/json" id="opcompat-meta">{meta}</script>'
             f"<script>{JS}</script></body></html>\n"

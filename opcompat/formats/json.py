@@ -39,7 +39,8 @@ def operator_to_dict(op: OperatorResult) -> dict[str, Any]:
         "supported": op.supported,
         "delegated": op.delegated,
         "reasons": [reason_to_dict(r) for r in op.reasons],
-        "nnapi_operations": list(op.nnapi_operations),
+        "operations": list(op.operations),
+        "nnapi_operations": list(op.operations),  # the 1.0 name, kept for one release
         "first_api_level": op.first_api_level,
         "partition": op.partition,
         "warnings": [reason_to_dict(r) for r in op.warnings],
@@ -69,6 +70,7 @@ def model_to_dict(model: ModelReport) -> dict[str, Any]:
     o = model.options
     return {
         "path": model.path,
+        "target": model.target,
         "sha256": model.sha256,
         "options": {
             "api_level": o.api_level,

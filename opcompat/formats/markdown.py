@@ -1,6 +1,6 @@
 """`--format markdown`: a report for pull-request comments and CI job summaries.
 
-Summary first; per-operator details folded in `<details>`; a mermaid flowchart of the NNAPI
+Summary first; per-operator details folded in `<details>`; a mermaid flowchart of the delegated
 partitions and CPU runs (GitHub and GitLab render mermaid code blocks). Large subgraphs are
 drawn at partition level only, so the diagram stays readable and within renderer limits.
 """
@@ -17,7 +17,7 @@ MAX_SEGMENTS_DRAWN = 60
 """Above this many partitions/CPU runs, the middle of the chain is elided."""
 MAX_SUBGRAPHS_DRAWN = 4
 
-NNAPI_STYLE = "fill:#dafbe1,stroke:#1a7f37,color:#0f3d1c"
+DELEGATED_STYLE = "fill:#dafbe1,stroke:#1a7f37,color:#0f3d1c"
 CPU_STYLE = "fill:#fff1e5,stroke:#bc4c00,color:#4a1d00"
 
 
@@ -55,7 +55,8 @@ def _status(model: ModelReport) -> str:
 
 def _overview(report: Report, names: list[str]) -> list[str]:
     lines = [
-        "| | model | API | ops on NNAPI | partitions | ops on CPU | full delegation from |",
+        f"| | model | API | ops on {s.report_label(report)} | partitions | ops on CPU "
+        "| full delegation from |",
         "|---|---|---:|---:|---:|---:|---|",
     ]
     for m, shown in zip(report.models, names, strict=True):
@@ -74,25 +75,28 @@ def _overview(report: Report, names: list[str]) -> list[str]:
 
 
 def _op_row(op: OperatorResult, model: ModelReport) -> str:
-    where = f"NNAPI p{op.partition}" if op.delegated and op.partition is not None else s.verdict(op)
+    where = s.verdict(op, model)
+    if op.delegated and op.partition is not None:
+        where = f"{where} p{op.partition}"
     reason = s.shown_reason(op, model)
     return (
         f"| {op.subgraph} | {op.index} | {cell_code(op.op)} | {op.version} "
-        f"| {cell(', '.join(op.nnapi_operations) or '-')} | {where} | {cell(reason)} |"
+        f"| {cell(', '.join(op.operations) or '-')} | {where} | {cell(reason)} |"
     )
 
 
-_OP_HEADER = [
-    "| subgraph | index | op | version | NNAPI operation | verdict | reason |",
-    "|---:|---:|---|---:|---|---|---|",
-]
+def _op_header(label: str) -> list[str]:
+    return [
+        f"| subgraph | index | op | version | {label} operation | verdict | reason |",
+        "|---:|---:|---|---:|---|---|---|",
+    ]
 
 
-def _segment_label(seg: s.Segment) -> str:
+def _segment_label(seg: s.Segment, label: str) -> str:
     n = len(seg.ops)
-    where = f"NNAPI partition {seg.partition}" if seg.on_nnapi else "CPU"
+    where = f"{label} partition {seg.partition}" if seg.delegated else "CPU"
     text = f"{where}<br/>{s.plural(n, 'op')} ({s.span(seg.ops)})"
-    if not seg.on_nnapi:
+    if not seg.delegated:
         names = s.op_names(seg.ops)
         if len(names) > 60:
             names = names[:57] + "..."
@@ -106,7 +110,8 @@ def _label(text: str) -> str:
 
 
 def flowchart(model: ModelReport, subgraph: int) -> str:
-    """A mermaid flowchart of one subgraph's partitions (NNAPI) and CPU runs."""
+    """A mermaid flowchart of one subgraph's delegated partitions and CPU runs."""
+    label = s.target_label(model)
     segs = s.segments(model, subgraph)
     n_ops = sum(len(x.ops) for x in segs)
     lines = ["```mermaid", "flowchart LR"]
@@ -115,7 +120,7 @@ def flowchart(model: ModelReport, subgraph: int) -> str:
         for k, seg in enumerate(segs):
             sid = f"s{subgraph}_{k}"
             ids.append(sid)
-            title = f"NNAPI partition {seg.partition}" if seg.on_nnapi else "CPU"
+            title = f"{label} partition {seg.partition}" if seg.delegated else "CPU"
             lines.append(f'  subgraph {sid}["{mermaid_label(title)}"]')
             lines.append("    direction TB")
             prev = ""
@@ -127,7 +132,7 @@ def flowchart(model: ModelReport, subgraph: int) -> str:
                     lines.append(f"    {prev} --> {oid}")
                 prev = oid
             lines.append("  end")
-            lines.append(f"  style {sid} {NNAPI_STYLE if seg.on_nnapi else CPU_STYLE}")
+            lines.append(f"  style {sid} {DELEGATED_STYLE if seg.delegated else CPU_STYLE}")
     else:
         shown: list[s.Segment | int] = list(segs)
         if len(segs) > MAX_SEGMENTS_DRAWN:
@@ -139,11 +144,11 @@ def flowchart(model: ModelReport, subgraph: int) -> str:
             if isinstance(item, int):
                 lines.append(f'  {sid}["{item} more partitions and CPU runs"]')
                 continue
-            cls = "nnapi" if item.on_nnapi else "cpu"
-            lines.append(f'  {sid}["{_label(_segment_label(item))}"]:::{cls}')
+            cls = "nnapi" if item.delegated else "cpu"
+            lines.append(f'  {sid}["{_label(_segment_label(item, label))}"]:::{cls}')
     for a, b in zip(ids, ids[1:], strict=False):
         lines.append(f"  {a} --> {b}")
-    lines.append(f"  classDef nnapi {NNAPI_STYLE}")
+    lines.append(f"  classDef nnapi {DELEGATED_STYLE}")
     lines.append(f"  classDef cpu {CPU_STYLE}")
     lines.append("```")
     return "\n".join(lines)
@@ -155,7 +160,7 @@ def render_model(model: ModelReport, name: str | None = None) -> list[str]:
     parts = model.partition_count
     lines = [f"### {_status(model)} {code(name)}", ""]
     lines.append(
-        f"**{model.delegated_count}/{total} ops on NNAPI** in "
+        f"**{model.delegated_count}/{total} ops on {s.target_label(model)}** in "
         f"{s.plural(parts, 'partition')}"
         f" at API {model.options.api_level} (feature level {model.options.feature_level})."
         f" Full delegation from: **{s.full_delegation_text(model)}**."
@@ -189,11 +194,11 @@ def render_model(model: ModelReport, name: str | None = None) -> list[str]:
     cpu = [o for o in ops if not o.delegated]
     if cpu:
         lines += [f"<details><summary>Operators on the CPU ({len(cpu)})</summary>", ""]
-        lines += _OP_HEADER + [_op_row(o, model) for o in cpu]
+        lines += _op_header(s.target_label(model)) + [_op_row(o, model) for o in cpu]
         lines += ["", "</details>", ""]
     if ops:
         lines += [f"<details><summary>All operators ({len(ops)})</summary>", ""]
-        lines += _OP_HEADER + [_op_row(o, model) for o in ops]
+        lines += _op_header(s.target_label(model)) + [_op_row(o, model) for o in ops]
         lines += ["", "</details>", ""]
     return lines
 
@@ -201,7 +206,7 @@ def render_model(model: ModelReport, name: str | None = None) -> list[str]:
 class MarkdownFormat(ReportFormat):
     def render(self, report: Report) -> str:
         checked, unreadable, full = s.totals(report)
-        lines = ["## opcompat: NNAPI delegation report", ""]
+        lines = [f"## opcompat: {s.report_label(report)} delegation report", ""]
         lines.append(
             f"{s.plural(checked, 'model')} checked, {full} fully delegated"
             + (f", {unreadable} unreadable" if unreadable else "")

@@ -113,14 +113,14 @@ def _location_from(path: str, cwd: str | None) -> dict[str, str]:
     return {"uri": quote(str(PurePosixPath(posix))), "uriBaseId": "%SRCROOT%"}
 
 
-def _rule(code: str, example: str) -> dict[str, Any]:
+def _rule(code: str, example: str, label: str) -> dict[str, Any]:
     known = CODES.get(code)
     text = known.help if known is not None and known.help else example
     return {
         "id": code,
         "name": code.lstrip("k") if code.startswith("k") else code,
         "shortDescription": {"text": text},
-        "fullDescription": {"text": f"Operators left on the CPU by the NNAPI delegate: {text}"},
+        "fullDescription": {"text": f"Operators left on the CPU by the {label} delegate: {text}"},
         "defaultConfiguration": {"level": "warning"},
     }
 
@@ -157,7 +157,7 @@ def _plan(report: Report) -> tuple[dict[str, Any], list[tuple[OperatorResult, Mo
                     if op.reasons
                     else (m.refusal.message if m.refusal else "Left on the CPU.")
                 )
-                rule_objs.append(_rule(rid, example))
+                rule_objs.append(_rule(rid, example, s.target_label(m)))
             planned.append((op, m, rules[rid]))
     run: dict[str, Any] = {
         "tool": {

@@ -24,10 +24,27 @@ def cause(op: OperatorResult, model: ModelReport) -> str:
     return NO_REASON
 
 
-def verdict(op: OperatorResult) -> str:
-    """`NNAPI`, `CPU`, or `CPU (supported)` for an op Validate accepts but that stays on the CPU."""
+def target_label(model: ModelReport) -> str:
+    """How the reports name the model's target (`NNAPI`)."""
+    from opcompat.targets import label
+
+    return label(model.target)
+
+
+def report_label(report: Report) -> str:
+    """How a whole report names its targets: `NNAPI`, or `NNAPI + GPU` for several."""
+    from opcompat.targets import DEFAULT_TARGET, TargetChoice, label
+
+    present = {m.target for m in report.models if isinstance(m, ModelReport)}
+    names = [t.value for t in TargetChoice if t.value in present] or [DEFAULT_TARGET.value]
+    return " + ".join(label(n) for n in names)
+
+
+def verdict(op: OperatorResult, model: ModelReport) -> str:
+    """The target's label (`NNAPI`), `CPU`, or `CPU (supported)` for an op the target accepts
+    but that stays on the CPU."""
     if op.delegated:
-        return "NNAPI"
+        return target_label(model)
     return "CPU (supported)" if op.supported else "CPU"
 
 
@@ -69,7 +86,7 @@ def summary_lines(model: ModelReport) -> list[str]:
     """The summary of one model as short lines (no model name)."""
     lines = [
         f"API level {model.options.api_level} (feature level {model.options.feature_level})",
-        f"ops on NNAPI: {model.delegated_count}/{len(model.operators)}"
+        f"ops on {target_label(model)}: {model.delegated_count}/{len(model.operators)}"
         f" in {plural(model.partition_count, 'partition')}",
     ]
     groups = causes(model)
@@ -95,7 +112,8 @@ def one_line(entry: ModelReport | ModelError, name: str | None = None) -> str:
         return f"{entry.path}: unreadable: {error}"
     total = len(entry.operators)
     parts = [
-        f"{name}: {entry.delegated_count}/{total} ops on NNAPI at API {entry.options.api_level}",
+        f"{name}: {entry.delegated_count}/{total} ops on {target_label(entry)} at API "
+        f"{entry.options.api_level}",
         f"{plural(entry.partition_count, 'partition')}",
     ]
     if entry.refusal is not None:
@@ -130,12 +148,12 @@ class Segment(NamedTuple):
     ops: tuple[OperatorResult, ...]
 
     @property
-    def on_nnapi(self) -> bool:
+    def delegated(self) -> bool:
         return self.partition is not None
 
 
 def segments(model: ModelReport, subgraph: int) -> list[Segment]:
-    """The subgraph's operators cut into NNAPI partitions and CPU runs, in execution order.
+    """The subgraph's operators cut into delegated partitions and CPU runs, in execution order.
 
     A partition is placed where its first operator is; the CPU operators between two
     partitions form one run. This is the order the interpreter's execution plan has after the

@@ -6,14 +6,17 @@ from opcompat.formats import summary as s
 from opcompat.formats.base import ReportFormat
 from opcompat.report import ModelError, ModelReport, OperatorResult, Report
 
-HEADERS = ("subgraph", "index", "op", "version", "NNAPI operation", "verdict", "reason")
+
+def headers(label: str) -> tuple[str, ...]:
+    """The column titles, naming the target (`NNAPI operation`)."""
+    return ("subgraph", "index", "op", "version", f"{label} operation", "verdict", "reason")
 
 
 def _row(op: OperatorResult, model: ModelReport) -> tuple[str, ...]:
     """One operator's cells, as tabulate shows them (str() of each value)."""
-    verdict = s.verdict(op)
+    verdict = s.verdict(op, model)
     if op.delegated and op.partition is not None:
-        verdict = f"NNAPI p{op.partition}"
+        verdict = f"{verdict} p{op.partition}"
     reason = s.reason_text(op)
     if not reason and not op.delegated:
         reason = s.cause(op, model)
@@ -22,13 +25,13 @@ def _row(op: OperatorResult, model: ModelReport) -> tuple[str, ...]:
         str(op.index),
         op.op,
         str(op.version),
-        ", ".join(op.nnapi_operations) or "-",
+        ", ".join(op.operations) or "-",
         verdict,
         reason,
     )
 
 
-def _plain(rows: list[tuple[str, ...]]) -> str | None:
+def _plain(rows: list[tuple[str, ...]], titles: tuple[str, ...]) -> str | None:
     """The table exactly as `tabulate(..., tablefmt="simple", disable_numparse=True)` draws it,
     in a fraction of the time (tabulate infers a type for every cell: seconds for 50k rows).
     None when a cell holds anything but printable ASCII (wide or invisible characters, line
@@ -39,13 +42,13 @@ def _plain(rows: list[tuple[str, ...]]) -> str | None:
         if not (joined.isascii() and joined.isprintable()) or "True" in row or "False" in row:
             return None
     # tabulate's minimum padding of 2 around each header
-    widths = [len(h) + 2 for h in HEADERS]
+    widths = [len(h) + 2 for h in titles]
     if rows:
         columns = zip(*rows, strict=True)
         widths = [max(w, *map(len, col)) for w, col in zip(widths, columns, strict=True)]
     # Every column is left-aligned text; tabulate strips the end of each line.
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [fmt.format(*HEADERS).rstrip(), "  ".join("-" * w for w in widths)]
+    out = [fmt.format(*titles).rstrip(), "  ".join("-" * w for w in widths)]
     out.extend(fmt.format(*row).rstrip() for row in rows)
     return "\n".join(out)
 
@@ -56,11 +59,12 @@ def render_model(model: ModelReport) -> str:
     lines = [f"== {model.path}"]
     if ops:
         rows = [_row(o, model) for o in ops]
-        table = _plain(rows)
+        titles = headers(s.target_label(model))
+        table = _plain(rows, titles)
         if table is None:
             from tabulate import tabulate  # only when a table is really rendered
 
-            table = tabulate(rows, headers=HEADERS, tablefmt="simple", disable_numparse=True)
+            table = tabulate(rows, headers=titles, tablefmt="simple", disable_numparse=True)
         lines.append(table)
     else:
         lines.append("(no operators)")

@@ -1,0 +1,48 @@
+"""The delegate targets opcompat checks, chosen by name (`check --target nnapi`).
+
+`TargetChoice` lists them, as `FormatChoice` lists the formats; each member's package,
+`opcompat.targets.<name>`, defines `TARGET`, its `TargetInfo`. Standard library only.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from typing import NamedTuple
+
+
+class TargetInfo(NamedTuple):
+    """What the formats, the CLI and the schema need to know of a target."""
+
+    name: str
+    """Its `--target` value and the reports' `target` field."""
+    label: str
+    """How reports name it: `ops on NNAPI`, `NNAPI partition 0`."""
+    delegate: str
+    """The delegate it models, for help texts."""
+    default_max_partitions: int
+    """The delegate's own default partition cap."""
+
+
+class TargetChoice(str, enum.Enum):
+    """Every target; the first is the default."""
+
+    NNAPI = "nnapi"
+
+    def info(self) -> TargetInfo:
+        module = importlib.import_module(f"opcompat.targets.{self.value}")
+        info: TargetInfo = module.TARGET
+        return info
+
+
+DEFAULT_TARGET = TargetChoice.NNAPI
+
+
+def target_info(name: str) -> TargetInfo:
+    """The `TargetInfo` of a target name; ValueError for an unknown one."""
+    return TargetChoice(name).info()
+
+
+def label(name: str) -> str:
+    """How reports name target `name`."""
+    return target_info(name).label

@@ -1,0 +1,19 @@
+"""TFLite's NNAPI delegate (`tflite/delegates/nnapi/nnapi_delegate.cc`).
+
+Its rules, levels and partition policy live today in `opcompat.rules`, `opcompat.levels` and
+`opcompat.delegation`.
+"""
+
+from __future__ import annotations
+
+from opcompat.targets import TargetInfo
+
+DEFAULT_MAX_PARTITIONS = 3
+"""`StatefulNnApiDelegate::Options::max_number_delegated_partitions` by default."""
+
+TARGET = TargetInfo(
+    name="nnapi",
+    label="NNAPI",
+    delegate="TFLite's NNAPI delegate",
+    default_max_partitions=DEFAULT_MAX_PARTITIONS,
+)
