@@ -24,11 +24,12 @@ def check(
     feature_level: int | None = None,
     nnapi_cpu: bool = False,
     max_partitions: int = 3,
+    target: str = "nnapi",
 ) -> ModelReport:
     """Check one model (a path, or the bytes of a .tflite file) on a device of `api_level`
     (27-35) whose NNAPI runtime reports `feature_level` (1-8; default: the usual one for the
     API level), with the delegate's `disallow_nnapi_cpu=False` when `nnapi_cpu`, keeping at
-    most `max_partitions` partitions (0: no limit).
+    most `max_partitions` partitions (0: no limit), for the delegate `target` (`nnapi`).
 
     Raises ModelReadError for an unreadable model and UsageError for bad arguments."""
     # Imported lazily so that `import opcompat` stays cheap for the CLI.
@@ -40,4 +41,5 @@ def check(
         feature_level=feature_level,
         nnapi_cpu=nnapi_cpu,
         max_partitions=max_partitions,
+        target=target,
     )

@@ -25,6 +25,7 @@ from opcompat.report import (
     Report,
     SubgraphResult,
 )
+from opcompat.targets import DEFAULT_TARGET
 from opcompat.targets.nnapi import DEFAULT_MAX_PARTITIONS as NNAPI_MAX_PARTITIONS
 
 DEFAULT_API_LEVEL = 33
@@ -394,15 +395,26 @@ def check(
     max_partitions: int = DEFAULT_MAX_PARTITIONS,
     *,
     path: str | None = None,
+    target: str = DEFAULT_TARGET.value,
 ) -> ModelReport:
     """Check one model (a path, or the bytes of a .tflite file) for one device level.
 
-    Raises ModelReadError for an unreadable model and UsageError for bad levels.
+    Raises ModelReadError for an unreadable model and UsageError for bad levels or targets.
     """
     from opcompat.gcpause import paused_gc
 
+    _known_target(target)
     with paused_gc():  # many objects, no cycles: see opcompat.gcpause
-        return _check(path_or_bytes, api_level, feature_level, nnapi_cpu, max_partitions, path)
+        report = _check(path_or_bytes, api_level, feature_level, nnapi_cpu, max_partitions, path)
+    return report._replace(target=target)
+
+
+def _known_target(target: str) -> None:
+    from opcompat.targets import TargetChoice
+
+    if target not in {t.value for t in TargetChoice}:
+        choices = ", ".join(t.value for t in TargetChoice)
+        raise UsageError(f"unknown target {target!r} (choose from {choices})")
 
 
 def _check(
@@ -684,6 +696,7 @@ def check_many(
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
     digests: bool = False,
+    target: str = DEFAULT_TARGET.value,
 ) -> Report:
     """Check several models; unreadable ones become `ModelError` entries, in input order.
 
@@ -696,7 +709,9 @@ def check_many(
     make_target(api_level, feature_level, nnapi_cpu)  # bad levels: one usage error, up front
     if max_partitions < 0:
         raise UsageError(f"--max-partitions must be 0 (no limit) or more, got {max_partitions}")
+    _known_target(target)
     kwargs = {
+        "target": target,
         "api_level": api_level,
         "feature_level": feature_level,
         "nnapi_cpu": nnapi_cpu,

@@ -36,7 +36,15 @@ def api_level_type() -> Any:
 
 
 def add_level_arguments(parser: Any) -> None:
-    """Add `--api-level`, `--feature-level`, `--nnapi-cpu` and `--max-partitions`."""
+    """Add `--target`, `--api-level`, `--feature-level`, `--nnapi-cpu` and `--max-partitions`."""
+    from opcompat.targets import DEFAULT_TARGET, TargetChoice
+
+    parser.add_argument(
+        "--target",
+        choices=[t.value for t in TargetChoice],
+        default=DEFAULT_TARGET.value,
+        help=f"the delegate to check for (default {DEFAULT_TARGET.value})",
+    )
     parser.add_argument(
         "--api-level",
         type=api_level_type(),
@@ -68,6 +76,7 @@ def add_level_arguments(parser: Any) -> None:
 def level_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments of `opcompat.analysis.check_many` from the parsed flags."""
     return {
+        "target": args.target,
         "api_level": args.api_level,
         "feature_level": args.feature_level,
         "nnapi_cpu": args.nnapi_cpu,
