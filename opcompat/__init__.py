@@ -23,13 +23,14 @@ def check(
     api_level: int = 33,
     feature_level: int | None = None,
     nnapi_cpu: bool = False,
-    max_partitions: int = 3,
+    max_partitions: int | None = None,
     target: str = "nnapi",
 ) -> ModelReport:
     """Check one model (a path, or the bytes of a .tflite file) on a device of `api_level`
     (27-35) whose NNAPI runtime reports `feature_level` (1-8; default: the usual one for the
     API level), with the delegate's `disallow_nnapi_cpu=False` when `nnapi_cpu`, keeping at
-    most `max_partitions` partitions (0: no limit), for the delegate `target` (`nnapi`).
+    most `max_partitions` partitions (0: no limit; None: the delegate's own default, 3 for
+    NNAPI), for the delegate `target` (`nnapi`).
 
     Raises ModelReadError for an unreadable model and UsageError for bad arguments."""
     # Imported lazily so that `import opcompat` stays cheap for the CLI.

@@ -1,10 +1,11 @@
-"""What `Interpreter::ModifyGraphWithDelegate` does with the NNAPI delegate, subgraph by subgraph.
+"""What `Interpreter::ModifyGraphWithDelegate` does with the NNAPI delegate, subgraph by subgraph
+(the loop over subgraphs, common to every delegate, is `opcompat.tflite.interpreter`).
 
 Per subgraph (tflite/core/subgraph.cc, `Subgraph::ModifyGraphWithDelegateImpl`): refuse graphs
 with dynamic tensors (kTfLiteApplicationError), then run the delegate's prepare,
 `StatefulNnApiDelegate::DoPrepare` (tflite/delegates/nnapi/nnapi_delegate.cc):
 
-1. Validate every node of the plan, or take the fp16 path (`opcompat.rules.fp16`);
+1. Validate every node of the plan, or take the fp16 path (`opcompat.tflite.fp16`);
 2. preview the partitioning of the supported nodes;
 3. on API >= 29 with target devices (the default), build an NNAPI model per previewed partition
    (`GetNodesSupportedByAccelerator`) -- a failure fails the delegate; the best-case device
@@ -12,11 +13,6 @@ with dynamic tensors (kTfLiteApplicationError), then run the delegate's prepare,
 4. apply `max_number_delegated_partitions` (`LimitDelegatedPartitions`);
 5. replace the remaining nodes with delegate kernels (`ReplaceNodeSubsetsWithDelegateKernels`,
    which partitions again); each kernel builds its NNAPI model -- a failure fails the delegate.
-
-Across subgraphs (`Interpreter::ModifyGraphWithDelegateImpl`, tflite/core/interpreter.cc): they
-are processed in order, validation subgraphs ("VALIDATION:" names) skipped; the first status
-other than kTfLiteOk stops the loop; kTfLiteDelegateError removes the delegate from every
-subgraph, kTfLiteApplicationError leaves earlier subgraphs delegated.
 """
 
 from __future__ import annotations
@@ -26,74 +22,30 @@ from typing import Any
 
 from opcompat.levels import SDK_NNAPI12, SDK_NNAPI13, Target
 from opcompat.model.graph import Model, Operator, Subgraph
-from opcompat.partition import (
+from opcompat.report import Reason
+from opcompat.rules import graph_checks
+from opcompat.tflite import interpreter
+from opcompat.tflite.fp16 import has_const_fp16_dequantize, select_fp16
+from opcompat.tflite.interpreter import (  # noqa: F401  (this module's vocabulary, re-exported)
+    APPLICATION_ERROR,
+    DELEGATE_ERROR,
+    LOAD_ERROR,
+    NOT_APPLIED,
+    OK,
+    VALIDATION_SUBGRAPH_PREFIX,
+    ModelDelegation,
+    SubgraphDelegation,
+    is_validation_subgraph,
+)
+from opcompat.tflite.partition import (
     GraphInfo,
     NodeSubset,
     PartitionError,
-    limit_delegated_partitions,
+    largest_first,
     preview_partitioning,
 )
-from opcompat.report import Reason, Refusal
-from opcompat.rules import graph_checks
-from opcompat.rules.fp16 import Fp16Selection, has_const_fp16_dequantize, select_fp16
-
-OK = "kTfLiteOk"
-LOAD_ERROR = "kTfLiteError"
-"""InterpreterBuilder refused the model: no interpreter, no delegate."""
-APPLICATION_ERROR = "kTfLiteApplicationError"
-DELEGATE_ERROR = "kTfLiteDelegateError"
-NOT_APPLIED = "notApplied"
-"""The interpreter never applied the delegate to this subgraph (skipped or stopped earlier)."""
-
-VALIDATION_SUBGRAPH_PREFIX = "VALIDATION:"
 
 ValidateFn = Callable[[Subgraph, Operator], tuple[Reason, ...]]
-
-
-class SubgraphDelegation:
-    """The delegate's work on one subgraph, filled in as DoPrepare goes."""
-
-    __slots__ = ("index", "status", "plain", "fp16", "supported_nodes", "rewired_inputs",
-                 "previewed", "partitions", "dropped", "refusal")
-
-    def __init__(
-        self, index: int, status: str = NOT_APPLIED, plain: list[tuple[Reason, ...]] | None = None
-    ) -> None:
-        self.index = index
-        self.status = status
-        # Validate's failures per node, as the node stands.
-        self.plain: list[tuple[Reason, ...]] = [] if plain is None else plain
-        self.fp16: Fp16Selection | None = None
-        # What DoPrepare collected as supported (after the fp16 path, when taken).
-        self.supported_nodes: list[int] = []
-        self.rewired_inputs: dict[int, tuple[int, ...]] = {}
-        self.previewed: list[NodeSubset] = []
-        # The partitions replaced by NNAPI kernels (empty when the delegate failed).
-        self.partitions: list[NodeSubset] = []
-        self.dropped: list[NodeSubset] = []  # previewed, left on the CPU by the partition cap
-        self.refusal: Refusal | None = None
-
-    @property
-    def delegated_nodes(self) -> set[int]:
-        return {n for p in self.partitions for n in p.nodes}
-
-
-class ModelDelegation:
-    """The delegate's work on the whole model."""
-
-    __slots__ = ("status", "subgraphs", "refusal")
-
-    def __init__(
-        self, status: str, subgraphs: list[SubgraphDelegation], refusal: Refusal | None = None
-    ) -> None:
-        self.status = status
-        self.subgraphs = subgraphs
-        self.refusal = refusal
-
-
-def is_validation_subgraph(subgraph: Subgraph) -> bool:
-    """`IsValidationSubgraph` (core/interpreter.cc uses it to skip subgraphs)."""
-    return subgraph.name.startswith(VALIDATION_SUBGRAPH_PREFIX)
 
 
 def do_prepare(
@@ -228,35 +180,32 @@ def modify_graph_with_delegate(
     max_partitions: int,
     cache: dict[Any, Any] | None = None,
 ) -> ModelDelegation:
-    """`Interpreter::ModifyGraphWithDelegate` over every subgraph, in order (`cache`: see
+    """`Interpreter::ModifyGraphWithDelegate` with the NNAPI delegate (`cache`: see
     `do_prepare`)."""
-    results = [
-        SubgraphDelegation(sg.index, NOT_APPLIED, plain_by_subgraph[i])
-        for i, sg in enumerate(model.subgraphs)
-    ]
-    status = OK
-    refusal: Refusal | None = graph_checks.interpreter_refusal(model)
-    if refusal is not None:
-        return ModelDelegation(LOAD_ERROR, results, refusal)
-    for i, sg in enumerate(model.subgraphs):
-        if is_validation_subgraph(sg):
-            continue
-        dyn = graph_checks.dynamic_refusal(sg)
-        if dyn is not None:
-            results[i].status = APPLICATION_ERROR
-            results[i].refusal = dyn
-            status, refusal = APPLICATION_ERROR, dyn
-            break
-        done = do_prepare(
-            model, sg, target, plain_by_subgraph[i], validate, max_partitions, cache
-        )
-        results[i] = done
-        if done.status != OK:
-            status, refusal = done.status, done.refusal
-            break
-    if status == DELEGATE_ERROR:
-        # Interpreter::RemoveAllDelegates: every subgraph gets its original plan back.
-        for r in results:
-            r.partitions = []
-            r.dropped = []
-    return ModelDelegation(status, results, refusal)
+    return interpreter.modify_graph_with_delegate(
+        model,
+        plain_by_subgraph,
+        lambda sg, plain: do_prepare(model, sg, target, plain, validate, max_partitions, cache),
+    )
+
+
+def limit_delegated_partitions(
+    max_partitions: int, partitions: Sequence[NodeSubset], nodes_to_delegate: list[int]
+) -> list[int]:
+    """The nodes left to delegate once the partition cap is applied: above
+    `max_number_delegated_partitions` (default 3; 0 or less: no limit) the partitions are sorted
+    by node count, largest first, and only the first `max` are kept.
+
+    Source: tflite/delegates/nnapi/nnapi_delegate.cc,
+    StatefulNnApiDelegate::LimitDelegatedPartitions.
+    """
+    if max_partitions <= 0 or len(partitions) <= max_partitions:
+        return nodes_to_delegate
+    wanted = set(nodes_to_delegate)
+    delegated = sum(1 for p in partitions if p.nodes and p.nodes[0] in wanted)
+    if delegated <= max_partitions:
+        return nodes_to_delegate
+    kept: list[int] = []
+    for p in largest_first(partitions)[:max_partitions]:
+        kept.extend(p.nodes)
+    return kept

@@ -16,13 +16,14 @@ from fuzz import crafted
 from fuzz.synth import chain
 from tabulate import tabulate
 
-from opcompat import analysis
+from opcompat import analysis, signature
 from opcompat.delegation import modify_graph_with_delegate
 from opcompat.levels import make_target
 from opcompat.model import read_model
 from opcompat.model.graph import Model
 from opcompat.rules import spec_check as sc
 from opcompat.rules.engine import default_targets, validate
+from opcompat.targets.nnapi import engine
 
 TARGETS = [make_target(27), make_target(29, 3), make_target(30, 4), make_target(35, 8)]
 
@@ -31,7 +32,7 @@ def _spec_pairs(model: Model) -> list[tuple[Any, Any]]:
     """(SpecChecker's warnings, spec_warnings' warnings) for every operator Validate accepts."""
     out = []
     for target in TARGETS:
-        validator = analysis._Validator(model)
+        validator = engine._Validator(model)
         checker = sc.SpecChecker(
             model,
             target,
@@ -100,12 +101,12 @@ def test_interned_signatures_group_operators_as_the_plain_ones(corpus: list[Path
             model = read_model(path)
         except Exception:  # noqa: BLE001
             continue
-        validator = analysis._Validator(model)
+        validator = engine._Validator(model)
         plain: dict[Any, set[Any]] = {}
         interned: dict[Any, set[Any]] = {}
         for sg in model.subgraphs:
             for op in sg.operators:
-                sig = analysis.operator_signature(sg, op)
+                sig = signature.operator_signature(sg, op)
                 where = (sg.index, op.index)
                 key = where if sig is None else sig[1]
                 plain.setdefault(key, set()).add(where)

@@ -17,7 +17,7 @@ from opcompat.delegation import (
 from opcompat.levels import make_target
 from opcompat.model.graph import Model, TensorType
 from opcompat.rules import engine, graph_checks
-from opcompat.rules.fp16 import has_const_fp16_dequantize, is_dequantize_const_fp16
+from opcompat.tflite.fp16 import has_const_fp16_dequantize, is_dequantize_const_fp16
 
 F32, F16, I16, I32, I64 = (
     TensorType.FLOAT32,

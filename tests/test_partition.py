@@ -7,15 +7,15 @@ import random
 import pytest
 from engine_graphs import G, chain
 
+from opcompat.delegation import limit_delegated_partitions
 from opcompat.model.graph import TensorType
-from opcompat.partition import (
+from opcompat.tflite.partition import (
     GraphInfo,
     GraphNode,
     NodeSubset,
     PartitionError,
     cxx_sort,
     largest_first,
-    limit_delegated_partitions,
     partition_graph,
     preview_partitioning,
 )

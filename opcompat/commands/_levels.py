@@ -67,9 +67,10 @@ def add_level_arguments(parser: Any) -> None:
     parser.add_argument(
         "--max-partitions",
         type=int_in(0, 1 << 30, "--max-partitions"),
-        default=3,
+        default=None,
         metavar="K",
-        help="max_number_delegated_partitions (default 3; 0 = no limit)",
+        help="the most partitions the delegate keeps, for every target (default: the "
+        "delegate's own, NNAPI's max_number_delegated_partitions 3; 0 = no limit)",
     )
 
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import enum
 import importlib
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from opcompat.targets.base import TargetEngine
 
 
 class TargetInfo(NamedTuple):
@@ -24,15 +27,26 @@ class TargetInfo(NamedTuple):
     """The delegate's own default partition cap."""
 
 
-class TargetChoice(str, enum.Enum):
-    """Every target; the first is the default."""
+class TargetName(str):
+    """What a member of TargetChoice can do: find its package (`opcompat.targets.<value>`)."""
 
-    NNAPI = "nnapi"
+    value: str  # an enum member's value
 
     def info(self) -> TargetInfo:
         module = importlib.import_module(f"opcompat.targets.{self.value}")
         info: TargetInfo = module.TARGET
         return info
+
+    def engine(self) -> TargetEngine:
+        """The target's engine module (`opcompat.targets.base`), imported on first use."""
+        module: TargetEngine = importlib.import_module(f"opcompat.targets.{self.value}.engine")
+        return module
+
+
+class TargetChoice(TargetName, enum.Enum):
+    """Every target; the first is the default. A new target is its package and one member."""
+
+    NNAPI = "nnapi"
 
 
 DEFAULT_TARGET = TargetChoice.NNAPI

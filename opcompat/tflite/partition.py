@@ -1,18 +1,18 @@
-"""How TFLite cuts a subgraph into delegated partitions, and which of them the NNAPI delegate keeps.
+"""How TFLite cuts a subgraph into delegated partitions (the delegate's cap is its own policy:
+`opcompat.delegation.limit_delegated_partitions` for NNAPI).
 
-Three pieces of upstream code, reproduced with their names:
+Two pieces of upstream code, reproduced with their names, and a helper every cap uses:
 
 * `partition_graph`: `PartitionGraphIntoIndependentNodeSubsets` (tflite/graph_info.cc), the greedy
   epoch walk behind `Subgraph::PreviewDelegatePartitioning` and
   `Subgraph::ReplaceNodeSubsetsWithDelegateKernels` (tflite/core/subgraph.cc). Nodes with side
   effects (a resource tensor among their inputs or outputs; IF, WHILE, CALL_ONCE:
   `Subgraph::OpMightHaveSideEffect`) are chained by control edges.
-* `limit_delegated_partitions`: `StatefulNnApiDelegate::LimitDelegatedPartitions`
-  (tflite/delegates/nnapi/nnapi_delegate.cc): above `max_number_delegated_partitions` (default 3;
-  0 or less: no limit) the partitions are sorted by node count, largest first, and only the first
-  `max` are kept.
-* `cxx_sort`: the sort both of them rely on is `std::sort`, which is not stable; ties between
-  equally large partitions are broken as libstdc++'s introsort breaks them.
+* `cxx_sort`: the sort the delegates' caps rely on is `std::sort`, which is not stable; ties
+  between equally large partitions are broken as libstdc++'s introsort breaks them.
+* `largest_first`: the partitions by node count, largest first, as the caps of the NNAPI
+  delegate (`LimitDelegatedPartitions`) and of `delegates/utils.cc`
+  (`GetNodesOfFirstNLargestPartitions`) sort them.
 
 The walk is written as a work-list over ready nodes rather than as repeated scans of the whole
 plan: both assign the same nodes to the same epochs (each epoch takes the closure of ready nodes
@@ -354,23 +354,3 @@ def cxx_sort(items: Sequence[T], less: Callable[[T, T], bool]) -> list[T]:
 def largest_first(partitions: Sequence[NodeSubset]) -> list[NodeSubset]:
     """Partitions sorted by node count, largest first, as the delegate's `std::sort` leaves them."""
     return cxx_sort(partitions, lambda x, y: len(x.nodes) > len(y.nodes))
-
-
-def limit_delegated_partitions(
-    max_partitions: int, partitions: Sequence[NodeSubset], nodes_to_delegate: list[int]
-) -> list[int]:
-    """The nodes left to delegate once the partition cap is applied.
-
-    Source: tflite/delegates/nnapi/nnapi_delegate.cc,
-    StatefulNnApiDelegate::LimitDelegatedPartitions.
-    """
-    if max_partitions <= 0 or len(partitions) <= max_partitions:
-        return nodes_to_delegate
-    wanted = set(nodes_to_delegate)
-    delegated = sum(1 for p in partitions if p.nodes and p.nodes[0] in wanted)
-    if delegated <= max_partitions:
-        return nodes_to_delegate
-    kept: list[int] = []
-    for p in largest_first(partitions)[:max_partitions]:
-        kept.extend(p.nodes)
-    return kept

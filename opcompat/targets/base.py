@@ -1,0 +1,39 @@
+"""What every delegate target provides to `opcompat.analysis` (the interface).
+
+A target package `opcompat.targets.<name>` defines `TARGET` (its `TargetInfo`) and an `engine`
+module with:
+
+* `prepare(options: Mapping[str, Any]) -> Prepared`: the check's options, validated before any
+  model is read (UsageError for a bad value);
+* `check_model(model: Model, prepared) -> TargetResult`: the delegate's per-operator verdicts,
+  partitions and refusals for a model already read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple, Protocol
+
+from opcompat.model.graph import Model
+from opcompat.report import CheckOptions, OperatorResult, Reason, Refusal, SubgraphResult
+
+
+class TargetResult(NamedTuple):
+    """A target's findings for one model: the `ModelReport` fields after `path` and `digest`,
+    in their order."""
+
+    options: CheckOptions
+    operators: tuple[OperatorResult, ...]
+    subgraphs: tuple[SubgraphResult, ...]
+    refusal: Refusal | None = None
+    min_api_level: int | None = None
+    warnings: tuple[Reason, ...] = ()
+    status: str = ""
+
+
+class TargetEngine(Protocol):
+    """The engine module of a target package."""
+
+    def prepare(self, options: Mapping[str, Any]) -> Any: ...
+
+    def check_model(self, model: Model, prepared: Any) -> TargetResult: ...

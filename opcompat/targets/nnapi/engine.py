@@ -1,0 +1,507 @@
+"""The NNAPI target's check of one model: Validate at every API level, the delegate's
+partitioning and refusals at the checked level, the spec cross-check, and the results.
+
+Sources: tflite/delegates/nnapi/nnapi_delegate.cc (NNAPIDelegateKernel::Validate,
+StatefulNnApiDelegate::DoPrepare), tflite/core/subgraph.cc (ModifyGraphWithDelegate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from opcompat.errors import UsageError
+from opcompat.levels import API_LEVELS, Target, make_target
+from opcompat.model.graph import Model, Operator, Subgraph
+from opcompat.report import CheckOptions, OperatorResult, Partition, Reason, SubgraphResult
+from opcompat.signature import operator_signature
+from opcompat.targets.base import TargetResult
+from opcompat.targets.nnapi import DEFAULT_API_LEVEL, DEFAULT_MAX_PARTITIONS
+
+
+def check_model(model: Model, options: NnapiOptions) -> TargetResult:
+    """The NNAPI delegate's verdicts, partitions and refusals for `model` (read already), and
+    the lowest API level that delegates every operator."""
+    from opcompat.rules.spec_check import SpecChecker
+
+    target, nnapi_cpu, max_partitions = options.target, options.nnapi_cpu, options.max_partitions
+    validator = _Validator(model)
+    support = _support_by_level(model, validator)
+    fp16_related = _fp16_related(model)
+    first_level = _first_delegated_levels(model, validator, support, fp16_related, max_partitions)
+
+    plain, delegation = _delegation(model, validator, target, max_partitions)
+    spec = SpecChecker(
+        model, target, lambda sg, op: validator.plain(sg, op, target), validator.shape_signature
+    )
+    ctx = _ResultContext(model, target, validator, spec, first_level, plain, {})
+    operators: list[OperatorResult] = []
+    subgraph_results: list[SubgraphResult] = []
+    model_warnings: list[Reason] = []
+    # Nothing is delegated anywhere: the delegate failed, or TFLite could not load the model.
+    refused = delegation.status in ("kTfLiteDelegateError", "kTfLiteError")
+    try:
+        for sg, d in zip(model.subgraphs, delegation.subgraphs, strict=True):
+            result, warnings = _subgraph_result(ctx, sg, d, refused, operators)
+            subgraph_results.append(result)
+            model_warnings.extend(warnings)
+    finally:
+        spec.close()  # its module caches would keep the model alive
+
+    return TargetResult(
+        options=CheckOptions(
+            target.api_level,
+            target.feature_level,
+            target.validate_level,
+            target.is_accelerator_specified,
+            nnapi_cpu,
+            max_partitions,
+        ),
+        operators=tuple(operators),
+        subgraphs=tuple(subgraph_results),
+        refusal=delegation.refusal,
+        min_api_level=_min_api_level(model, validator, support, fp16_related, max_partitions),
+        warnings=tuple(model_warnings),
+        status=delegation.status,
+    )
+
+
+class NnapiOptions(NamedTuple):
+    """The NNAPI target's options, checked (`prepare`)."""
+
+    target: Target
+    nnapi_cpu: bool
+    max_partitions: int
+
+
+def prepare(options: Mapping[str, Any]) -> NnapiOptions:
+    """The options of a check (`api_level`, `feature_level`, `nnapi_cpu`, `max_partitions`),
+    checked before any model is read; UsageError for bad values."""
+    max_partitions = options.get("max_partitions", DEFAULT_MAX_PARTITIONS)
+    if max_partitions < 0:
+        raise UsageError(f"--max-partitions must be 0 (no limit) or more, got {max_partitions}")
+    nnapi_cpu = bool(options.get("nnapi_cpu", False))
+    target = make_target(
+        options.get("api_level", DEFAULT_API_LEVEL), options.get("feature_level"), nnapi_cpu
+    )
+    return NnapiOptions(target, nnapi_cpu, max_partitions)
+
+
+_READS_DATA: tuple[Reason, ...] = (Reason("", ""),)
+"""A memo entry: this shape key's verdict depends on constant data (look up the data key)."""
+
+
+class _Validator:
+    """Validate with a memo keyed by the operator's signature and what Validate receives of the
+    target (large models repeat the same operator many times). A verdict reached without reading
+    constant data is shared by operators whose constants differ only in value."""
+
+    def __init__(self, model: Model) -> None:
+        from opcompat.rules import engine
+
+        self.model = model
+        self._engine = engine
+        # Per subgraph, per operator index: asked several times per operator, a list slot is
+        # cheaper than a dict keyed by a new (subgraph, operator) tuple.
+        self._sigs: dict[int, list[tuple[Hashable, Hashable]]] = {}
+        self._ids: dict[Hashable, int] = {}  # signature -> small int: cheap to hash again
+        self._tensor_keys: dict[int, list[Hashable]] = {}  # per subgraph, see operator_signature
+        self._memo: dict[Hashable, tuple[Reason, ...]] = {}  # or _READS_DATA, see _plain
+        self.partitions: dict[Any, Any] = {}  # delegation's cache across levels
+        self.delegations: dict[tuple[int, bool, int, int], Any] = {}  # _delegation's, per level
+
+    def signature(self, subgraph: Subgraph, op: Operator) -> Hashable:
+        """The data-free key of an operator (used to share per-level verdicts)."""
+        return self._keys(subgraph, op)[1]
+
+    def shape_signature(self, subgraph: Subgraph, op: Operator) -> Hashable:
+        """The key of everything but constant data (spec_check's per-signature memo)."""
+        return self._keys(subgraph, op)[0]
+
+    def _keys(self, subgraph: Subgraph, op: Operator) -> tuple[Hashable, Hashable]:
+        """(shape key, data key) of an operator: small ints, one pair per operator index,
+        worked out for a whole subgraph at its first use (this is asked for hundreds of
+        thousands of times on a large graph, so the usual path is two subscripts)."""
+        try:
+            return self._sigs[subgraph.index][op.index]
+        except (KeyError, IndexError):
+            pass
+        if subgraph.index not in self._sigs:
+            self._sigs[subgraph.index] = [self._key_of(subgraph, o) for o in subgraph.operators]
+            if 0 <= op.index < len(subgraph.operators):
+                return self._sigs[subgraph.index][op.index]
+        return self._key_of(subgraph, op)  # an index outside the subgraph: not kept
+
+    def _key_of(self, subgraph: Subgraph, op: Operator) -> tuple[Hashable, Hashable]:
+        key = (subgraph.index, op.index)
+        tkeys = self._tensor_keys.get(subgraph.index)
+        if tkeys is None:
+            tkeys = self._tensor_keys[subgraph.index] = [None] * len(subgraph.tensors)
+        sig = operator_signature(subgraph, op, tkeys, self._ids)
+        if sig is None:
+            return (key, key)
+        # The data key holds the shape key: intern that first, then key the data by its
+        # number (hashing the whole shape key again costs more than the rest).
+        ids = self._ids
+        shape_key, data_key = sig
+        try:
+            shape_id = ids.setdefault(shape_key, len(ids))
+        except TypeError:  # unhashable options: this operator shares no verdict
+            return (key, key)
+        data = (shape_id, *data_key[1:])  # type: ignore[index]
+        return (shape_id, ids.setdefault(data, len(ids)))
+
+    def plain(self, subgraph: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
+        """Validate's failures for `op` at `target`, from the memo when it can be."""
+        return self._plain(self._keys(subgraph, op), subgraph, op, target)
+
+    def plain_levels(
+        self, subgraph: Subgraph, op: Operator, targets: Iterable[Target]
+    ) -> tuple[tuple[Reason, ...], ...]:
+        """`plain` at each of `targets` (the operator's keys are looked up once)."""
+        keys = self._keys(subgraph, op)
+        return tuple([self._plain(keys, subgraph, op, t) for t in targets])
+
+    def _plain(
+        self,
+        keys: tuple[Hashable, Hashable],
+        subgraph: Subgraph,
+        op: Operator,
+        target: Target,
+    ) -> tuple[Reason, ...]:
+        level = (target.validate_level, target.is_accelerator_specified)
+        light = (keys[0], level)
+        got = self._memo.get(light)
+        if got is not None and got is not _READS_DATA:
+            return got
+        if got is _READS_DATA:
+            full = (keys[1], level)
+            got = self._memo.get(full)
+            if got is not None:
+                return got
+        got, read_data = self._engine.validate_tracked(self.model, subgraph, op, target)
+        if read_data:
+            # Operators with this shape key differ in verdict by their constants: key by data.
+            self._memo[light] = _READS_DATA
+            self._memo[(keys[1], level)] = got
+        else:
+            self._memo[light] = got
+        return got
+
+    def rewired(self, subgraph: Subgraph, op: Operator, target: Target) -> tuple[Reason, ...]:
+        return self._engine.validate(self.model, subgraph, op, target)
+
+
+def _targets() -> dict[int, Target]:
+    from opcompat.rules.engine import default_targets
+
+    return default_targets()
+
+
+def _partition(
+    subgraph: Subgraph, nodes: Sequence[int], inputs: Iterable[int], outputs: Iterable[int]
+) -> Partition:
+    tensors = subgraph.tensors
+
+    def boundary(ts: Iterable[int]) -> tuple[int, ...]:
+        return tuple(t for t in ts if 0 <= t < len(tensors) and not tensors[t].is_constant)
+
+    return Partition(subgraph.index, tuple(sorted(nodes)), boundary(inputs), boundary(outputs))
+
+
+def _delegation(model: Model, validator: _Validator, target: Target, max_partitions: int):  # type: ignore[no-untyped-def]
+    """Validate's verdicts and the delegate's result at `target`, once per check and level
+    (the first delegated levels and the lowest full level ask for the same levels again)."""
+    from opcompat.delegation import modify_graph_with_delegate
+
+    # What the delegation reads of the target: Validate's level, whether an accelerator is
+    # named (which implies API 29+) and the graph builder's feature level.
+    key = (
+        target.validate_level,
+        target.is_accelerator_specified,
+        target.feature_level,
+        max_partitions,
+    )
+    got = validator.delegations.get(key)
+    if got is not None:
+        return got
+    plain = [[validator.plain(sg, op, target) for op in sg.operators] for sg in model.subgraphs]
+    got = validator.delegations[key] = (
+        plain,
+        modify_graph_with_delegate(
+            model,
+            target,
+            plain,
+            lambda sg, op: validator.rewired(sg, op, target),
+            max_partitions,
+            validator.partitions,
+        ),
+    )
+    return got
+
+
+def _fully_delegated(model: Model, delegation: Any) -> bool:
+    if delegation.status != "kTfLiteOk":
+        return False
+    for sg, d in zip(model.subgraphs, delegation.subgraphs, strict=True):
+        if len(d.delegated_nodes) != len(sg.operators):
+            return False
+    return True
+
+
+def _fp16_related(model: Model) -> set[tuple[int, int]]:
+    """Operators the fp16 path may delegate although Validate refuses them as they stand: the
+    DEQUANTIZE nodes of constant fp16 weights and their consumers
+    (tflite/delegates/utils.cc, FP16GraphPartitionHelper)."""
+    from opcompat.tflite.fp16 import is_dequantize_const_fp16
+
+    related: set[tuple[int, int]] = set()
+    for sg in model.subgraphs:
+        outs: set[int] = set()
+        for op in sg.operators:
+            if is_dequantize_const_fp16(sg, op):
+                related.add((sg.index, op.index))
+                outs.update(op.outputs)
+        if outs:
+            for op in sg.operators:
+                if outs.intersection(op.inputs):
+                    related.add((sg.index, op.index))
+    return related
+
+
+def _delegated_nodes(delegation: Any) -> set[tuple[int, int]]:
+    """(subgraph, operator) of every node that runs on NNAPI after partitioning and refusals."""
+    if delegation.status in ("kTfLiteDelegateError", "kTfLiteError"):
+        return set()
+    return {
+        (sg_index, n)
+        for sg_index, d in enumerate(delegation.subgraphs)
+        if d.status == "kTfLiteOk"
+        for p in d.partitions
+        for n in p.nodes
+    }
+
+
+def _first_delegated_levels(
+    model: Model,
+    validator: _Validator,
+    support: dict[tuple[int, int], dict[int, bool]],
+    fp16_related: set[tuple[int, int]],
+    max_partitions: int,
+) -> dict[tuple[int, int], int]:
+    """Per operator, the lowest API level (default feature levels) at which it is delegated.
+
+    Only levels where some operator still without a level is accepted by Validate (or may be
+    taken by the fp16 path) are partitioned; the partitionings are shared with _min_api_level
+    through the validator's cache."""
+    pending = set(support)
+    first: dict[tuple[int, int], int] = {}
+    targets = _targets()
+    for api in API_LEVELS:
+        if not any(support[key][api] or key in fp16_related for key in pending):
+            continue
+        _, delegation = _delegation(model, validator, targets[api], max_partitions)
+        for key in _delegated_nodes(delegation) & pending:
+            first[key] = api
+            pending.discard(key)
+        if not pending:
+            break
+    return first
+
+
+def _min_api_level(
+    model: Model,
+    validator: _Validator,
+    support: dict[tuple[int, int], dict[int, bool]],
+    fp16_related: set[tuple[int, int]],
+    max_partitions: int,
+) -> int | None:
+    """Lowest API level (default feature levels) at which every operator is delegated."""
+    if not any(sg.operators for sg in model.subgraphs):
+        return None
+    targets = _targets()
+    for api in API_LEVELS:
+        if all(support[key][api] or key in fp16_related for key in support):
+            _, delegation = _delegation(model, validator, targets[api], max_partitions)
+            if _fully_delegated(model, delegation):
+                return api
+    return None
+
+
+Support = dict[tuple[int, int], dict[int, bool]]
+"""(subgraph, operator) -> API level -> whether Validate accepts it there."""
+
+
+def _support_by_level(model: Model, validator: _Validator) -> Support:
+    """Per operator, whether Validate accepts it at each default API level (first_api_level
+    per operator, min_api_level per model). Levels that hand Validate the same arguments share
+    one evaluation, and operators with the same signature share one verdict per level."""
+    targets = _targets()
+    distinct: dict[tuple[int, bool], Target] = {}
+    for t in targets.values():
+        distinct.setdefault((t.validate_level, t.is_accelerator_specified), t)
+    slot = {
+        api: list(distinct).index((t.validate_level, t.is_accelerator_specified))
+        for api, t in targets.items()
+    }
+    verdicts: dict[Hashable, dict[int, bool]] = {}  # shared, read-only: one per signature
+    support: Support = {}
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            sig = validator.signature(sg, op)
+            got = verdicts.get(sig)
+            if got is None:
+                ok = tuple([not r for r in validator.plain_levels(sg, op, distinct.values())])
+                got = verdicts[sig] = {api: ok[k] for api, k in slot.items()}
+            support[(sg.index, op.index)] = got
+    return support
+
+
+class _ResultContext(NamedTuple):
+    """What turning the delegate's work into results needs, for one model at one target."""
+
+    model: Model
+    target: Target
+    validator: _Validator
+    spec: Any  # SpecChecker
+    first_level: dict[tuple[int, int], int]
+    plain: list[list[tuple[Reason, ...]]]
+    nn_ops: dict[Hashable, tuple[str, ...]]
+    """NNAPI operations per (shape key, taken): equal operators emit the same operations."""
+
+
+def _subgraph_result(
+    ctx: _ResultContext, sg: Subgraph, d: Any, refused: bool, operators: list[OperatorResult]
+) -> tuple[SubgraphResult, list[Reason]]:
+    """One subgraph's result and model warnings; its operators' results go to `operators`."""
+    from opcompat.rules.graph_checks import fp16_conversion_hazard, fp16_weights_revalidated
+
+    parts = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.partitions]
+    dropped = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.dropped]
+    part_of = {n: k for k, p in enumerate(parts) for n in p.nodes}
+    dropped_nodes = {n for p in dropped for n in p.nodes}
+    fp16_selected = set(d.fp16.supported_nodes) if d.fp16 else set()
+    for op in sg.operators:
+        delegated = op.index in part_of and d.status == "kTfLiteOk"
+        operators.append(
+            _operator_result(ctx, sg, op, d, delegated, part_of.get(op.index) if delegated
+                             else None, refused, op.index in dropped_nodes,
+                             op.index in fp16_selected)
+        )
+    warnings: list[Reason] = []
+    if d.fp16 is not None:
+        warnings.append(fp16_weights_revalidated(sg, d.fp16.dequantize_nodes))
+    if d.status == "kTfLiteOk" and not refused:
+        hazard = fp16_conversion_hazard(sg, (n for p in parts for n in p.nodes), d.rewired_inputs)
+        if hazard is not None:
+            warnings.append(hazard)
+    else:
+        parts = []
+    result = SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped), status=d.status)
+    return result, warnings
+
+
+def _operator_result(
+    ctx: _ResultContext,
+    sg: Subgraph,
+    op: Operator,
+    d: Any,
+    delegated: bool,
+    partition: int | None,
+    refused: bool,
+    in_dropped: bool,
+    fp16_selected: bool,
+) -> OperatorResult:
+    from opcompat.rules.nnapi_ops import nnapi_operations_for
+
+    reasons = ctx.plain[sg.index][op.index]
+    supported = not reasons
+    extra: list[Reason] = []
+    if d.fp16 is not None and supported and d.fp16.remapped_reasons.get(op.index):
+        extra.extend(
+            Reason(r.code, f"with fp16 weights remapped: {r.message}", r.source)
+            for r in d.fp16.remapped_reasons[op.index]
+        )
+    warnings = _operator_warnings(
+        ctx, sg, op, supported, delegated, fp16_selected and bool(d.rewired_inputs.get(op.index))
+    )
+    if supported and not delegated and not extra:
+        extra.extend(_not_delegated_reasons(d.status, refused, in_dropped))
+    taken = supported or delegated  # the fp16 path delegates what Validate refuses
+    nn_key = (ctx.validator._keys(sg, op)[0], taken)  # data-free: no constant is read
+    nn_ops = ctx.nn_ops.get(nn_key)
+    if nn_ops is None:
+        nn_ops = ctx.nn_ops[nn_key] = nnapi_operations_for(
+            ctx.model, sg, op, ctx.target, supported=taken
+        )
+    return OperatorResult(
+        subgraph=sg.index,
+        index=op.index,
+        op=op.display_name,
+        version=op.version,
+        operations=nn_ops,
+        supported=supported,
+        delegated=delegated,
+        reasons=tuple(reasons) + tuple(extra) if extra else tuple(reasons),
+        partition=partition,
+        first_api_level=ctx.first_level.get((sg.index, op.index)),
+        warnings=warnings,
+    )
+
+
+def _operator_warnings(
+    ctx: _ResultContext,
+    sg: Subgraph,
+    op: Operator,
+    supported: bool,
+    delegated: bool,
+    rewired_on_cpu_candidate: bool,
+) -> tuple[Reason, ...]:
+    from opcompat.rules.graph_checks import (
+        FP16_DELEGATED_WITH_WEIGHTS,
+        FP16_REWIRED_ON_CPU,
+        WARNING_CODES,
+    )
+
+    warnings: list[Reason] = []
+    if delegated and not supported:
+        warnings.append(
+            Reason(
+                FP16_DELEGATED_WITH_WEIGHTS,
+                WARNING_CODES[FP16_DELEGATED_WITH_WEIGHTS],
+                "tflite/delegates/utils.cc, FP16GraphPartitionHelper",
+            )
+        )
+    if not delegated and rewired_on_cpu_candidate:
+        warnings.append(
+            Reason(
+                FP16_REWIRED_ON_CPU,
+                WARNING_CODES[FP16_REWIRED_ON_CPU],
+                "tflite/delegates/utils.cc, RemapFp16InputTensors",
+            )
+        )
+    if supported:
+        warnings.extend(ctx.spec.warnings(sg, op))
+    return tuple(warnings)
+
+
+def _not_delegated_reasons(status: str, refused: bool, in_dropped: bool) -> list[Reason]:
+    """Why an operator Validate accepts is not delegated (none when it is not known)."""
+    from opcompat.rules.graph_checks import (
+        DELEGATION_REFUSED,
+        PARTITION_DROPPED,
+        REASON_CODES,
+        SUBGRAPH_NOT_DELEGATED,
+    )
+
+    if refused or (status != "kTfLiteOk" and status != "notApplied"):
+        return [Reason(DELEGATION_REFUSED, REASON_CODES[DELEGATION_REFUSED],
+                       "tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl")]
+    if status == "notApplied":
+        return [Reason(SUBGRAPH_NOT_DELEGATED, REASON_CODES[SUBGRAPH_NOT_DELEGATED],
+                       "tflite/core/interpreter.cc, ModifyGraphWithDelegateImpl")]
+    if in_dropped:
+        return [Reason(PARTITION_DROPPED, REASON_CODES[PARTITION_DROPPED],
+                       "tflite/delegates/nnapi/nnapi_delegate.cc, "
+                       "StatefulNnApiDelegate::LimitDelegatedPartitions")]
+    return []
