@@ -55,7 +55,6 @@ def _docstring(fn: object) -> tuple[str, str]:
 
 def render() -> str:
     """The whole document."""
-    from opcompat.opinfo import explain
     from opcompat.rules import engine
     from opcompat.rules.context import RULES
     from opcompat.tables.delegate_mapping import handled_builtins, mapping, never_accepted
@@ -93,38 +92,7 @@ def render() -> str:
         out.append(f"| [{name}](#{name.lower()}) | {ops} | {first} | {cells} |")
     out.append("")
     for name in names:
-        entry = mapping(name)
-        fn = RULES.get(name)
-        out.append(f"## {name}")
-        out.append("")
-        if entry is not None:
-            out.append(f"- NNAPI operation(s): {', '.join(entry.nnapi_operations) or 'none'}")
-            out.append(f"- Lowest level: {level_text(entry.min_level)}")
-            out.append(f"- Op versions: {_versions(entry)}")
-            if entry.shares_case_with:
-                out.append(f"- Shares its `case` with: {', '.join(entry.shares_case_with)}")
-            src = entry.source
-            out.append(
-                f"- Upstream: `tflite/delegates/nnapi/nnapi_delegate.cc` `{src.function}`, "
-                f"lines {src.line_start}-{src.line_end}"
-            )
-        if fn is not None:
-            text, source = _docstring(fn)
-            out.append(f"- Rule: {_rule_source(fn)}")
-            if text:
-                out.append(f"- Checks: {text}")
-            if source:
-                out.append(f"- Source: {source}")
-            conditions = explain(name).conditions
-            if conditions:
-                out.append("- Conditions (each failure is a reason; `when` says at which levels):")
-                for c in conditions:
-                    when = f" — when {c.when}" if c.when else ""
-                    requires = f" — requires {c.requires}" if c.requires else ""
-                    out.append(f"  - `{c.code}`: {_md(c.message)}{_md(when)}{_md(requires)}")
-        else:
-            out.append("- Rule: none registered (Validate's `default:` applies)")
-        out.append("")
+        out.extend(_op_section(name))
     out.append("## Never accepted")
     out.append("")
     out.append(
@@ -135,6 +103,48 @@ def render() -> str:
     out.append(", ".join(f"`{n}`" for n in sorted(never_accepted())))
     out.append("")
     return "\n".join(out)
+
+
+def _op_section(name: str) -> list[str]:
+    """One builtin's section: its mapping, versions, rule and every condition the rule checks."""
+    from opcompat.opinfo import explain
+    from opcompat.rules.context import RULES
+    from opcompat.tables.delegate_mapping import mapping
+
+    out: list[str] = []
+    entry = mapping(name)
+    fn = RULES.get(name)
+    out.append(f"## {name}")
+    out.append("")
+    if entry is not None:
+        out.append(f"- NNAPI operation(s): {', '.join(entry.nnapi_operations) or 'none'}")
+        out.append(f"- Lowest level: {level_text(entry.min_level)}")
+        out.append(f"- Op versions: {_versions(entry)}")
+        if entry.shares_case_with:
+            out.append(f"- Shares its `case` with: {', '.join(entry.shares_case_with)}")
+        src = entry.source
+        out.append(
+            f"- Upstream: `tflite/delegates/nnapi/nnapi_delegate.cc` `{src.function}`, "
+            f"lines {src.line_start}-{src.line_end}"
+        )
+    if fn is not None:
+        text, source = _docstring(fn)
+        out.append(f"- Rule: {_rule_source(fn)}")
+        if text:
+            out.append(f"- Checks: {text}")
+        if source:
+            out.append(f"- Source: {source}")
+        conditions = explain(name).conditions
+        if conditions:
+            out.append("- Conditions (each failure is a reason; `when` says at which levels):")
+            for c in conditions:
+                when = f" — when {c.when}" if c.when else ""
+                requires = f" — requires {c.requires}" if c.requires else ""
+                out.append(f"  - `{c.code}`: {_md(c.message)}{_md(when)}{_md(requires)}")
+    else:
+        out.append("- Rule: none registered (Validate's `default:` applies)")
+    out.append("")
+    return out
 
 
 _VALIDATE_LEVELS: tuple[int, ...] = (
