@@ -11,9 +11,12 @@ the hash would not be that of the model checked: `ModelChangedError` says so ins
 
 Hashes of large files are cached, keyed by that identity and the real path, one small file per
 entry under `$OPCOMPAT_CACHE_DIR`, else `$XDG_CACHE_HOME/opcompat`, else `~/.cache/opcompat`
-(`OPCOMPAT_CACHE_DIR=` empty turns the cache off). A file written to in place gets a new ctime,
-which the user cannot set back, so a stale entry is never found. A cache directory that cannot
-be written is skipped silently: the hash is then computed each time.
+(`OPCOMPAT_CACHE_DIR=` empty turns the cache off; no cache without a home directory). A file
+written to in place gets a new ctime, which the user cannot set back, so a stale entry is not
+found (on file systems with coarse or unreliable timestamps, turn the cache off). Entries are
+trusted only in a directory of this user that no one else can write to, and written with
+exclusive creation, never through a symlink. A cache directory that cannot be written is
+skipped silently: the hash is then computed each time.
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ class ModelDigest:
     def __init__(
         self, path: str | None = None, stat: Fingerprint | None = None, value: str | None = None
     ) -> None:
-        self._path = path
+        # Absolute: the hash may be asked for after the working directory has changed.
+        self._path = os.path.abspath(path) if path is not None else None
         self._stat = stat
         self._value = value
 
@@ -75,15 +79,20 @@ class ModelDigest:
                 self._value = _file_sha256(self._path, self._stat)
         return self._value
 
+    def _identity(self) -> tuple[object, ...]:
+        """What equality means, whether or not the hash is known yet: the file (path and
+        fingerprint) for a file, else the hash itself."""
+        if self._path is not None and self._stat is not None:
+            return ("file", self._path, self._stat)
+        return ("value", self._value)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ModelDigest):
             return NotImplemented
-        if self._value is not None and other._value is not None:
-            return self._value == other._value
-        return (self._path, self._stat, self._value) == (other._path, other._stat, other._value)
+        return self._identity() == other._identity()
 
     def __hash__(self) -> int:
-        return hash((self._path, self._stat))
+        return hash(self._identity())
 
     def __reduce__(self) -> tuple[type, tuple[str | None, Fingerprint | None, str | None]]:
         return (type(self), (self._path, self._stat, self._value))
@@ -102,6 +111,8 @@ def _file_sha256(path: str, expected: Fingerprint) -> str:
     changed = ModelChangedError(
         f"{printable(path)}: changed on disk after it was read; check it again"
     )
+    if not os.path.exists(path):
+        raise ModelChangedError(f"{printable(path)}: removed after it was read; check it again")
     try:
         with open(path, "rb") as f:
             if fingerprint(os.fstat(f.fileno())) != expected:
@@ -128,7 +139,12 @@ def cache_dir() -> str | None:
     given = os.environ.get("OPCOMPAT_CACHE_DIR")
     if given is not None:
         return given or None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        home = os.path.expanduser("~")
+        if home.startswith("~"):  # no home directory known: no cache (never the cwd)
+            return None
+        base = os.path.join(home, ".cache")
     return os.path.join(base, "opcompat")
 
 
@@ -142,12 +158,32 @@ def _entry(path: str, stat: Fingerprint) -> str | None:
     return os.path.join(root, "sha256", hashlib.sha256(key.encode("utf-8", "replace")).hexdigest())
 
 
+def _private_folder(folder: str) -> bool:
+    """`folder` is a real directory of this user that no one else may write to: only then are
+    its entries trusted (a planted hash would make a baseline match the wrong model)."""
+    try:
+        st = os.lstat(folder)
+    except OSError:
+        return False
+    import stat as stat_module
+
+    return (
+        stat_module.S_ISDIR(st.st_mode)
+        and (not hasattr(os, "getuid") or st.st_uid == os.getuid())
+        and not st.st_mode & 0o022
+    )
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
 def _cache_get(path: str, stat: Fingerprint) -> str | None:
     entry = _entry(path, stat)
-    if entry is None:
+    if entry is None or not _private_folder(os.path.dirname(entry)):
         return None
     try:
-        with open(entry, encoding="ascii") as f:
+        fd = os.open(entry, os.O_RDONLY | _NOFOLLOW)
+        with os.fdopen(fd, encoding="ascii") as f:
             value = f.read(65).strip()
     except (OSError, UnicodeDecodeError):
         return None
@@ -164,7 +200,10 @@ def _cache_put(path: str, stat: Fingerprint, value: str) -> None:
     tmp = f"{entry}.{os.getpid()}.tmp"
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        with open(tmp, "w", encoding="ascii") as f:
+        if not _private_folder(folder):
+            return
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
             f.write(value + "\n")
         os.replace(tmp, entry)  # whole or absent: parallel workers may write the same entry
     except OSError:

@@ -5,8 +5,8 @@ Two families: the delegate's own failure types (`NNAPIValidationFailureType` of
 codes (model-wide refusals, why a supported operator is not delegated, warnings). The report
 schema's code enums and `reports/reason_codes.md` are generated from this registry:
 
-    python -m opcompat.reasons --write     # after adding a code
-    python -m opcompat.reasons --check     # exit 1 when a generated file is stale
+    python -m opcompat.reason_docs --write     # after adding a code
+    python -m opcompat.reason_docs --check     # exit 1 when a generated file is stale
 
 Standard library only: importing this module must stay cheap.
 """

@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from opcompat.digest import ModelDigest
@@ -213,6 +213,11 @@ class Report(_ReportFields):
         tables: Mapping[str, str] | None = None,
     ) -> Report:
         return super().__new__(cls, models, tool_version, FrozenMapping(tables))
+
+    @classmethod
+    def _make(cls, iterable: Iterable[object]) -> Report:  # type: ignore[override]
+        """As `Report(*iterable)`: `tables` made read-only, as `__new__` does."""
+        return cls(*iterable)  # type: ignore[arg-type]
 
     def _replace(
         self,

@@ -171,3 +171,48 @@ def test_check_of_a_1_gib_model_stays_small_in_every_format(
     text = (tmp_path / f"report.{fmt}").read_text()
     if fmt in ("json", "sarif"):
         assert _sha(model) in text
+
+
+def test_the_hash_survives_a_change_of_directory(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = sparse_weights_model(tmp_path / "m.tflite", 1 << 16)
+    monkeypatch.chdir(tmp_path)
+    report = analysis.check("m.tflite", api_level=30)
+    monkeypatch.chdir("/")
+    assert report.sha256 == _sha(model)
+
+
+def test_a_removed_model_is_named_as_such(tmp_path: Path, cache: Path) -> None:
+    model = sparse_weights_model(tmp_path / "m.tflite", 1 << 16)
+    report = analysis.check(model, api_level=30)
+    model.unlink()
+    with pytest.raises(ModelChangedError, match="removed after it was read"):
+        report.sha256  # noqa: B018
+
+
+def test_digests_compare_by_file_whether_or_not_computed(big_model: Path, cache: Path) -> None:
+    a, b = analysis.check(big_model, api_level=30), analysis.check(big_model, api_level=30)
+    a.sha256  # noqa: B018  (one known, one not: still the same file)
+    assert a == b and hash(a.digest) == hash(b.digest)
+    known = ModelDigest(value=a.sha256)
+    assert known == ModelDigest(value=a.sha256) != a.digest
+
+
+def test_a_cache_others_can_write_to_is_not_trusted(
+    big_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    monkeypatch.setenv("OPCOMPAT_CACHE_DIR", str(shared))
+    real = analysis.check(big_model, api_level=30).sha256
+    (entry,) = _entries(shared)
+    entry.write_text("f" * 64 + "\n")
+    (shared / "sha256").chmod(0o777)  # anyone may plant an entry now
+    assert analysis.check(big_model, api_level=30).sha256 == real
+
+
+def test_no_home_directory_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPCOMPAT_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda p: p)  # as with no HOME and no passwd entry
+    assert digest.cache_dir() is None

@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{arg}: diff takes one model on each side, this names {len(found)}")
         inputs.extend(found)
     refuse_overwriting(args.output, [i.path for i in inputs])
-    report = check_inputs(inputs, **level_options(args))
+    # JSON names each side's sha256: computed with the checks, not while rendering.
+    report = check_inputs(inputs, digests=args.format == "json", **level_options(args))
     old, new = report.models
     errors = [m for m in (old, new) if isinstance(m, ModelError)]
     if errors:

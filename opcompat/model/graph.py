@@ -213,6 +213,13 @@ class Model:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Model is frozen: cannot set {name!r}")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Model is frozen: cannot delete {name!r}")
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        """For `copy.copy`; the mapping in `_data` itself does not pickle."""
+        return (Model, (*self._key(), self._data, self._file_stat))
+
     def _key(self) -> tuple[Any, ...]:
         return (self.version, self.description, self.subgraphs, self.buffers,
                 self.metadata_names, self.signature_defs, self.size)

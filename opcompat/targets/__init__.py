@@ -58,5 +58,9 @@ def target_info(name: str) -> TargetInfo:
 
 
 def label(name: str) -> str:
-    """How reports name target `name`."""
-    return target_info(name).label
+    """How reports name target `name` (the name itself for a target this release does not
+    know, e.g. in a report built by a library user)."""
+    try:
+        return target_info(name).label
+    except (ValueError, ImportError, AttributeError):
+        return name

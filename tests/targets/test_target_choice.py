@@ -53,3 +53,20 @@ def test_cli_target_flag(tmp_path) -> None:  # type: ignore[no-untyped-def]
     bad = subprocess.run([*run, "--target", "tpu"], capture_output=True, text=True)
     assert bad.returncode == 2 and "invalid choice: 'tpu'" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_a_report_of_an_unknown_target_still_renders() -> None:
+    model = check(simple_model("ADD"), api_level=30)._replace(target="future")
+    text = FormatChoice.TABLE.to_format().render(Report((model,)))
+    assert "ops on future:" in text
+
+
+def test_models_copy_and_stay_frozen() -> None:
+    import copy
+
+    from opcompat.model import read_model
+
+    model = read_model(simple_model("ADD"))
+    assert copy.copy(model) == model
+    with pytest.raises(AttributeError):
+        del model.version  # type: ignore[misc]

@@ -122,10 +122,11 @@ class _Validator:
         """(shape key, data key) of an operator: small ints, one pair per operator index,
         worked out for a whole subgraph at its first use (this is asked for hundreds of
         thousands of times on a large graph, so the usual path is two subscripts)."""
-        try:
-            return self._sigs[subgraph.index][op.index]
-        except (KeyError, IndexError):
-            pass
+        if op.index >= 0:  # a negative index would read another operator's slot
+            try:
+                return self._sigs[subgraph.index][op.index]
+            except (KeyError, IndexError):
+                pass
         if subgraph.index not in self._sigs:
             self._sigs[subgraph.index] = [self._key_of(subgraph, o) for o in subgraph.operators]
             if 0 <= op.index < len(subgraph.operators):
