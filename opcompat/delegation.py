@@ -186,6 +186,7 @@ def modify_graph_with_delegate(
         model,
         plain_by_subgraph,
         lambda sg, plain: do_prepare(model, sg, target, plain, validate, max_partitions, cache),
+        "NNAPI",
     )
 
 

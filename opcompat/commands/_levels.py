@@ -8,11 +8,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-# Equal to opcompat.analysis.DEFAULT_API_LEVEL and opcompat.levels.MIN_/MAX_API_LEVEL
-# (tests/test_cli_basics.py); not imported from there, so that start-up stays fast.
-DEFAULT_API_LEVEL = 33
-MIN_API_LEVEL = 27
-MAX_API_LEVEL = 35
+from opcompat.levels import MAX_API_LEVEL, MIN_API_LEVEL  # light: stdlib and errors only
+from opcompat.targets.nnapi import DEFAULT_API_LEVEL
 
 
 def int_in(lo: int, hi: int, flag: str) -> Any:

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from opcompat.levels import Target
-from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor
+from opcompat.model.graph import Model, Operator, Subgraph, Tensor
 from opcompat.report import Reason
+from opcompat.tflite.types import tensor_at
 
 
 class OpContext:
@@ -56,11 +57,10 @@ class OpContext:
 
     def tensor(self, index: int) -> Tensor | None:
         """Tensor by subgraph index; None for an omitted optional tensor or a bad index."""
-        if index == OPTIONAL_TENSOR or index < 0 or index >= len(self.subgraph.tensors):
-            return None
         if self.tensor_override is not None and index in self.tensor_override:
-            return self.tensor_override[index]
-        return self.subgraph.tensors[index]
+            if tensor_at(self.subgraph, index) is not None:
+                return self.tensor_override[index]
+        return tensor_at(self.subgraph, index)
 
     def input(self, i: int) -> Tensor | None:
         """The operator's i-th input tensor; None when absent or omitted."""

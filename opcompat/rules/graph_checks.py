@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from opcompat.levels import FEATURE_LEVEL_CODE, SDK_NNAPI13, Target
-from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor, TensorType
+from opcompat.model.graph import OPTIONAL_TENSOR, Operator, Subgraph, Tensor, TensorType
 from opcompat.reasons import (  # noqa: F401  (the codes this module's checks emit)
     DELEGATION_REFUSED,
     DYNAMIC_TENSORS,
@@ -41,6 +41,19 @@ from opcompat.reasons import (  # noqa: F401  (the codes this module's checks em
     of_kind,
 )
 from opcompat.report import Reason, Refusal
+from opcompat.tflite.refusals import (  # noqa: F401  (re-exported for the NNAPI rules' callers)
+    dynamic_refusal,
+    dynamic_tensors,
+    dynamic_trigger,
+    interpreter_refusal,
+    quantization_error,
+)
+from opcompat.tflite.types import (  # noqa: F401
+    DYNAMIC_TYPES,
+    byte_size,
+    type_name,
+)
+from opcompat.tflite.types import tensor_at as _tensor
 
 DELEGATE = "tflite/delegates/nnapi/nnapi_delegate.cc"
 SUBGRAPH = "tflite/core/subgraph.cc"
@@ -49,8 +62,6 @@ REFUSAL_CODES: dict[str, str] = of_kind("refusal")
 REASON_CODES: dict[str, str] = of_kind("reason")
 WARNING_CODES: dict[str, str] = of_kind("warning")
 
-
-DYNAMIC_TYPES = frozenset({TensorType.STRING, TensorType.RESOURCE, TensorType.VARIANT})
 
 # TfLiteType -> NNAPI operand type in NNAPIOpBuilder::AddTensor; anything else fails.
 NNAPI_TENSOR_TYPES = frozenset(
@@ -64,181 +75,6 @@ NNAPI_TENSOR_TYPES = frozenset(
         TensorType.INT16,
     }
 )
-
-_TYPE_NAMES = {  # TfLiteTypeGetName
-    TensorType.FLOAT32: "FLOAT32",
-    TensorType.FLOAT16: "FLOAT16",
-    TensorType.INT32: "INT32",
-    TensorType.UINT8: "UINT8",
-    TensorType.INT64: "INT64",
-    TensorType.STRING: "STRING",
-    TensorType.BOOL: "BOOL",
-    TensorType.INT16: "INT16",
-    TensorType.COMPLEX64: "COMPLEX64",
-    TensorType.INT8: "INT8",
-    TensorType.FLOAT64: "FLOAT64",
-    TensorType.COMPLEX128: "COMPLEX128",
-    TensorType.UINT64: "UINT64",
-    TensorType.RESOURCE: "RESOURCE",
-    TensorType.VARIANT: "VARIANT",
-    TensorType.UINT32: "UINT32",
-    TensorType.UINT16: "UINT16",
-    TensorType.INT4: "INT4",
-    TensorType.BFLOAT16: "BFLOAT16",
-}
-
-_ITEM_SIZE: dict[TensorType | int, int] = {
-    TensorType.FLOAT32: 4,
-    TensorType.FLOAT16: 2,
-    TensorType.INT32: 4,
-    TensorType.UINT8: 1,
-    TensorType.INT64: 8,
-    TensorType.BOOL: 1,
-    TensorType.INT16: 2,
-    TensorType.COMPLEX64: 8,
-    TensorType.INT8: 1,
-    TensorType.FLOAT64: 8,
-    TensorType.COMPLEX128: 16,
-    TensorType.UINT64: 8,
-    TensorType.UINT32: 4,
-    TensorType.UINT16: 2,
-    TensorType.BFLOAT16: 2,
-}
-
-
-def type_name(dtype: int) -> str:
-    try:
-        return _TYPE_NAMES.get(TensorType(dtype), f"type {int(dtype)}")
-    except ValueError:
-        return f"type {int(dtype)}"
-
-
-def _tensor(subgraph: Subgraph, index: int) -> Tensor | None:
-    if index == OPTIONAL_TENSOR or not 0 <= index < len(subgraph.tensors):
-        return None
-    return subgraph.tensors[index]
-
-
-def byte_size(tensor: Tensor) -> int:
-    """`TfLiteTensor.bytes` for a statically shaped tensor (0 for dynamic types)."""
-    size = _ITEM_SIZE.get(tensor.dtype, 0)
-    for d in tensor.shape:
-        size *= max(d, 0)
-    return size
-
-
-# --- loading the model -------------------------------------------------------------------------
-
-# QuantizationDetails members InterpreterBuilder::ParseQuantization handles on their own paths.
-_NON_AFFINE_DETAILS = frozenset({2, 3})
-
-
-def quantization_error(tensor: Tensor) -> str | None:
-    """Why `InterpreterBuilder::ParseQuantization` rejects this tensor's parameters, or None.
-
-    Source: tflite/core/interpreter_builder.cc, InterpreterBuilder::ParseQuantization (the
-    affine path: scales need as many zero points; the quantized dimension must be a dimension;
-    several scales must match that dimension's size).
-    """
-    q = tensor.quantization
-    if q is None or not q.scale or q.details_type in _NON_AFFINE_DETAILS:
-        return None
-    dims = tensor.shape
-    if not q.zero_point:
-        return "Quantization parameters has non-null scale but null zero_point."
-    if len(q.scale) != len(q.zero_point):
-        return (
-            f"QuantizationParam has {len(q.zero_point)} zero_point values and "
-            f"{len(q.scale)} scale values. Must have same number."
-        )
-    qd = q.quantized_dimension
-    if qd < 0 or (dims and qd >= len(dims)):
-        return f"quantized_dimension must be in range [0, {len(dims)}). Was {qd}."
-    if len(q.scale) != 1 and dims and len(q.scale) != dims[qd]:
-        return (
-            f"num_scales must be 1 for per-layer quantization, or {dims[qd]} for per-axis "
-            f"quantization, but got {len(q.scale)}."
-        )
-    return None
-
-
-def interpreter_refusal(model: Model) -> Refusal | None:
-    """The model cannot be loaded by TFLite at all (InterpreterBuilder fails), or None.
-
-    Source: tflite/core/interpreter_builder.cc, InterpreterBuilder::ParseTensors (a failed
-    ParseQuantization fails the whole build).
-    """
-    bad: list[tuple[int, int]] = []
-    first = ""
-    for sg in model.subgraphs:
-        for t in sg.tensors:
-            err = quantization_error(t)
-            if err is not None:
-                if not bad:
-                    first = f"tensor #{t.index} '{t.name}' of subgraph {sg.index}: {err}"
-                bad.append((sg.index, t.index))
-    if not bad:
-        return None
-    more = f" ({len(bad)} tensors in all)" if len(bad) > 1 else ""
-    return Refusal(
-        INTERPRETER_BUILD_FAILS,
-        f"TFLite cannot load this model: {first}{more}; InterpreterBuilder fails, so the model "
-        "runs nowhere (nothing is delegated)",
-        tuple(bad),
-    )
-
-
-# --- dynamic tensors ---------------------------------------------------------------------------
-
-
-def dynamic_tensors(subgraph: Subgraph) -> tuple[int, ...]:
-    """Tensors kTfLiteDynamic before any kernel runs: non-constant string/resource/variant.
-
-    Source: tflite/core/subgraph.cc, Subgraph::SetTensorParametersReadWrite.
-    """
-    return tuple(
-        t.index for t in subgraph.tensors if t.dtype in DYNAMIC_TYPES and not t.is_constant
-    )
-
-
-def dynamic_trigger(subgraph: Subgraph) -> int | None:
-    """The dynamic tensor that makes ModifyGraphWithDelegate give up, or None.
-
-    Source: tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl and PrepareOpsStartingAt: the
-    subgraph outputs are looked at first, then each node's outputs in plan order.
-    """
-    dyn = set(dynamic_tensors(subgraph))
-    if not dyn:
-        return None
-    for t in subgraph.outputs:
-        if t in dyn:
-            return t
-    for op in subgraph.operators:
-        for t in op.outputs:
-            if t in dyn:
-                return t
-    return None
-
-
-def dynamic_refusal(subgraph: Subgraph) -> Refusal | None:
-    """The whole-model refusal caused by this subgraph's dynamic tensors, if any.
-
-    Source: tflite/core/subgraph.cc, Subgraph::ModifyGraphWithDelegateImpl (returns
-    kTfLiteApplicationError when the delegate does not allow dynamic tensors).
-    """
-    trigger = dynamic_trigger(subgraph)
-    if trigger is None:
-        return None
-    t = subgraph.tensors[trigger]
-    return Refusal(
-        DYNAMIC_TENSORS,
-        f"subgraph {subgraph.index} has dynamic-sized tensors (tensor #{trigger} "
-        f"'{t.name}' is {type_name(t.dtype)}): the NNAPI delegate supports static-sized tensors "
-        f"only, so ModifyGraphWithDelegate returns kTfLiteApplicationError and nothing is "
-        f"delegated",
-        tuple((subgraph.index, i) for i in dynamic_tensors(subgraph)),
-    )
-
 
 # --- building the NNAPI model -------------------------------------------------------------------
 

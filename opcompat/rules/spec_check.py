@@ -33,6 +33,7 @@ from opcompat.reasons import (
     describe,
 )
 from opcompat.report import Reason
+from opcompat.tflite.types import tensor_at as _tensor
 
 SPEC_REASON_CODES: dict[str, str] = {
     c: describe(c)
@@ -195,12 +196,6 @@ def _is_float32(t: Tensor | None) -> bool:
 
 def _is_quant8(t: Tensor | None) -> bool:
     return t is not None and _dtype(t) in (TensorType.UINT8, TensorType.INT8)
-
-
-def _tensor(sg: Subgraph, index: int) -> Tensor | None:
-    if index == OPTIONAL_TENSOR or index < 0 or index >= len(sg.tensors):
-        return None
-    return sg.tensors[index]
 
 
 def _input(sg: Subgraph, op: Operator, pos: int) -> Tensor | None:

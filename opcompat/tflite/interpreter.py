@@ -76,28 +76,29 @@ def modify_graph_with_delegate(
     model: Model,
     plain_by_subgraph: Sequence[list[tuple[Reason, ...]]],
     prepare: Callable[[Subgraph, list[tuple[Reason, ...]]], SubgraphDelegation],
+    delegate: str,
 ) -> ModelDelegation:
     """`Interpreter::ModifyGraphWithDelegate` over every subgraph, in order: the load and
     dynamic-tensor refusals, then the delegate's `prepare` of each subgraph (with Validate's
-    verdicts of its nodes) until one does not succeed.
+    verdicts of its nodes) until one does not succeed. `delegate` names it in messages.
 
     Source: tflite/core/interpreter.cc, Interpreter::ModifyGraphWithDelegateImpl;
     tflite/core/subgraph.cc, Subgraph::ModifyGraphWithDelegateImpl.
     """
-    from opcompat.rules import graph_checks
+    from opcompat.tflite.refusals import dynamic_refusal, interpreter_refusal
 
     results = [
         SubgraphDelegation(sg.index, NOT_APPLIED, plain_by_subgraph[i])
         for i, sg in enumerate(model.subgraphs)
     ]
     status = OK
-    refusal: Refusal | None = graph_checks.interpreter_refusal(model)
+    refusal: Refusal | None = interpreter_refusal(model)
     if refusal is not None:
         return ModelDelegation(LOAD_ERROR, results, refusal)
     for i, sg in enumerate(model.subgraphs):
         if is_validation_subgraph(sg):
             continue
-        dyn = graph_checks.dynamic_refusal(sg)
+        dyn = dynamic_refusal(sg, delegate)
         if dyn is not None:
             results[i].status = APPLICATION_ERROR
             results[i].refusal = dyn
