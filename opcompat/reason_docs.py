@@ -64,9 +64,9 @@ def render_doc() -> str:
 
 def _outputs() -> list[tuple[Path, str]]:
     if not SCHEMA_PATH.is_file():
-        raise SystemExit(
-            f"{SCHEMA_PATH} not found: run this from a checkout of opcompat, not an installation"
-        )
+        print(f"opcompat: error: {SCHEMA_PATH} not found: run this from a checkout of opcompat, "
+              "not an installation", file=sys.stderr)
+        raise SystemExit(2)
     return [(SCHEMA_PATH, render_schema(SCHEMA_PATH.read_text(encoding="utf-8"))),
             (DOC_PATH, render_doc())]
 

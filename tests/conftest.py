@@ -32,5 +32,8 @@ def corpus_models() -> list[Path]:
 def corpus() -> list[Path]:
     models = corpus_models()
     if not models:
-        pytest.skip(f"model corpus not found at {CORPUS} (set OPCOMPAT_CORPUS)")
+        pytest.skip(
+            f"model corpus not found at {CORPUS} (set OPCOMPAT_SHARED to the shared folder, or "
+            "OPCOMPAT_CORPUS to its models/)"
+        )
     return models

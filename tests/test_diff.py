@@ -90,7 +90,7 @@ def test_cli_exit_codes(
     plain, edgetpu = model(corpus, PLAIN), model(corpus, EDGETPU)
     assert main(["diff", plain, edgetpu, "--api-level", "30", "--fail-on", "new-fallback"]) == 1
     assert (
-        "policy failed: new fallback: CUSTOM:edgetpu-custom-op at subgraph 0, index 0"
+        "policy failed: 1 new fallback: CUSTOM:edgetpu-custom-op at subgraph 0, index 0\n"
         in capsys.readouterr().err
     )
     assert main(["diff", edgetpu, plain, "--fail-on", "new-fallback"]) == 0
@@ -129,3 +129,22 @@ def test_a_new_op_version_alone_is_not_an_operator_change(corpus: list[Path]) ->
     text = render_text(d)
     assert "operator changes: 0 (and 91 operators with only a new op version)" in text
     assert "full delegation from API 28)" in text and "full delegation from API 29)" in text
+
+
+def test_new_fallbacks_make_one_policy_line() -> None:
+    """Hundreds of new fallbacks: one `policy failed:` line naming the first five."""
+    from opcompat.commands.diff import new_fallback_failures
+    from opcompat.report import Reason
+
+    old = syn.big_model(40)
+    refused = (Reason("kUnsupportedOperator", "Unsupported operation type."),)
+    new = old._replace(operators=tuple(
+        o._replace(delegated=False, supported=False, partition=None, reasons=refused)
+        for o in old.operators
+    ))
+    d = diff_models(old, new)
+    newly = sum(1 for o in old.operators if o.delegated)
+    (line,) = new_fallback_failures(d)
+    assert line.startswith(f"{newly} new fallbacks: ")
+    assert line.endswith(f"; and {newly - 5} more") and line.count(" at subgraph ") == 5
+    assert new_fallback_failures(diff_models(old, old)) == []

@@ -150,3 +150,18 @@ def test_directory_and_glob_arguments(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_empty_directory_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inspect", str(tmp_path)]) == 2
     assert "contains no .tflite models" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_inspect_writes_to_a_file(
+    tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from builders import simple_model
+
+    model = tmp_path / "m.tflite"
+    model.write_bytes(simple_model("ADD"))
+    out = tmp_path / f"inspect.{fmt}"
+    assert main(["inspect", str(model), "--format", fmt, "-o", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    assert "ADD" in out.read_text()
+    assert main(["inspect", str(model), "-o", str(model)]) == 2  # never over an input model

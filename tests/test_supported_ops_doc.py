@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from opcompat.rules import docs
 from opcompat.rules.context import RULES
 
@@ -33,3 +37,13 @@ def test_check_mode_reports_staleness(tmp_path, monkeypatch, capsys) -> None:  #
     assert docs.main(["--check"]) == 1
     assert docs.main(["--write"]) == 0
     assert docs.main(["--check"]) == 0
+
+
+def test_check_outside_a_checkout_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As from an installed package: no reports/ folder beside it."""
+    monkeypatch.setattr(docs, "DOC_PATH", tmp_path / "site-packages" / "reports" / "x.md")
+    assert docs.main(["--check"]) == 2
+    err = capsys.readouterr().err
+    assert "checkout" in err and "stale" not in err and len(err.strip().splitlines()) == 1

@@ -42,6 +42,23 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
+SHOWN = 5
+"""New fallbacks named in the one `policy failed:` line; the others are counted."""
+
+
+def new_fallback_failures(d: Any) -> list[str]:
+    """One line for all the new fallbacks of a diff (the report lists each one), as `check`'s
+    gate summarises: the count, the first few, how many more."""
+    from opcompat.names import plural
+
+    new = [c.new for c in d.new_fallbacks if c.new is not None]
+    if not new:
+        return []
+    listed = ", ".join(f"{o.op} at subgraph {o.subgraph}, index {o.index}" for o in new[:SHOWN])
+    more = f"; and {len(new) - SHOWN} more" if len(new) > SHOWN else ""
+    return [f"{plural(len(new), 'new fallback')}: {listed}{more}"]
+
+
 def run(args: argparse.Namespace) -> int:
     from opcompat.diff import diff_models, render_json, render_markdown, render_text
     from opcompat.errors import EXIT_OK, EXIT_POLICY
@@ -74,11 +91,7 @@ def run(args: argparse.Namespace) -> int:
     emit_text(lambda: render(d), args.output)
     failures: list[str] = []
     if args.fail_on == "new-fallback":
-        failures += [
-            f"new fallback: {c.new.op} at subgraph {c.new.subgraph}, index {c.new.index}"
-            for c in d.new_fallbacks
-            if c.new is not None
-        ]
+        failures += new_fallback_failures(d)
     elif args.fail_on != "none":
         failures += evaluate(Report((new,)), make_policy(FailOn(args.fail_on))).failures
     for f in failures:

@@ -27,6 +27,8 @@ def add_parser(sub: Any) -> None:
                    "SavedModel/Keras/.pb with the convert extra")
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="output format (default table)")
+    p.add_argument("-o", "--output", metavar="FILE", default=None,
+                   help="write the output to FILE (atomically) instead of stdout")
     p.set_defaults(run=run)
 
 
@@ -34,11 +36,15 @@ def run(args: argparse.Namespace) -> int:
     from opcompat.errors import EXIT_OK, EXIT_UNREADABLE, ModelReadError
     from opcompat.inputs import convert, expand, require_tensorflow
     from opcompat.model.reader import printable, read_model
+    from opcompat.output import emit_text, refuse_overwriting
 
     summaries: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
     items = expand(args.models)
     require_tensorflow(items)  # a TensorFlow input without the convert extra: exit code 2
+    output = getattr(args, "output", None)
+    refuse_overwriting(output, [i.path for i in items])
+    tables: list[str] = []
     for item in items:
         path = item.path
         try:
@@ -49,16 +55,20 @@ def run(args: argparse.Namespace) -> int:
             continue
         summaries.append(summarize(printable(path), model))  # shown: no newline or escape
         if args.format == "table":
-            # Print as we go: a long list of models shows progress.
-            sys.stdout.write(render_table(summaries[-1]))
-            sys.stdout.flush()
+            if output is None:  # print as we go: a long list of models shows progress
+                sys.stdout.write(render_table(summaries[-1]))
+                sys.stdout.flush()
+            else:
+                tables.append(render_table(summaries[-1]))
     if args.format == "json":
         import json
 
         from opcompat import __version__
 
         doc = {"opcompat_version": __version__, "models": summaries, "errors": errors}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        emit_text(lambda: json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
+    elif output is not None:
+        emit_text(lambda: "".join(tables), output)
     return EXIT_UNREADABLE if errors else EXIT_OK
 
 

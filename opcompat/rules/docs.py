@@ -202,6 +202,14 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="exit 1 when the committed file is stale"
     )
     args = ap.parse_args(argv)
+    if (args.write or args.check) and not DOC_PATH.parent.is_dir():
+        # An installed package has no reports/ folder: there is nothing to compare or write.
+        print(
+            f"opcompat: error: {DOC_PATH.parent} not found: --check and --write work in a "
+            "checkout of opcompat, not an installation (without them, the document is printed)",
+            file=sys.stderr,
+        )
+        return 2
     text = render()
     if args.write:
         DOC_PATH.write_text(text, encoding="utf-8")
