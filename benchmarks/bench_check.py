@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_inspect import largest_models, measure  # noqa: E402
+from bench_inspect import largest_models, measure, other_python  # noqa: E402
 
 DEFAULT_CORPUS = Path(os.environ.get("OPCOMPAT_CORPUS", REPO.parent / "shared" / "models"))
 SYNTHETIC_OPS = 50_000
@@ -61,19 +60,6 @@ from ai_edge_litert import _pywrap_analyzer_wrapper as analyzer
 
 sys.stdout.write(analyzer.ModelAnalyzer(sys.argv[1], True, True))
 """
-
-
-def other_python(given: str | None, module: str, flag: str) -> tuple[str | None, str]:
-    """(an interpreter that can import `module`, or None; why not)."""
-    if not given:
-        return None, f"skipped: no {flag} given"
-    path = shutil.which(given) or given
-    if not os.access(path, os.X_OK):
-        return None, f"skipped: {given} is not an executable"
-    probe = subprocess.run([path, "-c", f"import {module}"], capture_output=True, timeout=300)
-    if probe.returncode != 0:
-        return None, f"skipped: {given} cannot import {module}"
-    return path, ""
 
 
 def version_of(python: str, module: str) -> str:

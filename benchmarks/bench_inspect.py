@@ -102,6 +102,19 @@ def measure(argv: list[str], runs: int) -> tuple[float, float, float]:
             statistics.median(r[2] for r in results))
 
 
+def other_python(given: str | None, module: str, flag: str) -> tuple[str | None, str]:
+    """(an interpreter that can import `module`, or None; why not)."""
+    if not given:
+        return None, f"skipped: no {flag} given"
+    path = shutil.which(given) or given
+    if not os.access(path, os.X_OK):
+        return None, f"skipped: {given} is not an executable"
+    probe = subprocess.run([path, "-c", f"import {module}"], capture_output=True, timeout=300)
+    if probe.returncode != 0:
+        return None, f"skipped: {given} cannot import {module}"
+    return path, ""
+
+
 def largest_models(corpus: Path, count: int) -> list[Path]:
     models = sorted(corpus.glob("*.tflite"), key=lambda p: p.stat().st_size, reverse=True)
     return models[:count]
@@ -129,16 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         tools.append(("tflite package walk", None, "skipped: the tflite package is not installed"))
     if args.tf_python:
-        tfpy = shutil.which(args.tf_python) or args.tf_python
-        try:
-            ok = subprocess.run([tfpy, "-c", "import tensorflow"], capture_output=True).returncode
-        except OSError:
-            ok = 1
-        if ok == 0:
-            tools.append(("tf Analyzer.analyze", [tfpy, "-c", ANALYZER], ""))
-        else:
-            tools.append(("tf Analyzer.analyze", None,
-                          f"skipped: {args.tf_python} cannot import tensorflow"))
+        tfpy, why = other_python(args.tf_python, "tensorflow", "--tf-python")
+        tools.append(("tf Analyzer.analyze", [tfpy, "-c", ANALYZER] if tfpy else None, why))
     elif importlib.util.find_spec("tensorflow") is not None:
         tools.append(("tf Analyzer.analyze", [py, "-c", ANALYZER], ""))
     else:

@@ -19,7 +19,7 @@ from opcompat.report import (
     ModelReport,
     Report,
 )
-from opcompat.targets import DEFAULT_TARGET
+from opcompat.targets import DEFAULT_TARGET, choose
 from opcompat.targets.nnapi import DEFAULT_API_LEVEL as NNAPI_API_LEVEL
 
 DEFAULT_API_LEVEL = NNAPI_API_LEVEL
@@ -54,7 +54,7 @@ def check(
     """
     from opcompat.gcpause import paused_gc
 
-    _known_target(target)
+    choose(target)  # an unknown target: a usage error
     options = _options(api_level, feature_level, nnapi_cpu, max_partitions)
     with paused_gc():  # many objects, no cycles: see opcompat.gcpause
         return _check(path_or_bytes, target, options, path)
@@ -72,22 +72,13 @@ def _options(
     return options
 
 
-def _known_target(target: str) -> None:
-    from opcompat.targets import TargetChoice
-
-    if target not in {t.value for t in TargetChoice}:
-        choices = ", ".join(t.value for t in TargetChoice)
-        raise UsageError(f"unknown target {target!r} (choose from {choices})")
-
-
 def _check(
     path_or_bytes: Any, target: str, options: Mapping[str, Any], path: str | None
 ) -> ModelReport:
     from opcompat.model import read_model
     from opcompat.model.reader import printable
-    from opcompat.targets import TargetChoice
 
-    engine = TargetChoice(target).engine()
+    engine = choose(target).engine()
     prepared = engine.prepare(options)  # bad options: a usage error before any model is read
     model = read_model(path_or_bytes)
     if path is None:
@@ -145,13 +136,8 @@ def check_many(
     the workers finish them; the report keeps the input order). With `digests`, each model's
     sha256 is computed with its check (else when first asked for, see `opcompat.digest`).
     """
-    _known_target(target)
     # Bad options: one usage error, up front, before any model is read.
-    from opcompat.targets import TargetChoice
-
-    TargetChoice(target).engine().prepare(
-        _options(api_level, feature_level, nnapi_cpu, max_partitions)
-    )
+    choose(target).engine().prepare(_options(api_level, feature_level, nnapi_cpu, max_partitions))
     kwargs = {
         "target": target,
         "api_level": api_level,

@@ -111,8 +111,6 @@ def _file_sha256(path: str, expected: Fingerprint) -> str:
     changed = ModelChangedError(
         f"{printable(path)}: changed on disk after it was read; check it again"
     )
-    if not os.path.exists(path):
-        raise ModelChangedError(f"{printable(path)}: removed after it was read; check it again")
     try:
         with open(path, "rb") as f:
             if fingerprint(os.fstat(f.fileno())) != expected:
@@ -127,6 +125,10 @@ def _file_sha256(path: str, expected: Fingerprint) -> str:
                 h.update(view[:n])
             if fingerprint(os.fstat(f.fileno())) != expected:
                 raise changed  # written to while it was being hashed
+    except FileNotFoundError:
+        raise ModelChangedError(
+            f"{printable(path)}: removed after it was read; check it again"
+        ) from None
     except OSError as exc:
         raise ModelReadError(f"{printable(path)}: cannot read: {exc.strerror or exc}") from None
     value = h.hexdigest()

@@ -8,12 +8,14 @@ schema's code enums and `reports/reason_codes.md` are generated from this regist
     python -m opcompat.reason_docs --write     # after adding a code
     python -m opcompat.reason_docs --check     # exit 1 when a generated file is stale
 
-Standard library only: importing this module must stay cheap.
+Imports only `opcompat.report`: importing this module must stay cheap.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
+
+from opcompat.report import Reason
 
 
 class Code(NamedTuple):
@@ -132,6 +134,6 @@ def describe(code: str) -> str:
     return got.description if got is not None else ""
 
 
-def of_kind(kind: str) -> dict[str, str]:
-    """Code -> description for the opcompat codes of one kind."""
-    return {c.name: c.description for c in _OPCOMPAT if c.kind == kind}
+def reason(code: str, source: str) -> Reason:
+    """A `Reason` of an opcompat code whose message is its description, citing `source`."""
+    return Reason(code, describe(code), source)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from engine_graphs import G, model_of
 
+from opcompat import reasons
 from opcompat.delegation import (
     APPLICATION_ERROR,
     DELEGATE_ERROR,
@@ -17,6 +18,7 @@ from opcompat.delegation import (
 from opcompat.levels import make_target
 from opcompat.model.graph import Model, TensorType
 from opcompat.rules import engine, graph_checks
+from opcompat.tflite import refusals
 from opcompat.tflite.fp16 import has_const_fp16_dequantize, is_dequantize_const_fp16
 
 F32, F16, I16, I32, I64 = (
@@ -54,7 +56,7 @@ def test_string_node_output_refuses_the_whole_model() -> None:
     g.inputs, g.outputs = [s, i], [out]
     d = delegate(model_of(g), 33)
     assert d.status == APPLICATION_ERROR
-    assert d.refusal is not None and d.refusal.code == graph_checks.DYNAMIC_TENSORS
+    assert d.refusal is not None and d.refusal.code == reasons.DYNAMIC_TENSORS
     assert d.refusal.tensors == ((0, s), (0, out))
     assert "tensor #2 'picked'" in d.refusal.message
 
@@ -68,7 +70,7 @@ def test_dynamic_tensor_that_no_node_outputs_does_not_refuse() -> None:
     g.op("RELU", [x], [y])
     g.op("GELU", [s], [g.t()])
     g.inputs, g.outputs = [s, x], [y]
-    assert graph_checks.dynamic_trigger(g.subgraph()) is None
+    assert refusals.dynamic_trigger(g.subgraph()) is None
     d = delegate(model_of(g), 33)
     assert d.status == OK and parts(d) == [[0]]
 
@@ -76,7 +78,7 @@ def test_dynamic_tensor_that_no_node_outputs_does_not_refuse() -> None:
 def test_constant_string_is_not_dynamic() -> None:
     g = G()
     g.t(TensorType.STRING, const=True)
-    assert graph_checks.dynamic_tensors(g.subgraph()) == ()
+    assert refusals.dynamic_tensors(g.subgraph()) == ()
 
 
 def chain_graph() -> G:
@@ -132,7 +134,7 @@ def test_int64_tensor_in_a_partition_fails_the_delegate() -> None:
     g.inputs, g.outputs = [x], [y]
     d = delegate(model_of(g), 30)
     assert d.status == DELEGATE_ERROR
-    assert d.refusal is not None and d.refusal.code == graph_checks.NNAPI_MODEL_BUILD_FAILS
+    assert d.refusal is not None and d.refusal.code == reasons.NNAPI_MODEL_BUILD_FAILS
     assert "type INT64 is not supported" in d.refusal.message
     assert d.refusal.tensors == ((0, 2),)
     assert parts(d) == []
@@ -245,9 +247,9 @@ def test_empty_output_pool_fails() -> None:
 
 
 def test_opcompat_codes_are_listed_once() -> None:
-    codes = graph_checks.OPCOMPAT_CODES
+    codes = reasons.OPCOMPAT_CODES
     assert len(codes) == len(set(codes))
-    assert graph_checks.DYNAMIC_TENSORS in codes and graph_checks.NNAPI_MODEL_BUILD_FAILS in codes
+    assert reasons.DYNAMIC_TENSORS in codes and reasons.NNAPI_MODEL_BUILD_FAILS in codes
     assert all(c.startswith("opcompat") for c in codes)
 
 
@@ -330,13 +332,13 @@ def test_invalid_quantization_means_tflite_cannot_load_the_model() -> None:
     bad = quantized((0.1, 0.2), (0, 0), 3, (2,))  # per-channel along a dimension it lacks
     d = delegate(model_of(bad), 33)
     assert d.status == "kTfLiteError"
-    assert d.refusal is not None and d.refusal.code == graph_checks.INTERPRETER_BUILD_FAILS
+    assert d.refusal is not None and d.refusal.code == reasons.INTERPRETER_BUILD_FAILS
     assert "quantized_dimension must be in range [0, 1). Was 3." in d.refusal.message
     assert parts(d) == []
 
 
 def test_quantization_checks_of_the_interpreter_builder() -> None:
-    err = graph_checks.quantization_error
+    err = refusals.quantization_error
     assert err(quantized((0.1,), (0,), 0, (1, 4)).tensors[0]) is None
     assert err(quantized((0.1, 0.2, 0.3, 0.4), (0,) * 4, 1, (1, 4)).tensors[0]) is None
     assert "same number" in err(quantized((0.1, 0.2), (0,), 0, (2,)).tensors[0])  # type: ignore[operator]

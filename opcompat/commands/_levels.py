@@ -36,11 +36,14 @@ def add_level_arguments(parser: Any) -> None:
     """Add `--target`, `--api-level`, `--feature-level`, `--nnapi-cpu` and `--max-partitions`."""
     from opcompat.targets import DEFAULT_TARGET, TargetChoice
 
+    infos = [t.info() for t in TargetChoice]
     parser.add_argument(
         "--target",
         choices=[t.value for t in TargetChoice],
         default=DEFAULT_TARGET.value,
-        help=f"the delegate to check for (default {DEFAULT_TARGET.value})",
+        help="the delegate to check for: "
+        + "; ".join(f"{i.name}: {i.delegate}" for i in infos)
+        + f" (default {DEFAULT_TARGET.value})",
     )
     parser.add_argument(
         "--api-level",
@@ -66,8 +69,10 @@ def add_level_arguments(parser: Any) -> None:
         type=int_in(0, 1 << 30, "--max-partitions"),
         default=None,
         metavar="K",
-        help="the most partitions the delegate keeps, for every target (default: the "
-        "delegate's own, NNAPI's max_number_delegated_partitions 3; 0 = no limit)",
+        help="the most partitions the delegate keeps, for every target (default: each "
+        "delegate's own: "
+        + ", ".join(f"{i.name} {i.default_max_partitions}" for i in infos)
+        + "; 0 = no limit)",
     )
 
 

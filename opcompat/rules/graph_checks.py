@@ -26,41 +26,12 @@ from typing import NamedTuple
 
 from opcompat.levels import FEATURE_LEVEL_CODE, SDK_NNAPI13, Target
 from opcompat.model.graph import OPTIONAL_TENSOR, Operator, Subgraph, Tensor, TensorType
-from opcompat.reasons import (  # noqa: F401  (the codes this module's checks emit)
-    DELEGATION_REFUSED,
-    DYNAMIC_TENSORS,
-    FP16_DELEGATED_WITH_WEIGHTS,
-    FP16_REWIRED_ON_CPU,
-    FP16_WEIGHTS_HAZARD,
-    FP16_WEIGHTS_REVALIDATED,
-    INTERPRETER_BUILD_FAILS,
-    NNAPI_MODEL_BUILD_FAILS,
-    OPCOMPAT_CODES,
-    PARTITION_DROPPED,
-    SUBGRAPH_NOT_DELEGATED,
-    of_kind,
-)
+from opcompat.reasons import FP16_WEIGHTS_HAZARD, FP16_WEIGHTS_REVALIDATED, NNAPI_MODEL_BUILD_FAILS
 from opcompat.report import Reason, Refusal
-from opcompat.tflite.refusals import (  # noqa: F401  (re-exported for the NNAPI rules' callers)
-    dynamic_refusal,
-    dynamic_tensors,
-    dynamic_trigger,
-    interpreter_refusal,
-    quantization_error,
-)
-from opcompat.tflite.types import (  # noqa: F401
-    DYNAMIC_TYPES,
-    byte_size,
-    type_name,
-)
+from opcompat.tflite.types import byte_size, type_name
 from opcompat.tflite.types import tensor_at as _tensor
 
 DELEGATE = "tflite/delegates/nnapi/nnapi_delegate.cc"
-SUBGRAPH = "tflite/core/subgraph.cc"
-
-REFUSAL_CODES: dict[str, str] = of_kind("refusal")
-REASON_CODES: dict[str, str] = of_kind("reason")
-WARNING_CODES: dict[str, str] = of_kind("warning")
 
 
 # TfLiteType -> NNAPI operand type in NNAPIOpBuilder::AddTensor; anything else fails.

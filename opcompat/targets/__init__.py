@@ -52,6 +52,17 @@ class TargetChoice(TargetName, enum.Enum):
 DEFAULT_TARGET = TargetChoice.NNAPI
 
 
+def choose(name: str) -> TargetChoice:
+    """The member named `name`; UsageError for a target this release does not know."""
+    try:
+        return TargetChoice(name)
+    except ValueError:
+        from opcompat.errors import UsageError
+
+        choices = ", ".join(t.value for t in TargetChoice)
+        raise UsageError(f"unknown target {name!r} (choose from {choices})") from None
+
+
 def target_info(name: str) -> TargetInfo:
     """The `TargetInfo` of a target name; ValueError for an unknown one."""
     return TargetChoice(name).info()

@@ -15,6 +15,7 @@ from opcompat.model.graph import Model, Subgraph
 from opcompat.report import Reason, Refusal
 from opcompat.tflite.fp16 import Fp16Selection
 from opcompat.tflite.partition import NodeSubset
+from opcompat.tflite.refusals import dynamic_refusal, interpreter_refusal
 
 OK = "kTfLiteOk"
 LOAD_ERROR = "kTfLiteError"
@@ -85,8 +86,6 @@ def modify_graph_with_delegate(
     Source: tflite/core/interpreter.cc, Interpreter::ModifyGraphWithDelegateImpl;
     tflite/core/subgraph.cc, Subgraph::ModifyGraphWithDelegateImpl.
     """
-    from opcompat.tflite.refusals import dynamic_refusal, interpreter_refusal
-
     results = [
         SubgraphDelegation(sg.index, NOT_APPLIED, plain_by_subgraph[i])
         for i, sg in enumerate(model.subgraphs)

@@ -13,10 +13,19 @@ from typing import Any, NamedTuple
 from opcompat.errors import UsageError
 from opcompat.levels import API_LEVELS, Target, make_target
 from opcompat.model.graph import Model, Operator, Subgraph
+from opcompat.reasons import (
+    DELEGATION_REFUSED,
+    FP16_DELEGATED_WITH_WEIGHTS,
+    FP16_REWIRED_ON_CPU,
+    PARTITION_DROPPED,
+    SUBGRAPH_NOT_DELEGATED,
+    reason,
+)
 from opcompat.report import CheckOptions, OperatorResult, Partition, Reason, SubgraphResult
 from opcompat.signature import operator_signature
 from opcompat.targets.base import TargetResult
 from opcompat.targets.nnapi import DEFAULT_API_LEVEL, DEFAULT_MAX_PARTITIONS
+from opcompat.tflite.interpreter import DELEGATE_ERROR, LOAD_ERROR, NOT_APPLIED, OK
 
 
 def check_model(model: Model, options: NnapiOptions) -> TargetResult:
@@ -39,7 +48,7 @@ def check_model(model: Model, options: NnapiOptions) -> TargetResult:
     subgraph_results: list[SubgraphResult] = []
     model_warnings: list[Reason] = []
     # Nothing is delegated anywhere: the delegate failed, or TFLite could not load the model.
-    refused = delegation.status in ("kTfLiteDelegateError", "kTfLiteError")
+    refused = delegation.status in (DELEGATE_ERROR, LOAD_ERROR)
     try:
         for sg, d in zip(model.subgraphs, delegation.subgraphs, strict=True):
             result, warnings = _subgraph_result(ctx, sg, d, refused, operators)
@@ -242,7 +251,7 @@ def _delegation(model: Model, validator: _Validator, target: Target, max_partiti
 
 
 def _fully_delegated(model: Model, delegation: Any) -> bool:
-    if delegation.status != "kTfLiteOk":
+    if delegation.status != OK:
         return False
     for sg, d in zip(model.subgraphs, delegation.subgraphs, strict=True):
         if len(d.delegated_nodes) != len(sg.operators):
@@ -272,12 +281,12 @@ def _fp16_related(model: Model) -> set[tuple[int, int]]:
 
 def _delegated_nodes(delegation: Any) -> set[tuple[int, int]]:
     """(subgraph, operator) of every node that runs on NNAPI after partitioning and refusals."""
-    if delegation.status in ("kTfLiteDelegateError", "kTfLiteError"):
+    if delegation.status in (DELEGATE_ERROR, LOAD_ERROR):
         return set()
     return {
         (sg_index, n)
         for sg_index, d in enumerate(delegation.subgraphs)
-        if d.status == "kTfLiteOk"
+        if d.status == OK
         for p in d.partitions
         for n in p.nodes
     }
@@ -286,7 +295,7 @@ def _delegated_nodes(delegation: Any) -> set[tuple[int, int]]:
 def _first_delegated_levels(
     model: Model,
     validator: _Validator,
-    support: dict[tuple[int, int], dict[int, bool]],
+    support: Support,
     fp16_related: set[tuple[int, int]],
     max_partitions: int,
 ) -> dict[tuple[int, int], int]:
@@ -313,7 +322,7 @@ def _first_delegated_levels(
 def _min_api_level(
     model: Model,
     validator: _Validator,
-    support: dict[tuple[int, int], dict[int, bool]],
+    support: Support,
     fp16_related: set[tuple[int, int]],
     max_partitions: int,
 ) -> int | None:
@@ -383,7 +392,7 @@ def _subgraph_result(
     dropped_nodes = {n for p in dropped for n in p.nodes}
     fp16_selected = set(d.fp16.supported_nodes) if d.fp16 else set()
     for op in sg.operators:
-        delegated = op.index in part_of and d.status == "kTfLiteOk"
+        delegated = op.index in part_of and d.status == OK
         operators.append(
             _operator_result(ctx, sg, op, d, delegated, part_of.get(op.index) if delegated
                              else None, refused, op.index in dropped_nodes,
@@ -392,7 +401,7 @@ def _subgraph_result(
     warnings: list[Reason] = []
     if d.fp16 is not None:
         warnings.append(fp16_weights_revalidated(sg, d.fp16.dequantize_nodes))
-    if d.status == "kTfLiteOk" and not refused:
+    if d.status == OK and not refused:
         hazard = fp16_conversion_hazard(sg, (n for p in parts for n in p.nodes), d.rewired_inputs)
         if hazard is not None:
             warnings.append(hazard)
@@ -458,29 +467,13 @@ def _operator_warnings(
     delegated: bool,
     rewired_on_cpu_candidate: bool,
 ) -> tuple[Reason, ...]:
-    from opcompat.rules.graph_checks import (
-        FP16_DELEGATED_WITH_WEIGHTS,
-        FP16_REWIRED_ON_CPU,
-        WARNING_CODES,
-    )
-
     warnings: list[Reason] = []
     if delegated and not supported:
-        warnings.append(
-            Reason(
-                FP16_DELEGATED_WITH_WEIGHTS,
-                WARNING_CODES[FP16_DELEGATED_WITH_WEIGHTS],
-                "tflite/delegates/utils.cc, FP16GraphPartitionHelper",
-            )
-        )
+        warnings.append(reason(FP16_DELEGATED_WITH_WEIGHTS,
+                               "tflite/delegates/utils.cc, FP16GraphPartitionHelper"))
     if not delegated and rewired_on_cpu_candidate:
-        warnings.append(
-            Reason(
-                FP16_REWIRED_ON_CPU,
-                WARNING_CODES[FP16_REWIRED_ON_CPU],
-                "tflite/delegates/utils.cc, RemapFp16InputTensors",
-            )
-        )
+        warnings.append(reason(FP16_REWIRED_ON_CPU,
+                               "tflite/delegates/utils.cc, RemapFp16InputTensors"))
     if supported:
         warnings.extend(ctx.spec.warnings(sg, op))
     return tuple(warnings)
@@ -488,21 +481,12 @@ def _operator_warnings(
 
 def _not_delegated_reasons(status: str, refused: bool, in_dropped: bool) -> list[Reason]:
     """Why an operator Validate accepts is not delegated (none when it is not known)."""
-    from opcompat.rules.graph_checks import (
-        DELEGATION_REFUSED,
-        PARTITION_DROPPED,
-        REASON_CODES,
-        SUBGRAPH_NOT_DELEGATED,
-    )
-
-    if refused or (status != "kTfLiteOk" and status != "notApplied"):
-        return [Reason(DELEGATION_REFUSED, REASON_CODES[DELEGATION_REFUSED],
-                       "tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl")]
-    if status == "notApplied":
-        return [Reason(SUBGRAPH_NOT_DELEGATED, REASON_CODES[SUBGRAPH_NOT_DELEGATED],
+    if refused or (status != OK and status != NOT_APPLIED):
+        return [reason(DELEGATION_REFUSED, "tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl")]
+    if status == NOT_APPLIED:
+        return [reason(SUBGRAPH_NOT_DELEGATED,
                        "tflite/core/interpreter.cc, ModifyGraphWithDelegateImpl")]
     if in_dropped:
-        return [Reason(PARTITION_DROPPED, REASON_CODES[PARTITION_DROPPED],
-                       "tflite/delegates/nnapi/nnapi_delegate.cc, "
+        return [reason(PARTITION_DROPPED, "tflite/delegates/nnapi/nnapi_delegate.cc, "
                        "StatefulNnApiDelegate::LimitDelegatedPartitions")]
     return []

@@ -14,7 +14,9 @@ REFUSED = Reason("kUnsupportedOperator", "Only ADD is supported.", "tests/target
 
 
 def prepare(options: Mapping[str, Any]) -> int:
-    return int(options.get("max_partitions", 1)) or 1_000_000
+    from targets.addonly import TARGET
+
+    return int(options.get("max_partitions", TARGET.default_max_partitions)) or 1_000_000
 
 
 def check_model(model: Model, max_partitions: int) -> TargetResult:
