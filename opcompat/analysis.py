@@ -19,7 +19,7 @@ from opcompat.report import (
     ModelReport,
     Report,
 )
-from opcompat.targets import DEFAULT_TARGET, choose
+from opcompat.targets import ALL_TARGETS, DEFAULT_TARGET, TargetChoice, choose
 from opcompat.targets.nnapi import DEFAULT_API_LEVEL as NNAPI_API_LEVEL
 
 DEFAULT_API_LEVEL = NNAPI_API_LEVEL
@@ -47,21 +47,28 @@ def check(
     *,
     path: str | None = None,
     target: str = DEFAULT_TARGET.value,
+    **target_options: Any,
 ) -> ModelReport:
-    """Check one model (a path, or the bytes of a .tflite file) for one device level.
+    """Check one model (a path, or the bytes of a .tflite file) for one target: by default
+    the NNAPI delegate at one device level; `target="gpu"` with `gpu_no_quant` and
+    `gpu_no_opencl` for the GPU delegate. A target ignores the options of the others.
 
     Raises ModelReadError for an unreadable model and UsageError for bad levels or targets.
     """
     from opcompat.gcpause import paused_gc
 
     choose(target)  # an unknown target: a usage error
-    options = _options(api_level, feature_level, nnapi_cpu, max_partitions)
+    options = _options(api_level, feature_level, nnapi_cpu, max_partitions, target_options)
     with paused_gc():  # many objects, no cycles: see opcompat.gcpause
         return _check(path_or_bytes, target, options, path)
 
 
 def _options(
-    api_level: int, feature_level: int | None, nnapi_cpu: bool, max_partitions: int | None
+    api_level: int,
+    feature_level: int | None,
+    nnapi_cpu: bool,
+    max_partitions: int | None,
+    target_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The options handed to a target's `prepare`; a cap not given is the target's own."""
     options: dict[str, Any] = {
@@ -69,6 +76,7 @@ def _options(
     }
     if max_partitions is not None:
         options["max_partitions"] = max_partitions
+    options.update(target_options or {})
     return options
 
 
@@ -127,25 +135,36 @@ def check_many(
     progress: Callable[[int], None] | None = None,
     digests: bool = False,
     target: str = DEFAULT_TARGET.value,
+    **target_options: Any,
 ) -> Report:
     """Check several models; unreadable ones become `ModelError` entries, in input order.
 
+    `target` names one target, or is `"all"`: then each model is checked for every target,
+    one entry per model and target (the models in input order, each model's targets in
+    `TargetChoice` order).
+
     Models are independent: with many of them, a process pool uses every core; a few are checked
     in this process (start-up of workers costs more than it saves). `progress`, when given, is
-    called with the number of models checked so far each time results arrive (in whatever order
+    called with the number of checks done so far each time results arrive (in whatever order
     the workers finish them; the report keeps the input order). With `digests`, each model's
     sha256 is computed with its check (else when first asked for, see `opcompat.digest`).
     """
+    targets = [t.value for t in TargetChoice] if target == ALL_TARGETS else [target]
     # Bad options: one usage error, up front, before any model is read.
-    choose(target).engine().prepare(_options(api_level, feature_level, nnapi_cpu, max_partitions))
-    kwargs = {
-        "target": target,
+    for name in targets:
+        choose(name).engine().prepare(
+            _options(api_level, feature_level, nnapi_cpu, max_partitions, target_options)
+        )
+    common = {
         "api_level": api_level,
         "feature_level": feature_level,
         "nnapi_cpu": nnapi_cpu,
         "max_partitions": max_partitions,
+        **target_options,
     }
-    work = [(os.fspath(p), kwargs, digests) for p in paths]
+    work = [
+        (os.fspath(p), {**common, "target": name}, digests) for p in paths for name in targets
+    ]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     results: list[ModelReport | ModelError]
     results = []

@@ -3,7 +3,7 @@
 Format (versioned JSON, written by `opcompat baseline`)::
 
     {"baseline_version": 1, "tool": "opcompat 0.1.0", "api_level": 30,
-     "models": [{"file": "m.tflite", "sha256": "<hex>",
+     "models": [{"file": "m.tflite", "sha256": "<hex>", "target": "nnapi",
                  "fallbacks": [{"subgraph": 0, "index": 12, "op": "CONV_2D",
                                 "reasons": ["kUnsupportedOperatorVersion"]}]}]}
 
@@ -24,8 +24,11 @@ from typing import Any, NamedTuple
 from opcompat.errors import UsageError
 from opcompat.names import display_names
 from opcompat.report import ModelReport, OperatorResult, Report
+from opcompat.targets import DEFAULT_TARGET
 
 BASELINE_VERSION = 1
+DEFAULT_TARGET_NAME = DEFAULT_TARGET.value
+"""The target of a baseline entry without one (files written before targets existed)."""
 
 
 class Fallback(NamedTuple):
@@ -46,6 +49,8 @@ class ModelBaseline(NamedTuple):
     file: str
     sha256: str
     fallbacks: tuple[Fallback, ...]
+    target: str = DEFAULT_TARGET_NAME
+    """The delegate target these fallbacks were recorded for (absent in older files: NNAPI)."""
 
 
 class Baseline(NamedTuple):
@@ -53,15 +58,19 @@ class Baseline(NamedTuple):
     api_level: int | None = None
     tool: str = ""
 
-    def for_model(self, path: str, sha256: str) -> ModelBaseline | None:
-        """The entry of a model: same sha256, else the entry whose `file` ends its path (a
-        file name, or trailing path parts where models share a file name), the longest first."""
-        for m in self.models:
+    def for_model(
+        self, path: str, sha256: str, target: str = DEFAULT_TARGET_NAME
+    ) -> ModelBaseline | None:
+        """The entry of a model for `target`: same sha256, else the entry whose `file` ends its
+        path (a file name, or trailing path parts where models share a file name), the longest
+        first."""
+        entries = [m for m in self.models if m.target == target]
+        for m in entries:
             if sha256 and m.sha256 == sha256:
                 return m
         parts = [x for x in path.replace("\\", "/").split("/") if x not in ("", ".")]
         best: ModelBaseline | None = None
-        for m in self.models:
+        for m in entries:
             file_parts = [x for x in m.file.split("/") if x]
             if file_parts and parts[-len(file_parts):] == file_parts:
                 if best is None or len(file_parts) > len(best.file.split("/")):
@@ -89,11 +98,15 @@ def from_report(report: Report, tool: str = "") -> Baseline:
     """A baseline accepting every fallback of every readable model of `report`."""
     names = display_names([m.path for m in report.models])
     models = tuple(
-        ModelBaseline(name, m.sha256, model_fallbacks(m))
+        ModelBaseline(name, m.sha256, model_fallbacks(m), m.target)
         for m, name in zip(report.models, names, strict=True)
         if isinstance(m, ModelReport)
     )
-    levels = {m.options.api_level for m in report.models if isinstance(m, ModelReport)}
+    levels = {
+        m.options.api_level
+        for m in report.models
+        if isinstance(m, ModelReport) and m.options.api_level is not None
+    }
     return Baseline(models, levels.pop() if len(levels) == 1 else None, tool)
 
 
@@ -106,6 +119,7 @@ def to_dict(baseline: Baseline) -> dict[str, Any]:
             {
                 "file": m.file,
                 "sha256": m.sha256,
+                "target": m.target,
                 "fallbacks": [
                     {
                         "subgraph": f.subgraph,
@@ -183,6 +197,7 @@ def parse(data: Any, where: str = "<baseline>") -> Baseline:
                 _str(m.get("file"), where, f"{at}.file"),
                 _str(m.get("sha256", ""), where, f"{at}.sha256"),
                 tuple(fbs),
+                _str(m.get("target", DEFAULT_TARGET_NAME), where, f"{at}.target"),
             )
         )
     level = data.get("api_level")

@@ -104,7 +104,7 @@ def _model_failures(m: ModelReport, policy: Policy, name: str) -> list[str]:
     elif policy.fail_on is FailOn.REFUSAL and m.refusal is not None:
         out.append(f"{name}: whole model refused: {m.refusal.code}: {m.refusal.message}")
     elif policy.fail_on is FailOn.NEW_FALLBACK and policy.baseline is not None:
-        new = compare(m, policy.baseline.for_model(m.path, m.sha256)).new
+        new = compare(m, policy.baseline.for_model(m.path, m.sha256, m.target)).new
         if new:
             listed = ", ".join(f"{o.op}@{o.subgraph}:{o.index}" for o in new[:5])
             more = f" and {len(new) - 5} more" if len(new) > 5 else ""

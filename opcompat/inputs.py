@@ -246,6 +246,15 @@ def _died(proc: Any) -> str:
     return how
 
 
+def target_names(target: str | None) -> list[str]:
+    """The targets a `--target` value stands for (`all`: every one, in TargetChoice order)."""
+    from opcompat.targets import ALL_TARGETS, DEFAULT_TARGET, TargetChoice
+
+    if target == ALL_TARGETS:
+        return [t.value for t in TargetChoice]
+    return [target or DEFAULT_TARGET.value]
+
+
 def check_inputs(
     inputs: Iterable[ModelInput], progress: Callable[[int], None] | None = None, **options: Any
 ) -> Any:
@@ -257,24 +266,26 @@ def check_inputs(
     from opcompat import __version__
     from opcompat.analysis import check, check_many
     from opcompat.model.reader import printable
-    from opcompat.report import ModelError, Report
+    from opcompat.report import ModelError, ModelReport, Report
 
     items = list(inputs)
     require_tensorflow(items)  # before any work: exit code 2 naming the extra
     plain = [i.path for i in items if not i.needs_conversion]
     checked = iter(check_many(plain, progress=progress, **options).models if plain else ())
-    done = len(plain)
-    single = {k: v for k, v in options.items() if k not in ("jobs", "digests")}
-    models = []
+    targets = target_names(options.get("target"))
+    done = len(plain) * len(targets)  # progress counts checks: one per input and target
+    single = {k: v for k, v in options.items() if k not in ("jobs", "digests", "target")}
+    models: list[ModelReport | ModelError] = []
     for i in items:
         if not i.needs_conversion:
-            models.append(next(checked))
+            models.extend(next(checked) for _ in targets)
             continue
         try:
-            models.append(check(convert(i), path=i.path, **single))
+            converted = convert(i)
+            models.extend(check(converted, path=i.path, target=t, **single) for t in targets)
         except ModelReadError as exc:
             models.append(ModelError(printable(i.path), str(exc), exc.exit_code))
-        done += 1
+        done += len(targets)
         if progress is not None:
             progress(done)
     return Report(models=tuple(models), tool_version=__version__)

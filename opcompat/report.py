@@ -91,14 +91,18 @@ class Refusal(NamedTuple):
 
 
 class CheckOptions(NamedTuple):
-    """What a check was run with."""
+    """What a check was run with. The level fields are NNAPI's (None for a target without
+    device levels); `target_options` holds the other targets' own options."""
 
-    api_level: int
-    feature_level: int
-    validate_level: int
-    is_accelerator_specified: bool
+    api_level: int | None
+    feature_level: int | None
+    validate_level: int | None
+    is_accelerator_specified: bool | None
     nnapi_cpu: bool = False
     max_partitions: int = 3
+    target_options: tuple[tuple[str, bool | int | str], ...] = ()
+    """(name, value) pairs, in the target's order: for the GPU, `allow_quant_ops` and
+    `opencl`."""
 
 
 class ModelReport(NamedTuple):

@@ -1,4 +1,4 @@
-"""The device-level options of commands that run a check (`baseline`, `diff`).
+"""The target options of commands that run a check (`check`, `baseline`, `diff`).
 
 Standard library only at module level (see `opcompat.cli`).
 """
@@ -9,7 +9,7 @@ import argparse
 from typing import Any
 
 from opcompat.levels import MAX_API_LEVEL, MIN_API_LEVEL  # light: stdlib and errors only
-from opcompat.targets.nnapi import DEFAULT_API_LEVEL
+from opcompat.targets.nnapi import DEFAULT_API_LEVEL  # noqa: F401  (the CLI's default, tested)
 
 
 def int_in(lo: int, hi: int, flag: str) -> Any:
@@ -33,36 +33,18 @@ def api_level_type() -> Any:
 
 
 def add_level_arguments(parser: Any) -> None:
-    """Add `--target`, `--api-level`, `--feature-level`, `--nnapi-cpu` and `--max-partitions`."""
-    from opcompat.targets import DEFAULT_TARGET, TargetChoice
+    """Add `--target` and `--max-partitions`, then each target's own flags."""
+    from opcompat.targets import ALL_TARGETS, DEFAULT_TARGET, TargetChoice
 
     infos = [t.info() for t in TargetChoice]
     parser.add_argument(
         "--target",
-        choices=[t.value for t in TargetChoice],
+        choices=[t.value for t in TargetChoice] + [ALL_TARGETS],
         default=DEFAULT_TARGET.value,
         help="the delegate to check for: "
         + "; ".join(f"{i.name}: {i.delegate}" for i in infos)
-        + f" (default {DEFAULT_TARGET.value})",
-    )
-    parser.add_argument(
-        "--api-level",
-        type=api_level_type(),
-        default=DEFAULT_API_LEVEL,
-        help=f"Android API level of the device, {MIN_API_LEVEL}-{MAX_API_LEVEL} "
-        f"(default {DEFAULT_API_LEVEL})",
-    )
-    parser.add_argument(
-        "--feature-level",
-        type=int_in(1, 8, "--feature-level"),
-        default=None,
-        help="NNAPI runtime feature level, 1-8 (default: the usual one for the API level)",
-    )
-    parser.add_argument(
-        "--nnapi-cpu",
-        action="store_true",
-        help="model disallow_nnapi_cpu=false with no accelerator named (Validate then sees the "
-        "raw API level)",
+        + f"; {ALL_TARGETS}: each of them, one report entry per model and target "
+        f"(default {DEFAULT_TARGET.value})",
     )
     parser.add_argument(
         "--max-partitions",
@@ -74,14 +56,16 @@ def add_level_arguments(parser: Any) -> None:
         + ", ".join(f"{i.name} {i.default_max_partitions}" for i in infos)
         + "; 0 = no limit)",
     )
+    for t in TargetChoice:
+        t.cli().add_arguments(parser)
 
 
 def level_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword arguments of `opcompat.analysis.check_many` from the parsed flags."""
-    return {
-        "target": args.target,
-        "api_level": args.api_level,
-        "feature_level": args.feature_level,
-        "nnapi_cpu": args.nnapi_cpu,
-        "max_partitions": args.max_partitions,
-    }
+    """Keyword arguments of `opcompat.analysis.check_many` from the parsed flags: the target,
+    the partition cap and every target's own options."""
+    from opcompat.targets import TargetChoice
+
+    out: dict[str, Any] = {"target": args.target, "max_partitions": args.max_partitions}
+    for t in TargetChoice:
+        out.update(t.cli().options(args))
+    return out

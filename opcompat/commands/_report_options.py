@@ -108,7 +108,8 @@ def _baseline_level_mismatch(report: Report, policy: Any) -> str | None:
     if baseline is None or baseline.api_level is None:
         return None
     levels = sorted(
-        {m.options.api_level for m in report.models if isinstance(m, ModelReport)}
+        {m.options.api_level for m in report.models
+         if isinstance(m, ModelReport) and m.options.api_level is not None}
         - {baseline.api_level}
     )
     if not levels:

@@ -259,12 +259,27 @@ def _cards(model: ModelReport) -> str:
         f'<div class="k">ops on {target} ({pct:.1f}%)</div><div class="bar"><span style="width:{pct:.1f}%"></span></div></div>'
         f'<div class="card"><div class="v">{model.partition_count}</div><div class="k">{target} partitions</div></div>'
         f'<div class="card {"bad" if cpu else "good"}"><div class="v">{cpu}</div><div class="k">ops on CPU</div></div>'
+        + _level_cards(model)
+        + "</div>"
+    )
+
+
+def _level_cards(model: ModelReport) -> str:
+    """The lowest full level and the level checked; for a target without levels, the options."""
+    if not s.has_levels(model):
+        return (f'<div class="card"><div class="v">{esc(target_options_value(model))}</div>'
+                f'<div class="k">{esc(s.checked_at(model))}</div></div>')
+    return (
         f'<div class="card"><div class="v">{"never" if model.min_api_level is None else model.min_api_level}</div>'
         f'<div class="k">{"no API level 27-35 delegates every op" if model.min_api_level is None else "lowest API level for full delegation"}</div></div>'
         f'<div class="card"><div class="v">{model.options.api_level}</div>'
         f'<div class="k">API level checked (feature level {model.options.feature_level})</div></div>'
-        "</div>"
     )
+
+
+def target_options_value(model: ModelReport) -> str:
+    """The card value for a target without levels: whether everything is delegated."""
+    return "full" if model.fully_delegated else "partial"
 
 
 def _op_table(model: ModelReport, mi: int) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from opcompat.report import (
     REPORT_SCHEMA_VERSION,
+    CheckOptions,
     ModelError,
     ModelReport,
     OperatorResult,
@@ -66,20 +67,28 @@ def refusal_to_dict(refusal: Refusal | None) -> dict[str, Any] | None:
     }
 
 
+def options_to_dict(o: CheckOptions) -> dict[str, Any]:
+    """The check's options: NNAPI's level fields (null for a target without levels), the
+    partition cap, then the target's own options."""
+    out: dict[str, Any] = {
+        "api_level": o.api_level,
+        "feature_level": o.feature_level,
+        "validate_level": o.validate_level,
+        "is_accelerator_specified": o.is_accelerator_specified,
+        "nnapi_cpu": o.nnapi_cpu,
+        "max_partitions": o.max_partitions,
+    }
+    out.update(o.target_options)
+    return out
+
+
 def model_to_dict(model: ModelReport) -> dict[str, Any]:
     o = model.options
     return {
         "path": model.path,
         "target": model.target,
         "sha256": model.sha256,
-        "options": {
-            "api_level": o.api_level,
-            "feature_level": o.feature_level,
-            "validate_level": o.validate_level,
-            "is_accelerator_specified": o.is_accelerator_specified,
-            "nnapi_cpu": o.nnapi_cpu,
-            "max_partitions": o.max_partitions,
-        },
+        "options": options_to_dict(o),
         "status": model.status,
         "refusal": refusal_to_dict(model.refusal),
         "min_api_level": model.min_api_level,

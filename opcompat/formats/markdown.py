@@ -53,6 +53,11 @@ def _status(model: ModelReport) -> str:
     return "⚠️"
 
 
+def _api(model: ModelReport) -> str:
+    """The API column: the level checked, or the target's name for a target without levels."""
+    return str(model.options.api_level) if s.has_levels(model) else s.target_label(model)
+
+
 def _overview(report: Report, names: list[str]) -> list[str]:
     lines = [
         f"| | model | API | ops on {s.report_label(report)} | partitions | ops on CPU "
@@ -67,7 +72,7 @@ def _overview(report: Report, names: list[str]) -> list[str]:
         total = len(m.operators)
         pct = f" ({100 * m.delegated_ratio:.1f}%)" if total else ""
         lines.append(
-            f"| {_status(m)} | {name} | {m.options.api_level} | {m.delegated_count}/{total}{pct}"
+            f"| {_status(m)} | {name} | {_api(m)} | {m.delegated_count}/{total}{pct}"
             f" | {m.partition_count} | {len(m.fallbacks)}"
             f" | {cell(s.full_delegation_text(m))} |"
         )
@@ -162,8 +167,9 @@ def render_model(model: ModelReport, name: str | None = None) -> list[str]:
     lines.append(
         f"**{model.delegated_count}/{total} ops on {s.target_label(model)}** in "
         f"{s.plural(parts, 'partition')}"
-        f" at API {model.options.api_level} (feature level {model.options.feature_level})."
-        f" Full delegation from: **{s.full_delegation_text(model)}**."
+        + (f" at API {model.options.api_level} (feature level {model.options.feature_level})."
+           f" Full delegation from: **{s.full_delegation_text(model)}**." if s.has_levels(model)
+           else f" ({s.checked_at(model)}). Full delegation: **{s.full_delegation_text(model)}**.")
     )
     lines.append("")
     if model.refusal is not None:
@@ -203,6 +209,15 @@ def render_model(model: ModelReport, name: str | None = None) -> list[str]:
     return lines
 
 
+def _by_target(groups: list[tuple[str, list[ModelReport]]]) -> list[str]:
+    """`--target all`: each model's targets side by side, one line per target."""
+    lines = ["**By target**", ""]
+    for path, models in groups:
+        lines.append(f"- {code(s.model_name(path))}")
+        lines.extend(f"  - {cell(s.target_line(m))}" for m in models)
+    return [*lines, ""]
+
+
 class MarkdownFormat(ReportFormat):
     def render(self, report: Report) -> str:
         checked, unreadable, full = s.totals(report)
@@ -213,9 +228,12 @@ class MarkdownFormat(ReportFormat):
             + "."
         )
         lines.append("")
-        names = s.display_names([m.path for m in report.models])
+        names = s.entry_names(report)
         lines += _overview(report, names)
         lines.append("")
+        side_by_side = s.by_model(report)
+        if side_by_side:
+            lines += _by_target(side_by_side)
         for m, name in zip(report.models, names, strict=True):
             if isinstance(m, ModelReport):
                 lines += render_model(m, name)

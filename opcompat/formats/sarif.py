@@ -28,7 +28,10 @@ def _rule_id(op: OperatorResult, model: ModelReport) -> str:
 
 def _message(op: OperatorResult, model: ModelReport) -> str:
     head = f"{op.op} (v{op.version}) at subgraph {op.subgraph}, index {op.index} runs on the CPU"
-    head += f" at API {model.options.api_level}"
+    if model.options.api_level is not None:
+        head += f" at API {model.options.api_level}"
+    else:
+        head += f" with the {s.target_label(model)} delegate"
     reasons = s.reason_text(op)
     if not reasons and model.refusal is not None:
         reasons = f"{model.refusal.code}: {model.refusal.message}"

@@ -75,8 +75,28 @@ def op_names(ops: Iterable[OperatorResult]) -> str:
     return ", ".join(f"{name} x{n}" if n > 1 else name for name, n in parts)
 
 
+def has_levels(model: ModelReport) -> bool:
+    """The target checks a device API level (its options carry one)."""
+    return model.options.api_level is not None
+
+
+def checked_at(model: ModelReport) -> str:
+    """What the check was run for: the API level, or the target's own options."""
+    o = model.options
+    if has_levels(model):
+        return f"API level {o.api_level} (feature level {o.feature_level})"
+    shown = [f"{name}={'yes' if v is True else 'no' if v is False else v}"
+             for name, v in o.target_options]
+    cap = "no limit" if o.max_partitions == 0 else str(o.max_partitions)
+    return ", ".join(["options: " + (", ".join(shown) if shown else "defaults"),
+                      f"max partitions {cap}"])
+
+
 def full_delegation_text(model: ModelReport) -> str:
-    """The lowest API level where the whole model is delegated, in words."""
+    """The lowest API level where the whole model is delegated, in words (for a target
+    without levels: whether it is, with these options)."""
+    if not has_levels(model):
+        return "yes, with these options" if model.fully_delegated else "no, with these options"
     if model.min_api_level is None:
         return "never (at any API level 27-35)"
     return f"API {model.min_api_level}"
@@ -85,7 +105,7 @@ def full_delegation_text(model: ModelReport) -> str:
 def summary_lines(model: ModelReport) -> list[str]:
     """The summary of one model as short lines (no model name)."""
     lines = [
-        f"API level {model.options.api_level} (feature level {model.options.feature_level})",
+        checked_at(model),
         f"ops on {target_label(model)}: {model.delegated_count}/{len(model.operators)}"
         f" in {plural(model.partition_count, 'partition')}",
     ]
@@ -97,7 +117,8 @@ def summary_lines(model: ModelReport) -> list[str]:
     if model.refusal is not None:
         lines.append(f"whole model refused: {model.refusal.code}: {model.refusal.message}")
     lines.extend(f"warning: {w.code}: {w.message}" for w in model.warnings)
-    lines.append(f"full delegation from: {full_delegation_text(model)}")
+    lines.append(f"full delegation: {full_delegation_text(model)}" if not has_levels(model)
+                 else f"full delegation from: {full_delegation_text(model)}")
     return lines
 
 
@@ -111,18 +132,19 @@ def one_line(entry: ModelReport | ModelError, name: str | None = None) -> str:
         # The full path: the user must find the file among many.
         return f"{entry.path}: unreadable: {error}"
     total = len(entry.operators)
+    where = f" at API {entry.options.api_level}" if has_levels(entry) else ""
     parts = [
-        f"{name}: {entry.delegated_count}/{total} ops on {target_label(entry)} at API "
-        f"{entry.options.api_level}",
+        f"{name}: {entry.delegated_count}/{total} ops on {target_label(entry)}{where}",
         f"{plural(entry.partition_count, 'partition')}",
     ]
     if entry.refusal is not None:
         parts.append(f"whole model refused ({entry.refusal.code})")
-    parts.append(
-        "never fully delegated (API 27-35)"
-        if entry.min_api_level is None
-        else f"full delegation from API {entry.min_api_level}"
-    )
+    if not has_levels(entry):
+        parts.append("fully delegated" if entry.fully_delegated else "not fully delegated")
+    elif entry.min_api_level is None:
+        parts.append("never fully delegated (API 27-35)")
+    else:
+        parts.append(f"full delegation from API {entry.min_api_level}")
     return ", ".join(parts)
 
 
@@ -225,3 +247,34 @@ def totals(report: Report) -> tuple[int, int, int]:
     ok = [m for m in report.models if isinstance(m, ModelReport)]
     full = sum(1 for m in ok if m.fully_delegated)
     return len(report.models), len(report.models) - len(ok), full
+
+
+def target_line(model: ModelReport) -> str:
+    """One target's result for a model, for the side-by-side view of `--target all`."""
+    full = (f"full delegation from: {full_delegation_text(model)}" if has_levels(model)
+            else f"full delegation: {full_delegation_text(model)} ({checked_at(model)})")
+    refused = f", whole model refused ({model.refusal.code})" if model.refusal else ""
+    return (f"{target_label(model)}: {model.delegated_count}/{len(model.operators)} ops in "
+            f"{plural(model.partition_count, 'partition')}{refused}, {full}")
+
+
+def entry_names(report: Report) -> list[str]:
+    """`display_names` of the report's entries; with several targets per model, each name
+    carries its target (`model.tflite [GPU]`)."""
+    names = display_names([m.path for m in report.models])
+    if not by_model(report):
+        return names
+    return [f"{n} [{target_label(m)}]" if isinstance(m, ModelReport) else n
+            for n, m in zip(names, report.models, strict=True)]
+
+
+def by_model(report: Report) -> list[tuple[str, list[ModelReport]]]:
+    """The reports of each model path checked for several targets, in report order; empty when
+    every model was checked for one target only."""
+    groups: dict[str, list[ModelReport]] = {}
+    for m in report.models:
+        if isinstance(m, ModelReport):
+            groups.setdefault(m.path, []).append(m)
+    if all(len(g) < 2 for g in groups.values()):
+        return []
+    return [(path, g) for path, g in groups.items() if len(g) > 1]

@@ -53,10 +53,10 @@ def _plain(rows: list[tuple[str, ...]], titles: tuple[str, ...]) -> str | None:
     return "\n".join(out)
 
 
-def render_model(model: ModelReport) -> str:
-    """One model: its operator table, then the summary."""
+def render_model(model: ModelReport, tagged: bool = False) -> str:
+    """One model: its operator table, then the summary (`tagged`: its target in the title)."""
     ops = sorted(model.operators, key=lambda o: (o.subgraph, o.index))
-    lines = [f"== {model.path}"]
+    lines = [f"== {model.path} [{s.target_label(model)}]" if tagged else f"== {model.path}"]
     if ops:
         rows = [_row(o, model) for o in ops]
         titles = headers(s.target_label(model))
@@ -79,9 +79,14 @@ def render_error(error: ModelError) -> str:
 
 class TableFormat(ReportFormat):
     def render(self, report: Report) -> str:
+        side_by_side = s.by_model(report)
         parts = [
-            render_error(m) if isinstance(m, ModelError) else render_model(m) for m in report.models
+            render_error(m) if isinstance(m, ModelError) else render_model(m, bool(side_by_side))
+            for m in report.models
         ]
+        for path, models in side_by_side:  # --target all: the targets side by side
+            parts.append(f"== {path}: by target\n"
+                         + "".join(f"  {s.target_line(m)}\n" for m in models))
         return "\n".join(parts) if parts else "no models\n"
 
 

@@ -123,6 +123,8 @@ class Operator(NamedTuple):
     options: Mapping[str, Any] = {}  # noqa: RUF012  (shared, read-only like the record)
     """Decoded builtin options, keyed by schema field name, schema defaults filled in."""
     custom_options_size: int = 0
+    custom_options_offset: int = 0
+    """Position of the inline `custom_options` bytes in the file (0: none inline)."""
 
     @property
     def display_name(self) -> str:
@@ -240,3 +242,9 @@ class Model:
         from opcompat.model.reader import buffer_data  # the reader owns the bounds checks
 
         return buffer_data(self, tensor)
+
+    def custom_options(self, op: Operator) -> memoryview | None:
+        """The inline `custom_options` bytes of `op`, without copying; None when it has none."""
+        from opcompat.model.reader import custom_options
+
+        return custom_options(self, op)

@@ -178,6 +178,18 @@ def buffer_data(model: Model, tensor: Tensor) -> memoryview | None:
     return view[start:start + size]
 
 
+def custom_options(model: Model, op: Operator) -> memoryview | None:
+    """The operator's inline `custom_options` bytes, as a view into the model (no copy); None
+    when it has none inline (large custom options outside the flatbuffer are not located)."""
+    view = model._data
+    start, size = op.custom_options_offset, op.custom_options_size
+    if view is None or start <= 0:
+        return None
+    if start + size > len(view):
+        raise ModelReadError("custom options lie outside the file", offset=start)
+    return view[start:start + size]
+
+
 def _as_bytes_view(source: bytes | bytearray | memoryview) -> memoryview:
     view = memoryview(source)
     if view.format != "B" or view.ndim != 1:
@@ -740,15 +752,15 @@ class _Reader:
                     if t2 and f[s_o2] and t2 < n2:
                         options_type = names2[t2]
                         options = options_of(self.target(op, f[s_o2]), options_type)
-                custom_size = 0
+                custom_size = custom_at = 0
                 if f[s_custom]:
-                    custom_size = self.vector(op, f[s_custom], 1)[1]
+                    custom_at, custom_size = self.vector(op, f[s_custom], 1)
                 elif f[s_large]:
                     custom_size = _U64(buf, op + f[s_large])[0]
             except (_Bad, struct.error) as exc:
                 raise _within(exc, f"operator {i}", op) from None
             out.append(Operator(i, oi, code, name, version, custom, inputs, outputs, inter,
-                                options_type, options, custom_size))
+                                options_type, options, custom_size, custom_at))
         return tuple(out)
 
     def _options(self, p: int, table_name: str | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from opcompat.targets.base import TargetEngine
+    from opcompat.targets.base import TargetCli, TargetEngine
 
 
 class TargetInfo(NamedTuple):
@@ -37,6 +37,11 @@ class TargetName(str):
         info: TargetInfo = module.TARGET
         return info
 
+    def cli(self) -> TargetCli:
+        """The target's command-line module (`opcompat.targets.base.TargetCli`)."""
+        module: TargetCli = importlib.import_module(f"opcompat.targets.{self.value}.cli")
+        return module
+
     def engine(self) -> TargetEngine:
         """The target's engine module (`opcompat.targets.base`), imported on first use."""
         module: TargetEngine = importlib.import_module(f"opcompat.targets.{self.value}.engine")
@@ -50,6 +55,8 @@ class TargetChoice(TargetName, enum.Enum):
 
 
 DEFAULT_TARGET = TargetChoice.NNAPI
+ALL_TARGETS = "all"
+"""`--target all`: every member of TargetChoice, one report entry per model and target."""
 
 
 def choose(name: str) -> TargetChoice:

@@ -1,7 +1,8 @@
 """What every delegate target provides to `opcompat.analysis` (the interface).
 
-A target package `opcompat.targets.<name>` defines `TARGET` (its `TargetInfo`) and an `engine`
-module with:
+A target package `opcompat.targets.<name>` defines `TARGET` (its `TargetInfo`), a `cli` module
+with `add_arguments(parser)` (its own flags) and `options(args) -> dict` (their values, keyword
+arguments of `opcompat.analysis.check`), and an `engine` module with:
 
 * `prepare(options: Mapping[str, Any]) -> Prepared`: the check's options, validated before any
   model is read (UsageError for a bad value);
@@ -29,6 +30,14 @@ class TargetResult(NamedTuple):
     min_api_level: int | None = None
     warnings: tuple[Reason, ...] = ()
     status: str = ""
+
+
+class TargetCli(Protocol):
+    """The `cli` module of a target package (standard library only at module level)."""
+
+    def add_arguments(self, parser: Any) -> None: ...
+
+    def options(self, args: Any) -> dict[str, Any]: ...
 
 
 class TargetEngine(Protocol):

@@ -74,3 +74,32 @@ def byte_size(tensor: Tensor) -> int:
     for d in tensor.shape:
         size *= max(d, 0)
     return size
+
+
+# TfLiteAllocationType values (tflite/core/c/common.h) as the interpreter assigns them to a
+# model's tensors (tflite/core/interpreter_builder.cc, ParseTensors).
+MMAP_RO = "kTfLiteMmapRo"
+"""A constant: its data is in the model."""
+ARENA_RW = "kTfLiteArenaRw"
+"""An activation, or a subgraph input or output."""
+ARENA_RW_PERSISTENT = "kTfLiteArenaRwPersistent"
+"""A variable tensor."""
+DYNAMIC = "kTfLiteDynamic"
+"""A string, resource or variant tensor (its size is known only when a kernel runs)."""
+
+
+def allocation_type(tensor: Tensor) -> str:
+    """The `allocation_type` TFLite gives `tensor` before any kernel runs.
+
+    Source: tflite/core/interpreter_builder.cc, InterpreterBuilder::ParseTensors
+    (SetTensorParametersReadOnly for buffers with data);
+    tflite/core/subgraph.cc, SetTensorParametersReadWrite (string, resource and variant
+    types are dynamic, variables of other types persistent).
+    """
+    if tensor.is_constant:
+        return MMAP_RO
+    if tensor.dtype in DYNAMIC_TYPES:
+        return DYNAMIC
+    if tensor.is_variable:
+        return ARENA_RW_PERSISTENT
+    return ARENA_RW
