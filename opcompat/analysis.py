@@ -50,8 +50,8 @@ def check(
     **target_options: Any,
 ) -> ModelReport:
     """Check one model (a path, or the bytes of a .tflite file) for one target: by default
-    the NNAPI delegate at one device level; `target="gpu"` with `gpu_no_quant` and
-    `gpu_no_opencl` for the GPU delegate. A target ignores the options of the others.
+    the NNAPI delegate at one device level. `target_options` are other targets' own options
+    (the keys their `cli.options` gives); a target ignores the options of the others.
 
     Raises ModelReadError for an unreadable model and UsageError for bad levels or targets.
     """
