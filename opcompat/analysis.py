@@ -19,7 +19,7 @@ from opcompat.report import (
     ModelReport,
     Report,
 )
-from opcompat.targets import ALL_TARGETS, DEFAULT_TARGET, TargetChoice, choose
+from opcompat.targets import DEFAULT_TARGET, choose, expand
 from opcompat.targets.nnapi import DEFAULT_API_LEVEL as NNAPI_API_LEVEL
 
 DEFAULT_API_LEVEL = NNAPI_API_LEVEL
@@ -149,7 +149,7 @@ def check_many(
     the workers finish them; the report keeps the input order). With `digests`, each model's
     sha256 is computed with its check (else when first asked for, see `opcompat.digest`).
     """
-    targets = [t.value for t in TargetChoice] if target == ALL_TARGETS else [target]
+    targets = expand(target)
     # Bad options: one usage error, up front, before any model is read.
     for name in targets:
         choose(name).engine().prepare(

@@ -246,15 +246,6 @@ def _died(proc: Any) -> str:
     return how
 
 
-def target_names(target: str | None) -> list[str]:
-    """The targets a `--target` value stands for (`all`: every one, in TargetChoice order)."""
-    from opcompat.targets import ALL_TARGETS, DEFAULT_TARGET, TargetChoice
-
-    if target == ALL_TARGETS:
-        return [t.value for t in TargetChoice]
-    return [target or DEFAULT_TARGET.value]
-
-
 def check_inputs(
     inputs: Iterable[ModelInput], progress: Callable[[int], None] | None = None, **options: Any
 ) -> Any:
@@ -267,12 +258,13 @@ def check_inputs(
     from opcompat.analysis import check, check_many
     from opcompat.model.reader import printable
     from opcompat.report import ModelError, ModelReport, Report
+    from opcompat.targets import expand
 
     items = list(inputs)
     require_tensorflow(items)  # before any work: exit code 2 naming the extra
     plain = [i.path for i in items if not i.needs_conversion]
     checked = iter(check_many(plain, progress=progress, **options).models if plain else ())
-    targets = target_names(options.get("target"))
+    targets = expand(options.get("target"))
     done = len(plain) * len(targets)  # progress counts checks: one per input and target
     single = {k: v for k, v in options.items() if k not in ("jobs", "digests", "target")}
     models: list[ModelReport | ModelError] = []

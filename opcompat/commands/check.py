@@ -1,5 +1,5 @@
 """`opcompat check MODEL...`: what a delegate would do with each model: by default the NNAPI
-delegate at one device level (`--target gpu`: the GPU delegate; `--target all`: each).
+delegate at one device level (`--target NAME` picks another target, `--target all` each).
 
 The default `--api-level` is 33 (Android 13): the first level whose updatable NNAPI runtime
 reports feature level 8 by default, so every feature-level-gated rule of the delegate applies.
@@ -19,10 +19,10 @@ from opcompat.commands._report_options import HASHED_FORMATS, add_report_argumen
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "check",
-        help="per-operator delegation verdicts, partitions and refusals (NNAPI, GPU)",
-        description="For every operator of every subgraph: would TFLite's delegate (NNAPI by "
-        "default, on a device of this API level; or the GPU delegate) take it, or leave it on "
-        "the CPU, and why.",
+        help="per-operator delegation verdicts, partitions and refusals",
+        description="For every operator of every subgraph: would TFLite's delegate (by default "
+        "NNAPI, on a device of this API level; see --target) take it, or leave it on the CPU, "
+        "and why.",
     )
     p.add_argument(
         "models",
@@ -45,8 +45,9 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from opcompat.commands._report_options import emit, policy_from_args
-    from opcompat.inputs import ModelInput, check_inputs, expand, target_names
+    from opcompat.inputs import ModelInput, check_inputs, expand
     from opcompat.output import refuse_overwriting, stderr_progress
+    from opcompat.targets import expand as targets_of
 
     # Flags first: a usage error needs no model to be read.
     policy = policy_from_args(args)
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     # The formats that print each model's sha256, and baseline matching, need it: computed with
     # each check, in the workers. The other formats never read the weights.
     digests = args.format in HASHED_FORMATS or baseline != []
-    checks = len(inputs) * len(target_names(args.target))
+    checks = len(inputs) * len(targets_of(args.target))
     with stderr_progress(checks) as progress:  # erased before the report is written
         report = check_inputs(
             inputs, jobs=args.jobs, progress=progress, digests=digests, **level_options(args)

@@ -267,7 +267,7 @@ def _cards(model: ModelReport) -> str:
 def _level_cards(model: ModelReport) -> str:
     """The lowest full level and the level checked; for a target without levels, the options."""
     if not s.has_levels(model):
-        return (f'<div class="card"><div class="v">{esc(target_options_value(model))}</div>'
+        return (f'<div class="card"><div class="v">{esc(_full_or_partial(model))}</div>'
                 f'<div class="k">{esc(s.checked_at(model))}</div></div>')
     return (
         f'<div class="card"><div class="v">{"never" if model.min_api_level is None else model.min_api_level}</div>'
@@ -277,7 +277,7 @@ def _level_cards(model: ModelReport) -> str:
     )
 
 
-def target_options_value(model: ModelReport) -> str:
+def _full_or_partial(model: ModelReport) -> str:
     """The card value for a target without levels: whether everything is delegated."""
     return "full" if model.fully_delegated else "partial"
 

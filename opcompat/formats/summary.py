@@ -275,6 +275,4 @@ def by_model(report: Report) -> list[tuple[str, list[ModelReport]]]:
     for m in report.models:
         if isinstance(m, ModelReport):
             groups.setdefault(m.path, []).append(m)
-    if all(len(g) < 2 for g in groups.values()):
-        return []
     return [(path, g) for path, g in groups.items() if len(g) > 1]

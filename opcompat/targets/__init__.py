@@ -59,6 +59,14 @@ ALL_TARGETS = "all"
 """`--target all`: every member of TargetChoice, one report entry per model and target."""
 
 
+def expand(target: str | None) -> list[str]:
+    """The target names a `--target` value stands for (`all`: every one, in TargetChoice
+    order; None: the default)."""
+    if target == ALL_TARGETS:
+        return [t.value for t in TargetChoice]
+    return [target or DEFAULT_TARGET.value]
+
+
 def choose(name: str) -> TargetChoice:
     """The member named `name`; UsageError for a target this release does not know."""
     try:
