@@ -8,7 +8,8 @@ schema's code enums and `reports/reason_codes.md` are generated from this regist
     python -m opcompat.reason_docs --write     # after adding a code
     python -m opcompat.reason_docs --check     # exit 1 when a generated file is stale
 
-Imports only `opcompat.report`: importing this module must stay cheap.
+Targets' own codes come from their packages' `reasons` modules (standard library only).
+Imports only `opcompat.report` and those: importing this module must stay cheap.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from opcompat.report import Reason
+from opcompat.targets.gpu import reasons as _gpu
 
 
 class Code(NamedTuple):
@@ -89,8 +91,8 @@ _OPCOMPAT = (
     Code(NNAPI_MODEL_BUILD_FAILS, "refusal", "The NNAPI model of a partition cannot be built: "
          "the delegate fails (kTfLiteDelegateError) and the interpreter restores the original "
          "graph."),
-    Code(PARTITION_DROPPED, "reason", "Supported, but its partition was dropped by "
-         "max_number_delegated_partitions."),
+    Code(PARTITION_DROPPED, "reason", "Supported, but its partition was dropped by the "
+         "delegate's partition cap."),
     Code(DELEGATION_REFUSED, "reason", "Supported, but the delegate delegated nothing in "
          "this model (see refusal)."),
     Code(SUBGRAPH_NOT_DELEGATED, "reason", "Supported, but the delegate was not applied "
@@ -118,14 +120,18 @@ _OPCOMPAT = (
          "allows for that operation."),
 )
 
+_TARGETS = tuple(Code(name, kind, text) for name, kind, text in _gpu.CODES)
+
 CODES: dict[str, Code] = {
     **{name: Code(name, "delegate", text, text) for name, text in _DELEGATE},
     **{c.name: c for c in _OPCOMPAT},
+    **{c.name: c for c in _TARGETS},
 }
-"""Every code, the delegate's first (in its header's order), then opcompat's own."""
+"""Every code, the delegate's first (in its header's order), then opcompat's own, then the
+other targets' own."""
 
 DELEGATE_CODES: tuple[str, ...] = tuple(name for name, _ in _DELEGATE)
-OPCOMPAT_CODES: tuple[str, ...] = tuple(c.name for c in _OPCOMPAT)
+OPCOMPAT_CODES: tuple[str, ...] = tuple(c.name for c in _OPCOMPAT + _TARGETS)
 
 
 def describe(code: str) -> str:

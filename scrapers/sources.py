@@ -8,6 +8,10 @@
     DIR/litert/tflite/delegates/nnapi/nnapi_delegate.cc
     DIR/litert/tflite/delegates/nnapi/nnapi_delegate_kernel.h
     DIR/litert/tflite/builtin_ops.h
+    DIR/litert/tflite/delegates/gpu/common/model_builder.cc
+    DIR/litert/tflite/delegates/gpu/common/default/custom_parsers.cc
+    DIR/litert/tflite/delegates/gpu/common/operations.cc
+    DIR/litert/tflite/delegates/gpu/delegate.cc
     DIR/aosp/8.1/nn/runtime/include/NeuralNetworks.h      (also 9, 10, 11)
     DIR/aosp/12/runtime/include/NeuralNetworksTypes.h     (also 13)
 
@@ -98,6 +102,26 @@ LITERT_SOURCES: dict[str, Source] = {
             "8e5e8fef696323acf917d29348d8a84aef777042",
         ),
         _litert("builtin_ops", "tflite/builtin_ops.h", "21c59eb4045010a2214aceac7e337786380c378f"),
+        _litert(
+            "gpu_model_builder",
+            "tflite/delegates/gpu/common/model_builder.cc",
+            "1d671431183f9a073fb742fd52a3b4996bb81551",
+        ),
+        _litert(
+            "gpu_custom_parsers",
+            "tflite/delegates/gpu/common/default/custom_parsers.cc",
+            "84e57fe217d1c60594144cbd934d4c1291e58183",
+        ),
+        _litert(
+            "gpu_operations",
+            "tflite/delegates/gpu/common/operations.cc",
+            "026823daca03d04be48e3cb5dd2b206bec1a09d4",
+        ),
+        _litert(
+            "gpu_delegate",
+            "tflite/delegates/gpu/delegate.cc",
+            "bc55a278c9326a3700d8cf4ca6dc01db777c09c3",
+        ),
     )
 }
 
@@ -186,3 +210,12 @@ def litert_sources(ref: str | None = None) -> dict[str, Source]:
 
 # LiteRT sources read only by the delegate-mapping scraper (scrapers/delegate_mapping.py).
 DELEGATE_MAPPING_KEYS: tuple[str, ...] = ("nnapi_delegate", "nnapi_delegate_kernel", "builtin_ops")
+
+# LiteRT sources read only by the GPU parser scraper (scrapers/gpu_parsers.py), besides
+# builtin_ops and schema.
+GPU_PARSERS_KEYS: tuple[str, ...] = (
+    "gpu_model_builder",
+    "gpu_custom_parsers",
+    "gpu_operations",
+    "gpu_delegate",
+)

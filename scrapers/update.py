@@ -13,13 +13,27 @@ from typing import Any
 
 from opcompat.errors import ScrapeError, TableError
 from opcompat.tables.loader import MANIFEST_NAME, schema_file_name, validate_table
-from scrapers import cross_reference, nnapi_header, tflite_builtins
+from scrapers import cross_reference, gpu_parsers, nnapi_header, tflite_builtins
 from scrapers.fetch import Fetched, FetchFailure, HttpClient, SourceFetchError, read_local
 from scrapers.jsonio import dumps, write_all
-from scrapers.sources import DELEGATE_MAPPING_KEYS, NNAPI_SOURCES, Source, litert_sources
+from scrapers.sources import (
+    DELEGATE_MAPPING_KEYS,
+    GPU_PARSERS_KEYS,
+    NNAPI_SOURCES,
+    Source,
+    litert_sources,
+)
 
 MANIFEST_FORMAT = 1
 DELEGATE_MAPPING_MODULE = "scrapers.delegate_mapping"
+# gpu_parsers.parse keyword argument -> the Source.key of its text.
+GPU_PARSERS_COMPANIONS: dict[str, str] = {
+    "custom_parsers_cc": "gpu_custom_parsers",
+    "delegate_cc": "gpu_delegate",
+    "operations_cc": "gpu_operations",
+    "builtin_ops_h": "builtin_ops",
+    "schema_fbs": "schema",
+}
 
 
 @dataclass(frozen=True)
@@ -73,7 +87,8 @@ def gather(opts: Options, log: Callable[[str], None]) -> dict[str, Fetched]:
     if not opts.verify_blobs:
         wanted = [dataclasses.replace(s, git_blob=None) for s in wanted]
     if not opts.delegate_mapping or _delegate_mapping_parser() is None:
-        wanted = [s for s in wanted if s.key not in DELEGATE_MAPPING_KEYS]
+        gpu_needs = set(GPU_PARSERS_KEYS) | set(GPU_PARSERS_COMPANIONS.values())
+        wanted = [s for s in wanted if s.key not in set(DELEGATE_MAPPING_KEYS) - gpu_needs]
     fetched: dict[str, Fetched] = {}
     errors: list[ScrapeError] = []
     client = None
@@ -158,6 +173,7 @@ def build_tables(
             ) from None
         tables["delegate_mapping"] = mapping
         used["delegate_mapping"] = [f, *companions]
+    tables["gpu_parsers"], used["gpu_parsers"] = _gpu_parsers(fetched)
     tables["cross_reference"] = cross_reference.build(tables["tflite_builtins"], nnapi, mapping)
     latest = max(nnapi, key=lambda r: tuple(int(p) for p in r.split(".")))
     seen: dict[str, Fetched] = {}
@@ -166,6 +182,19 @@ def build_tables(
             seen.setdefault(x.source.key, x)
     used["cross_reference"] = list(seen.values())
     return tables, used
+
+
+def _gpu_parsers(fetched: dict[str, Fetched]) -> tuple[dict[str, Any], list[Fetched]]:
+    """The gpu_parsers table (scrapers/gpu_parsers.py) and the sources it came from."""
+    f = fetched["gpu_model_builder"]
+    companions = {kw: fetched[key] for kw, key in GPU_PARSERS_COMPANIONS.items()}
+    try:
+        table = gpu_parsers.parse(
+            f.text, **{kw: c.text for kw, c in companions.items()}, revision=f.source.commit
+        )
+    except ScrapeError as exc:
+        raise ScrapeError(f"gpu_parsers: {f.source.path}: {exc}") from None
+    return table, [f, *companions.values()]
 
 
 def render(
@@ -177,8 +206,10 @@ def render(
     for name, data in sorted(tables.items()):
         sources = [_provenance(f) for f in used[name]]
         # Each table names its own sources, so that one copied alone still says where it is
-        # from; the delegate mapping's scraper records its own `provenance` block.
-        text = _render_one(name, data if "provenance" in data else {**data, "sources": sources})
+        # from; the delegate mapping's scraper records its own `provenance` block, the GPU
+        # parsers' scraper its own `source`.
+        own = "provenance" in data or "source" in data
+        text = _render_one(name, data if own else {**data, "sources": sources})
         try:
             validate_table(name, json.loads(text), f"generated {name}.json")
         except TableError as exc:

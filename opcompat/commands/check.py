@@ -14,6 +14,7 @@ from typing import Any
 
 from opcompat.commands._levels import add_level_arguments, int_in, level_options
 from opcompat.commands._report_options import HASHED_FORMATS, add_report_arguments
+from opcompat.errors import UsageError
 
 
 def add_parser(sub: Any) -> None:
@@ -26,10 +27,20 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "models",
-        nargs="+",
+        nargs="*",
         metavar="MODEL",
         help=".tflite file(s), directories (searched recursively) or globs; SavedModel/Keras/.pb "
         "with the convert extra",
+    )
+    from opcompat.examples import EXAMPLES
+
+    p.add_argument(
+        "--example",
+        action="append",
+        choices=sorted(EXAMPLES),
+        metavar="NAME",
+        help="check a small model shipped with opcompat (repeatable): "
+        + "; ".join(f"{k}: {v.about}" for k, v in sorted(EXAMPLES.items())),
     )
     add_level_arguments(p)
     add_report_arguments(p)
@@ -51,12 +62,15 @@ def run(args: argparse.Namespace) -> int:
 
     # Flags first: a usage error needs no model to be read.
     policy = policy_from_args(args)
+    models = list(args.models) + _examples(args.example or [])
+    if not models:
+        raise UsageError("no model given: name a MODEL, or --example NAME for a shipped one")
     try:
-        inputs = expand(args.models)
+        inputs = expand(models)
     except OSError:
         # A path whose directory cannot even be searched: check each argument as a file, so
         # that the unreadable one is reported (exit 3) with the others.
-        inputs = [ModelInput(m) for m in args.models]
+        inputs = [ModelInput(m) for m in models]
     baseline = [args.baseline] if getattr(args, "baseline", None) else []
     refuse_overwriting(getattr(args, "output", None), [i.path for i in inputs] + baseline)
     # The formats that print each model's sha256, and baseline matching, need it: computed with
@@ -72,3 +86,9 @@ def run(args: argparse.Namespace) -> int:
 
         report = report._replace(tables=table_provenance())
     return emit(report, args, policy)
+
+
+def _examples(names: list[str]) -> list[str]:
+    from opcompat.examples import example_path
+
+    return [str(example_path(n)) for n in names]

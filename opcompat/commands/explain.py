@@ -18,6 +18,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "op", metavar="OP", help="builtin op name, as in the schema (CONV_2D, mean, ...)"
     )
+    from opcompat.commands.ops import add_target
+
+    add_target(p)
     p.set_defaults(run=run)
 
 
@@ -79,6 +82,17 @@ def run(args: argparse.Namespace) -> int:
     from opcompat.errors import UsageError
     from opcompat.opinfo import explain, known_ops
 
+    if args.target != "nnapi":
+        import importlib
+
+        from opcompat.model.schema import BUILTIN_OPERATOR_CODES
+
+        op = args.op.strip()
+        if not op.upper().startswith("CUSTOM:") and op.upper() not in BUILTIN_OPERATOR_CODES:
+            raise UsageError(f"unknown builtin op {args.op!r} (custom ops: CUSTOM:<name>)")
+        module = importlib.import_module(f"opcompat.targets.{args.target}.opinfo")
+        sys.stdout.write(module.explain_text(op))
+        return 0
     name = args.op.strip().upper()
     if name not in known_ops():
         import difflib

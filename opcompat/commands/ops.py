@@ -1,4 +1,5 @@
-"""`opcompat ops [--api-level N]`: the builtins the NNAPI delegate can take, from which level."""
+"""`opcompat ops [--api-level N] [--target T]`: the builtins a delegate can take (NNAPI: from
+which level; other targets: their package's `opinfo.ops_listing`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def add_parser(sub: Any) -> None:
         default=None,
         help="only the ops that can be accepted at this level, with their version limit there",
     )
+    add_target(p)
     p.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     p.add_argument(
         "--never", action="store_true", help="list the builtins the delegate never accepts instead"
@@ -30,10 +32,54 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
+def add_target(p: Any) -> None:
+    from opcompat.targets import DEFAULT_TARGET, TargetChoice
+
+    p.add_argument(
+        "--target",
+        choices=[t.value for t in TargetChoice],
+        default=DEFAULT_TARGET.value,
+        help=f"the delegate (default {DEFAULT_TARGET.value})",
+    )
+
+
+def _other_target(args: argparse.Namespace) -> int:
+    """The listing of a target other than NNAPI, from its package's `opinfo`."""
+    import importlib
+    import json
+
+    from opcompat.errors import UsageError
+
+    if args.api_level is not None:
+        raise UsageError(f"--api-level applies to --target nnapi only, not {args.target}")
+    listing = importlib.import_module(f"opcompat.targets.{args.target}.opinfo").ops_listing(
+        args.never
+    )
+    if args.format == "json":
+        sys.stdout.write(json.dumps(listing.data, indent=1) + "\n")
+        return 0
+    if args.format == "markdown":
+        lines = ["| " + " | ".join(listing.headers) + " |",
+                 "|" + "---|" * len(listing.headers)]
+        lines += ["| " + " | ".join(row) + " |" for row in listing.rows]
+        sys.stdout.write("\n".join(lines) + "\n")
+    else:
+        from tabulate import tabulate
+
+        sys.stdout.write(
+            tabulate(listing.rows, headers=listing.headers, disable_numparse=True) + "\n"
+        )
+    print(listing.summary, file=sys.stderr)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     import json
 
     from opcompat.opinfo import op_rows
+
+    if args.target != "nnapi":
+        return _other_target(args)
 
     if args.never:
         from opcompat.tables import delegate_mapping as dm

@@ -16,6 +16,10 @@ Sources: exactly one of --source-dir DIR (local copies) or --ref REF (live, over
   DIR/litert/tflite/delegates/nnapi/nnapi_delegate.cc
   DIR/litert/tflite/delegates/nnapi/nnapi_delegate_kernel.h
   DIR/litert/tflite/builtin_ops.h
+  DIR/litert/tflite/delegates/gpu/common/model_builder.cc
+  DIR/litert/tflite/delegates/gpu/common/default/custom_parsers.cc
+  DIR/litert/tflite/delegates/gpu/common/operations.cc
+  DIR/litert/tflite/delegates/gpu/delegate.cc
   DIR/aosp/<release>/nn/runtime/include/NeuralNetworks.h       (release 8.1, 9, 10, 11)
   DIR/aosp/<release>/runtime/include/NeuralNetworksTypes.h      (release 12, 13)
 --ref REF reads the LiteRT files at REF ("pinned" = the pinned commit) and the NNAPI headers at

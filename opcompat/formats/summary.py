@@ -252,7 +252,8 @@ def totals(report: Report) -> tuple[int, int, int]:
 def target_line(model: ModelReport) -> str:
     """One target's result for a model, for the side-by-side view of `--target all`."""
     full = (f"full delegation from: {full_delegation_text(model)}" if has_levels(model)
-            else f"full delegation: {full_delegation_text(model)} ({checked_at(model)})")
+            else f"full delegation: {'yes' if model.fully_delegated else 'no'} "
+            f"({checked_at(model)})")
     refused = f", whole model refused ({model.refusal.code})" if model.refusal else ""
     return (f"{target_label(model)}: {model.delegated_count}/{len(model.operators)} ops in "
             f"{plural(model.partition_count, 'partition')}{refused}, {full}")

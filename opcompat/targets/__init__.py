@@ -52,6 +52,7 @@ class TargetChoice(TargetName, enum.Enum):
     """Every target; the first is the default. A new target is its package and one member."""
 
     NNAPI = "nnapi"
+    GPU = "gpu"
 
 
 DEFAULT_TARGET = TargetChoice.NNAPI

@@ -15,8 +15,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
 
-from opcompat.model.graph import Model
-from opcompat.report import CheckOptions, OperatorResult, Reason, Refusal, SubgraphResult
+from opcompat.model.graph import Model, Subgraph
+from opcompat.report import (
+    CheckOptions,
+    OperatorResult,
+    Partition,
+    Reason,
+    Refusal,
+    SubgraphResult,
+)
+from opcompat.tflite.partition import NodeSubset
 
 
 class TargetResult(NamedTuple):
@@ -46,3 +54,15 @@ class TargetEngine(Protocol):
     def prepare(self, options: Mapping[str, Any]) -> Any: ...
 
     def check_model(self, model: Model, prepared: Any) -> TargetResult: ...
+
+
+def partition_result(subgraph: Subgraph, subset: NodeSubset) -> Partition:
+    """The report's `Partition` of a delegated node subset: its nodes sorted, its boundary
+    tensors without the model's constants."""
+    tensors = subgraph.tensors
+
+    def boundary(ts: list[int]) -> tuple[int, ...]:
+        return tuple(t for t in ts if 0 <= t < len(tensors) and not tensors[t].is_constant)
+
+    return Partition(subgraph.index, tuple(sorted(subset.nodes)),
+                     boundary(subset.input_tensors), boundary(subset.output_tensors))

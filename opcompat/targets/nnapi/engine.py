@@ -7,7 +7,7 @@ StatefulNnApiDelegate::DoPrepare), tflite/core/subgraph.cc (ModifyGraphWithDeleg
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from opcompat.errors import UsageError
@@ -21,9 +21,9 @@ from opcompat.reasons import (
     SUBGRAPH_NOT_DELEGATED,
     reason,
 )
-from opcompat.report import CheckOptions, OperatorResult, Partition, Reason, SubgraphResult
+from opcompat.report import CheckOptions, OperatorResult, Reason, SubgraphResult
 from opcompat.signature import operator_signature
-from opcompat.targets.base import TargetResult
+from opcompat.targets.base import TargetResult, partition_result
 from opcompat.targets.nnapi import DEFAULT_API_LEVEL, DEFAULT_MAX_PARTITIONS
 from opcompat.tflite.interpreter import DELEGATE_ERROR, LOAD_ERROR, NOT_APPLIED, OK
 
@@ -208,17 +208,6 @@ def _targets() -> dict[int, Target]:
     return default_targets()
 
 
-def _partition(
-    subgraph: Subgraph, nodes: Sequence[int], inputs: Iterable[int], outputs: Iterable[int]
-) -> Partition:
-    tensors = subgraph.tensors
-
-    def boundary(ts: Iterable[int]) -> tuple[int, ...]:
-        return tuple(t for t in ts if 0 <= t < len(tensors) and not tensors[t].is_constant)
-
-    return Partition(subgraph.index, tuple(sorted(nodes)), boundary(inputs), boundary(outputs))
-
-
 def _delegation(model: Model, validator: _Validator, target: Target, max_partitions: int):  # type: ignore[no-untyped-def]
     """Validate's verdicts and the delegate's result at `target`, once per check and level
     (the first delegated levels and the lowest full level ask for the same levels again)."""
@@ -386,8 +375,8 @@ def _subgraph_result(
     """One subgraph's result and model warnings; its operators' results go to `operators`."""
     from opcompat.rules.graph_checks import fp16_conversion_hazard, fp16_weights_revalidated
 
-    parts = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.partitions]
-    dropped = [_partition(sg, p.nodes, p.input_tensors, p.output_tensors) for p in d.dropped]
+    parts = [partition_result(sg, p) for p in d.partitions]
+    dropped = [partition_result(sg, p) for p in d.dropped]
     part_of = {n: k for k, p in enumerate(parts) for n in p.nodes}
     dropped_nodes = {n for p in dropped for n in p.nodes}
     fp16_selected = set(d.fp16.supported_nodes) if d.fp16 else set()
@@ -487,6 +476,7 @@ def _not_delegated_reasons(status: str, refused: bool, in_dropped: bool) -> list
         return [reason(SUBGRAPH_NOT_DELEGATED,
                        "tflite/core/interpreter.cc, ModifyGraphWithDelegateImpl")]
     if in_dropped:
-        return [reason(PARTITION_DROPPED, "tflite/delegates/nnapi/nnapi_delegate.cc, "
-                       "StatefulNnApiDelegate::LimitDelegatedPartitions")]
+        return [Reason(PARTITION_DROPPED, "Supported, but its partition was dropped by "
+                       "max_number_delegated_partitions.", "tflite/delegates/nnapi/"
+                       "nnapi_delegate.cc, StatefulNnApiDelegate::LimitDelegatedPartitions")]
     return []
