@@ -96,7 +96,31 @@ def _check(
     digest = _digest(model, path_or_bytes)
     path = printable(path)  # reports show it: no newline or escape from a hostile file name
     result = engine.check_model(model, prepared)
-    return ModelReport(path, digest, *result, target=target)
+    report = ModelReport(path, digest, *result, target=target)
+    return _with_cost_and_fixes(model, report, engine, prepared)
+
+
+def _with_cost_and_fixes(
+    model: Model, report: ModelReport, engine: Any, prepared: Any
+) -> ModelReport:
+    """The report with each operator's MACs, the model's cost and the ranked fixes."""
+    from opcompat.cost.model import model_cost, operator_costs, with_costs
+    from opcompat.fixes import app_fixes, model_fixes
+    from opcompat.remedies import remedy_for
+
+    costs = operator_costs(model)
+    report = report._replace(operators=with_costs(report.operators, costs))
+    macs = {key: c.macs for key, c in costs.items()}
+
+    def remedy(op: Any) -> str:
+        r = op.reasons[0]
+        return remedy_for(r.code, op.op, r.message, report.target).text
+
+    return report._replace(
+        cost=model_cost(model, report, costs),
+        fixes=model_fixes(model, report, engine, prepared, macs, remedy),
+        app_fixes=app_fixes(model, report, engine, prepared, macs),
+    )
 
 
 def _check_one(args: tuple[str, dict[str, Any], bool]) -> ModelReport | ModelError:

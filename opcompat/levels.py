@@ -35,6 +35,24 @@ DEFAULT_FEATURE_LEVEL: dict[int, int] = {
     27: 1, 28: 2, 29: 3, 30: 4, 31: 5, 32: 5, 33: 8, 34: 8, 35: 8,
 }
 
+# The Android release of each API level, and its dessert letter (developer.android.com,
+# "Android API levels" / android.os.Build.VERSION_CODES: O_MR1=27 ... VANILLA_ICE_CREAM=35).
+ANDROID_VERSION: dict[int, str] = {
+    27: "8.1", 28: "9", 29: "10", 30: "11", 31: "12", 32: "12L", 33: "13", 34: "14", 35: "15",
+}
+ANDROID_CODENAME: dict[int, str] = {
+    27: "O", 28: "P", 29: "Q", 30: "R", 31: "S", 32: "Sv2", 33: "T", 34: "U", 35: "V",
+}
+
+
+def first_api_level(feature_level: int) -> int | None:
+    """The lowest API level whose default runtime feature level reaches `feature_level` (1-8),
+    or None when no API level 27..35 does."""
+    for api in API_LEVELS:
+        if DEFAULT_FEATURE_LEVEL[api] >= feature_level:
+            return api
+    return None
+
 
 def feature_level_of_code(code: int) -> int:
     """The feature level (1-8) of a delegate level number (27..31 or 1000006..1000008)."""

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from opcompat.reasons import CODES, DELEGATE_CODES, DELEGATE_HEADER, OPCOMPAT_CODES
+from opcompat.reasons import CODES, DELEGATE_CODES, DELEGATE_HEADER, OPCOMPAT_CODES, Code
+from opcompat.remedies import generic_remedy, remedy_table_markdown
 from opcompat.targets import TargetChoice
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,13 +54,30 @@ def render_doc() -> str:
     lines = [
         "# Reason codes",
         "",
-        "Every code a report can carry, with what it means. Generated from `opcompat/reasons.py`",
-        "by `python -m opcompat.reason_docs --write`; do not edit by hand.",
+        "Every code a report can carry, with what it means and its generic remedy. Generated",
+        "from `opcompat/reasons.py` and `opcompat/remedies.py` by",
+        "`python -m opcompat.reason_docs --write`; do not edit by hand.",
     ]
     for kind, title in _KIND_TITLES.items():
-        lines += ["", f"## {title}", "", "| code | meaning |", "|---|---|"]
-        lines += [f"| `{c.name}` | {c.description} |" for c in CODES.values() if c.kind == kind]
-    return "\n".join(lines) + "\n"
+        lines += ["", f"## {title}", "", "| code | meaning | remedy |", "|---|---|---|"]
+        lines += [_doc_row(c) for c in CODES.values() if c.kind == kind]
+    lines += [
+        "",
+        "## Specific remedies",
+        "",
+        "Tried in this order before the generic remedy of a code: the first row whose code and",
+        "op match in full and whose pattern is found in the message (ignoring case) gives the",
+        "remedy.",
+        "",
+    ]
+    return "\n".join(lines) + "\n" + remedy_table_markdown()
+
+
+def _doc_row(code: Code) -> str:
+    """One row of a code table: code, meaning, generic remedy (with its source)."""
+    remedy = generic_remedy(code.name)
+    text = f"{remedy.text} (Source: {remedy.source})".replace("|", "\\|")
+    return f"| `{code.name}` | {code.description} | {text} |"
 
 
 def _outputs() -> list[tuple[Path, str]]:

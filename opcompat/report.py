@@ -49,6 +49,11 @@ class OperatorResult(NamedTuple):
     it, its partition is kept and the model is not refused; None: at no level 27-35."""
     warnings: tuple[Reason, ...] = ()
     """Findings that do not change the delegate's verdict (spec cross-check, hazards)."""
+    macs: int | None = None
+    """Multiply-accumulates per inference, read from shapes (`opcompat.cost`); None when a
+    shape it needs is unknown."""
+    elements: int | None = None
+    """Output elements; None when unknown."""
 
     @property
     def nnapi_operations(self) -> tuple[str, ...]:
@@ -67,6 +72,16 @@ class Partition(NamedTuple):
     """Tensors the partition produces for the CPU side or the graph outputs."""
 
 
+class PlanEntry(NamedTuple):
+    """One item of the interpreter's execution plan after delegation: an operator left on the
+    CPU (`node`), or a delegate kernel (`partition`, an index into the subgraph's
+    `partitions`, with the `nodes` it replaced)."""
+
+    node: int | None = None
+    partition: int | None = None
+    nodes: tuple[int, ...] = ()
+
+
 class SubgraphResult(NamedTuple):
     """Partitioning of one subgraph."""
 
@@ -79,6 +94,81 @@ class SubgraphResult(NamedTuple):
     status: str = ""
     """The delegate's status here: kTfLiteOk, kTfLiteApplicationError (dynamic tensors),
     kTfLiteDelegateError (the NNAPI model could not be built), or notApplied."""
+    execution_plan: tuple[PlanEntry, ...] = ()
+    """The order the interpreter runs this subgraph in after delegation (empty: not known,
+    e.g. a report built by a library user; then the operators' index order)."""
+
+
+class BoundaryTensor(NamedTuple):
+    """A tensor that crosses between a delegated partition and the CPU (or the model's own
+    input or output)."""
+
+    subgraph: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as a field may
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    bytes: int | None
+    """None when its shape is not known."""
+
+
+class PartitionCost(NamedTuple):
+    """What one delegated partition computes and what crosses its border per inference."""
+
+    subgraph: int
+    partition: int
+    ops: int
+    macs: int | None
+    inputs: tuple[BoundaryTensor, ...]
+    """Tensors it reads from CPU operators (not the model's own inputs)."""
+    outputs: tuple[BoundaryTensor, ...]
+    """Tensors it writes for CPU operators (not the model's own outputs)."""
+
+
+class ModelCost(NamedTuple):
+    """The cost view of one model at the checked options; None fields are unknown."""
+
+    macs: int | None
+    macs_delegated: int | None
+    boundary_bytes: int | None
+    """Bytes crossing between CPU operators and delegated partitions per inference."""
+    boundary_tensors: int
+    io_bytes: int | None
+    """Bytes of the model's own inputs and outputs that a partition reads or writes."""
+    io_tensors: tuple[BoundaryTensor, ...]
+    partitions: tuple[PartitionCost, ...]
+    unknown_ops: int = 0
+    """Operators whose MACs are unknown (a shape with a -1 dimension)."""
+
+    @property
+    def delegated_share(self) -> float | None:
+        """MACs on the delegate / all MACs (None when unknown or without MACs)."""
+        if self.macs is None or self.macs_delegated is None or not self.macs:
+            return None
+        return self.macs_delegated / self.macs
+
+
+class Fix(NamedTuple):
+    """A model change: make these operators (one op, one cause) delegable, and what the
+    delegate would then take at the same options."""
+
+    operators: tuple[tuple[int, int], ...]
+    """(subgraph, index) of each operator of the cause."""
+    op: str
+    codes: tuple[str, ...]
+    remedy: str
+    delegated_ops_after: int
+    macs_delegated_after: int | None
+    partitions_after: int
+
+
+class AppFix(NamedTuple):
+    """An app-side change (no change to the model) and what the delegate would then take."""
+
+    change: str
+    delegated_ops_after: int
+    macs_delegated_after: int | None
+    partitions_after: int
 
 
 class Refusal(NamedTuple):
@@ -124,6 +214,12 @@ class ModelReport(NamedTuple):
     kTfLiteDelegateError."""
     target: str = "nnapi"
     """The delegate target checked (`opcompat.targets.TargetChoice`)."""
+    cost: ModelCost | None = None
+    """MACs and boundary traffic (`opcompat.cost`); None when not computed."""
+    fixes: tuple[Fix, ...] = ()
+    """Model changes, best first (by MACs gained, then operators gained)."""
+    app_fixes: tuple[AppFix, ...] = ()
+    """App-side changes, best first."""
 
     @property
     def sha256(self) -> str:

@@ -28,6 +28,7 @@ class Tally:
     delegated: int = 0
     models: int = 0
     partitions: int = 0
+    plans: int = 0
     refusals: int = 0
     unlimited: int = 0
     misses: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -46,6 +47,23 @@ def _references() -> list[tuple[Path, dict[str, Any]]]:
 
 def _parts(subgraphs: list[dict[str, Any]]) -> dict[int, list[list[int]]]:
     return {sg["index"]: sorted(sorted(p) for p in sg["partitions"]) for sg in subgraphs}
+
+
+def plan_key(entries: Any) -> list[tuple[str, Any]]:
+    """An execution plan as comparable items: a CPU node, or a kernel by its node set."""
+    out: list[tuple[str, Any]] = []
+    for e in entries:
+        if isinstance(e, dict):
+            out.append(("node", e["node"]) if "node" in e else ("kernel", sorted(e["nodes"])))
+        else:
+            out.append(("node", e.node) if e.node is not None else ("kernel", sorted(e.nodes)))
+    return out
+
+
+def _plans_agree(default: dict[str, Any], report: Any) -> bool:
+    mine = {sg.index: plan_key(sg.execution_plan) for sg in report.subgraphs}
+    return all(plan_key(sg["execution_plan"]) == mine.get(sg["index"])
+               for sg in default.get("subgraphs", []) if "execution_plan" in sg)
 
 
 def _mine(report: Any) -> dict[int, list[list[int]]]:
@@ -92,6 +110,10 @@ def tallies() -> dict[int, Tally]:
                 t.partitions += 1
             else:
                 t.misses["partitions"].append(where)
+            if _plans_agree(default, report):
+                t.plans += 1
+            else:
+                t.misses["plan"].append(where)
             if (default.get("status") != "kTfLiteOk") == (report.refusal is not None):
                 t.refusals += 1
             else:
@@ -138,6 +160,10 @@ def test_partitions_equal_with_the_default_cap(tallies: dict[int, Tally]) -> Non
 
 def test_partitions_equal_without_a_cap(tallies: dict[int, Tally]) -> None:
     _check(tallies, "unlimited")
+
+
+def test_execution_plans_equal(tallies: dict[int, Tally]) -> None:
+    _check(tallies, "plan")
 
 
 def test_refusals_equal(tallies: dict[int, Tally]) -> None:

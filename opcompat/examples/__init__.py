@@ -21,10 +21,10 @@ class Example(NamedTuple):
 
 EXAMPLES: dict[str, Example] = {
     "vit_tiny": Example("vit_tiny_int8.tflite", "a tiny vision transformer, full-integer int8 "
-                        "(attention: BATCH_MATMUL, SOFTMAX, GELU)"),
+                        "(attention: BATCH_MATMUL, SOFTMAX)"),
     "gru": Example("gru_fp16.tflite", "an unrolled GRU with fp16 weights (constant fp16 "
-                   "DEQUANTIZE nodes, the fp16 partition helper)"),
-    "lstm": Example("lstm_int8.tflite", "a fused UNIDIRECTIONAL_SEQUENCE_LSTM, int8 with int16 "
+                   "DEQUANTIZE nodes, 473 ops)"),
+    "lstm": Example("lstm_int8.tflite", "fused UNIDIRECTIONAL_SEQUENCE_LSTMs, int8 with int16 "
                     "cell state"),
     "chain": Example("chain5part_fp16.tflite", "a chain cut into five partitions by ops no "
                      "delegate takes (the partition caps at work)"),

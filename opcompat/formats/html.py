@@ -378,11 +378,8 @@ def render_error(error: ModelError, mi: int) -> str:
 
 class HtmlFormat(ReportFormat):
     def render(self, report: Report) -> str:
-        checked, unreadable, full = s.totals(report)
         target = esc(s.report_label(report))
-        sub = f"{s.plural(checked, 'model')} · {full} fully delegated"
-        if unreadable:
-            sub += f" · {unreadable} unreadable"
+        sub = s.checked_text(report, " · ", verb="")
         body = "".join(
             render_error(m, i) if isinstance(m, ModelError) else render_model(m, i)
             for i, m in enumerate(report.models)

@@ -16,6 +16,7 @@ from opcompat.report import (
     ModelReport,
     OperatorResult,
     Partition,
+    PlanEntry,
     Reason,
     Refusal,
     Report,
@@ -25,9 +26,14 @@ TOOL_NAME = "opcompat"
 
 
 def reason_to_dict(reason: Reason) -> dict[str, Any]:
+    from opcompat.plain_words import plain_words
+
     out: dict[str, Any] = {"code": reason.code, "message": reason.message}
     if reason.source:
         out["source"] = reason.source
+    plain = plain_words(reason.message)
+    if plain:
+        out["plain"] = plain
     return out
 
 
@@ -82,6 +88,14 @@ def options_to_dict(o: CheckOptions) -> dict[str, Any]:
     return out
 
 
+def plan_entry_to_dict(e: PlanEntry) -> dict[str, Any]:
+    """`{"node": i}` for an operator on the CPU, `{"partition": k, "nodes": [...]}` for a
+    delegate kernel (the shape of the reference data's `execution_plan`)."""
+    if e.node is not None:
+        return {"node": e.node}
+    return {"partition": e.partition, "nodes": list(e.nodes)}
+
+
 def model_to_dict(model: ModelReport) -> dict[str, Any]:
     o = model.options
     return {
@@ -101,6 +115,10 @@ def model_to_dict(model: ModelReport) -> dict[str, Any]:
         "partitions": [list(nodes) for nodes in model.partitions],
         "partitions_by_subgraph": {
             str(sg.index): [list(p.nodes) for p in sg.partitions] for sg in model.subgraphs
+        },
+        "execution_plan": {
+            str(sg.index): [plan_entry_to_dict(e) for e in sg.execution_plan]
+            for sg in model.subgraphs
         },
         "partition_details": [
             {

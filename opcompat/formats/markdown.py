@@ -220,13 +220,8 @@ def _by_target(groups: list[tuple[str, list[ModelReport]]]) -> list[str]:
 
 class MarkdownFormat(ReportFormat):
     def render(self, report: Report) -> str:
-        checked, unreadable, full = s.totals(report)
         lines = [f"## opcompat: {s.report_label(report)} delegation report", ""]
-        lines.append(
-            f"{s.plural(checked, 'model')} checked, {full} fully delegated"
-            + (f", {unreadable} unreadable" if unreadable else "")
-            + "."
-        )
+        lines.append(s.checked_text(report) + ".")
         lines.append("")
         names = s.entry_names(report)
         lines += _overview(report, names)

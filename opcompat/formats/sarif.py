@@ -136,6 +136,7 @@ def _plan(report: Report) -> tuple[dict[str, Any], list[tuple[OperatorResult, Mo
     planned: list[tuple[OperatorResult, ModelReport, int]] = []
     notifications: list[dict[str, Any]] = []
     artifacts: list[dict[str, Any]] = []
+    seen: set[str] = set()  # a model checked for several targets is one artifact
     for m in report.models:
         if isinstance(m, ModelError):
             notifications.append(
@@ -146,11 +147,13 @@ def _plan(report: Report) -> tuple[dict[str, Any], list[tuple[OperatorResult, Mo
                 }
             )
             continue
-        artifacts.append(
-            {"location": _location(m.path), "hashes": {"sha-256": m.sha256}}
-            if m.sha256
-            else {"location": _location(m.path)}
-        )
+        if m.path not in seen:
+            seen.add(m.path)
+            artifacts.append(
+                {"location": _location(m.path), "hashes": {"sha-256": m.sha256}}
+                if m.sha256
+                else {"location": _location(m.path)}
+            )
         for op in sorted(m.fallbacks, key=lambda o: (o.subgraph, o.index)):
             rid = _rule_id(op, m)
             if rid not in rules:

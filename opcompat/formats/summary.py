@@ -6,11 +6,11 @@ summary agree word for word.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from opcompat.names import display_names, model_name, plural  # noqa: F401  (formats use s.*)
-from opcompat.report import ModelError, ModelReport, OperatorResult, Report
+from opcompat.report import ModelError, ModelReport, OperatorResult, PlanEntry, Reason, Report
 
 NO_REASON = "(no reason recorded)"
 
@@ -48,9 +48,20 @@ def verdict(op: OperatorResult, model: ModelReport) -> str:
     return "CPU (supported)" if op.supported else "CPU"
 
 
+def one_reason(r: Reason) -> str:
+    """`code: message`, and the message in plain words beside it where it quotes raw level or
+    type constants (`opcompat.plain_words`)."""
+    from opcompat.plain_words import plain_words
+
+    if not r.message:
+        return r.code
+    plain = plain_words(r.message)
+    return f"{r.code}: {r.message} ({plain})" if plain else f"{r.code}: {r.message}"
+
+
 def reason_text(op: OperatorResult) -> str:
-    """Every reason of an operator, `code: message`, joined by `; `."""
-    return "; ".join(f"{r.code}: {r.message}" if r.message else r.code for r in op.reasons)
+    """Every reason of an operator (`one_reason`), joined by `; `."""
+    return "; ".join(one_reason(r) for r in op.reasons)
 
 
 def shown_reason(op: OperatorResult, model: ModelReport) -> str:
@@ -175,13 +186,38 @@ class Segment(NamedTuple):
 
 
 def segments(model: ModelReport, subgraph: int) -> list[Segment]:
-    """The subgraph's operators cut into delegated partitions and CPU runs, in execution order.
-
-    A partition is placed where its first operator is; the CPU operators between two
-    partitions form one run. This is the order the interpreter's execution plan has after the
-    delegate replaced each partition with one kernel.
-    """
+    """The subgraph's operators cut into delegated partitions and CPU runs, in the order the
+    interpreter runs them: its execution plan after delegation (`SubgraphResult.
+    execution_plan`). Without a plan (a report built by hand), each partition is placed at
+    its first operator."""
     ops = ops_in_subgraph(model, subgraph)
+    plan = next((sg.execution_plan for sg in model.subgraphs if sg.index == subgraph), ())
+    by_index = {o.index: o for o in ops}
+    if plan and all(e.node is None or e.node in by_index for e in plan):
+        return _plan_segments(subgraph, plan, by_index)
+    return _index_order_segments(subgraph, ops)
+
+
+def _plan_segments(
+    subgraph: int, plan: Sequence[PlanEntry], by_index: dict[int, OperatorResult]
+) -> list[Segment]:
+    out: list[Segment] = []
+    cpu_run: list[OperatorResult] = []
+    for e in plan:
+        if e.node is not None:
+            cpu_run.append(by_index[e.node])
+            continue
+        if cpu_run:
+            out.append(Segment(subgraph, None, tuple(cpu_run)))
+            cpu_run = []
+        out.append(Segment(subgraph, e.partition,
+                           tuple(by_index[n] for n in e.nodes if n in by_index)))
+    if cpu_run:
+        out.append(Segment(subgraph, None, tuple(cpu_run)))
+    return out
+
+
+def _index_order_segments(subgraph: int, ops: Sequence[OperatorResult]) -> list[Segment]:
     by_partition: dict[int, list[OperatorResult]] = {}
     for o in ops:
         if o.delegated and o.partition is not None:
@@ -247,6 +283,21 @@ def totals(report: Report) -> tuple[int, int, int]:
     ok = [m for m in report.models if isinstance(m, ModelReport)]
     full = sum(1 for m in ok if m.fully_delegated)
     return len(report.models), len(report.models) - len(ok), full
+
+
+def checked_text(report: Report, sep: str = ", ", verb: str = " checked") -> str:
+    """`3 models checked, 2 fully delegated`; with several targets per model, `1 model checked
+    for 2 targets, 0 of 2 checks fully delegated`."""
+    checked, unreadable, full = totals(report)
+    groups = by_model(report)
+    if groups:
+        targets = {m.target for _, ms in groups for m in ms}
+        models = len({m.path for m in report.models})
+        text = (f"{plural(models, 'model')}{verb} for {plural(len(targets), 'target')}{sep}"
+                f"{full} of {checked} checks fully delegated")
+    else:
+        text = f"{plural(checked, 'model')}{verb}{sep}{full} fully delegated"
+    return text + (f"{sep}{unreadable} unreadable" if unreadable else "")
 
 
 def target_line(model: ModelReport) -> str:

@@ -12,7 +12,6 @@ itself by `opcompat.opinfo`), then the builtins it never accepts.
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import sys
 from pathlib import Path
@@ -193,37 +192,10 @@ def _versions(entry: object) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m opcompat.rules.docs", description=__doc__.splitlines()[0]
-    )
-    group = ap.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true", help=f"rewrite {DOC_PATH}")
-    group.add_argument(
-        "--check", action="store_true", help="exit 1 when the committed file is stale"
-    )
-    args = ap.parse_args(argv)
-    if (args.write or args.check) and not DOC_PATH.parent.is_dir():
-        # An installed package has no reports/ folder: there is nothing to compare or write.
-        print(
-            f"opcompat: error: {DOC_PATH.parent} not found: --check and --write work in a "
-            "checkout of opcompat, not an installation (without them, the document is printed)",
-            file=sys.stderr,
-        )
-        return 2
-    text = render()
-    if args.write:
-        DOC_PATH.write_text(text, encoding="utf-8")
-        return 0
-    if args.check:
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.is_file() else ""
-        if current != text:
-            print(
-                f"{DOC_PATH} is stale: run python -m opcompat.rules.docs --write", file=sys.stderr
-            )
-            return 1
-        return 0
-    sys.stdout.write(text)
-    return 0
+    from opcompat.docgen import generator_main
+
+    return generator_main(argv, "python -m opcompat.rules.docs", __doc__.splitlines()[0],
+                          DOC_PATH, render)
 
 
 if __name__ == "__main__":

@@ -7,12 +7,16 @@ arguments of `opcompat.analysis.check`), and an `engine` module with:
 * `prepare(options: Mapping[str, Any]) -> Prepared`: the check's options, validated before any
   model is read (UsageError for a bad value);
 * `check_model(model: Model, prepared) -> TargetResult`: the delegate's per-operator verdicts,
-  partitions and refusals for a model already read.
+  partitions and refusals for a model already read;
+* `simulate(model, prepared, accept, cache) -> Simulation`: what it would delegate if the
+  operators `accept` were supported too (the fixes' "what if"; `cache`: one dict per model);
+* `app_changes(prepared) -> [(text, prepared)]`: changes an app can make without changing the
+  model (a higher minSdk, another partition cap, the target's other options).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from opcompat.model.graph import Model, Subgraph
@@ -20,11 +24,13 @@ from opcompat.report import (
     CheckOptions,
     OperatorResult,
     Partition,
+    PlanEntry,
     Reason,
     Refusal,
     SubgraphResult,
 )
-from opcompat.tflite.partition import NodeSubset
+from opcompat.tflite.interpreter import DELEGATE_ERROR, LOAD_ERROR, OK
+from opcompat.tflite.partition import GraphInfo, NodeSubset, PartitionError, partition_graph
 
 
 class TargetResult(NamedTuple):
@@ -38,6 +44,24 @@ class TargetResult(NamedTuple):
     min_api_level: int | None = None
     warnings: tuple[Reason, ...] = ()
     status: str = ""
+
+
+class Simulation(NamedTuple):
+    """What a delegate would take in a "what if" run (`engine.simulate`)."""
+
+    delegated: frozenset[tuple[int, int]]
+    """(subgraph, index) of every delegated operator."""
+    partitions: int
+
+    @staticmethod
+    def of(delegation: Any) -> Simulation:
+        """From a `tflite.interpreter.ModelDelegation` (nothing when the delegate failed)."""
+        if delegation.status in (DELEGATE_ERROR, LOAD_ERROR):
+            return Simulation(frozenset(), 0)
+        taken = frozenset((d.index, n) for d in delegation.subgraphs if d.status == OK
+                          for p in d.partitions for n in p.nodes)
+        count = sum(len(d.partitions) for d in delegation.subgraphs if d.status == OK)
+        return Simulation(taken, count)
 
 
 class TargetCli(Protocol):
@@ -55,6 +79,13 @@ class TargetEngine(Protocol):
 
     def check_model(self, model: Model, prepared: Any) -> TargetResult: ...
 
+    def simulate(
+        self, model: Model, prepared: Any, accept: frozenset[tuple[int, int]],
+        cache: dict[Any, Any],
+    ) -> Simulation: ...
+
+    def app_changes(self, prepared: Any) -> list[tuple[str, Any]]: ...
+
 
 def partition_result(subgraph: Subgraph, subset: NodeSubset) -> Partition:
     """The report's `Partition` of a delegated node subset: its nodes sorted, its boundary
@@ -66,3 +97,33 @@ def partition_result(subgraph: Subgraph, subset: NodeSubset) -> Partition:
 
     return Partition(subgraph.index, tuple(sorted(subset.nodes)),
                      boundary(subset.input_tensors), boundary(subset.output_tensors))
+
+
+def execution_plan(
+    subgraph: Subgraph,
+    partitions: Sequence[Partition],
+    inputs_override: Mapping[int, tuple[int, ...]] | None = None,
+) -> tuple[PlanEntry, ...]:
+    """The interpreter's plan after `ReplaceNodeSubsetsWithDelegateKernels` replaced each of
+    `partitions` by one kernel: the node subsets in the order the partitioner found them, a
+    CPU subset's nodes one by one. `inputs_override`: the nodes the fp16 helper rewired.
+
+    Source: tflite/core/subgraph.cc, Subgraph::ReplaceNodeSubsetsWithDelegateKernels;
+    tflite/graph_info.cc, PartitionGraphIntoIndependentNodeSubsets.
+    """
+    if not partitions:
+        return tuple(PlanEntry(node=op.index) for op in subgraph.operators)
+    index = {p.nodes: k for k, p in enumerate(partitions)}
+    delegated = [n for p in partitions for n in p.nodes]
+    try:
+        subsets = partition_graph(GraphInfo.of(subgraph, dict(inputs_override or {})), delegated)
+    except PartitionError:
+        return ()
+    plan: list[PlanEntry] = []
+    for s in subsets:
+        if s.delegated:
+            key = tuple(sorted(s.nodes))
+            plan.append(PlanEntry(partition=index.get(key), nodes=key))
+        else:
+            plan.extend(PlanEntry(node=n) for n in s.nodes)
+    return tuple(plan)

@@ -70,3 +70,41 @@ def test_golden(corpus: list[Path], name: str, fmt: str) -> None:
         f"{fmt} output of {name} differs from {golden}; if the change is intended, "
         "regenerate with OPCOMPAT_REGEN_GOLDEN=1 and review the diff"
     )
+
+
+TARGET_MODELS = (
+    ("zoo-multi__chain5part_fp16.tflite", "gpu"),  # five partitions, one kept; fp16 weights
+    ("gh-litert__ff.tflite", "gpu"),  # the graph build fails: refused as a whole
+    ("gh-tflm__keyword_scrambled.tflite", "all"),  # both targets side by side
+)
+
+
+@pytest.mark.parametrize("fmt", list(EXTENSIONS))
+@pytest.mark.parametrize(("name", "target"), TARGET_MODELS)
+def test_golden_targets(corpus: list[Path], name: str, target: str, fmt: str) -> None:
+    from opcompat.analysis import check_many
+
+    path = next((p for p in corpus if p.name == name), None)
+    if path is None:
+        pytest.skip(f"{name} is not in the corpus")
+    report = normalised(check_many([str(path)], api_level=API_LEVEL, target=target))
+    text = FormatChoice(fmt).to_format().render(report)
+    if fmt == "json":
+        from test_json_schema import validate_report_json
+
+        validate_report_json(json.loads(text))
+    elif fmt == "sarif":
+        from test_sarif import validate_sarif
+
+        validate_sarif(json.loads(text))
+    golden = GOLDEN / Path(name).stem / f"{target}.{EXTENSIONS[fmt]}"
+    if REGEN:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+        return
+    if not golden.is_file():
+        pytest.fail(f"no golden file {golden}; create it with OPCOMPAT_REGEN_GOLDEN=1")
+    assert text == golden.read_text(encoding="utf-8"), (
+        f"{fmt} output of {name} for --target {target} differs from {golden}; if the change "
+        "is intended, regenerate with OPCOMPAT_REGEN_GOLDEN=1 and review the diff"
+    )

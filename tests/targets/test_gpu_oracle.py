@@ -17,6 +17,7 @@ import pytest
 from opcompat.analysis import check
 from opcompat.report import ModelReport
 from tests.conftest import SHARED
+from tests.test_oracle import plan_key
 
 ORACLE_GPU = SHARED / "oracle-gpu"
 MODEL_DIRS = (SHARED / "models", SHARED / "models-gpu")
@@ -75,6 +76,9 @@ def _compare(ref: dict[str, Any], got: ModelReport, vkey: str, dkey: str, tally:
         got_p = sorted(sorted(p.nodes) for p in got.subgraphs[s["index"]].partitions)
         if want_p != got_p:
             misses.append(f"{name} subgraph {s['index']}: partitions {got_p}, delegate {want_p}")
+        if "execution_plan" in s and plan_key(s["execution_plan"]) != plan_key(
+                got.subgraphs[s["index"]].execution_plan):
+            misses.append(f"{name} subgraph {s['index']}: execution plan differs")
         want_d = set() if ref_refused else set(s.get("delegated_nodes", []))
         got_d = {o.index for o in got.operators if o.subgraph == s["index"] and o.delegated}
         if want_d != got_d:

@@ -21,7 +21,7 @@ from opcompat.reasons import (
     reason,
 )
 from opcompat.report import CheckOptions, OperatorResult, Reason, Refusal, SubgraphResult
-from opcompat.targets.base import TargetResult, partition_result
+from opcompat.targets.base import Simulation, TargetResult, execution_plan, partition_result
 from opcompat.targets.gpu import DEFAULT_MAX_PARTITIONS
 from opcompat.targets.gpu import reasons as codes
 from opcompat.targets.gpu.parsers import NodeContext, node_verdict
@@ -47,6 +47,8 @@ UNLIMITED = 2**31 - 1
 """The cap opcompat's `--max-partitions 0` stands for (the delegate itself turns 0 into 1)."""
 DELEGATE_SOURCE = "tflite/delegates/gpu/delegate.cc"
 HELPER_SOURCE = "tflite/delegates/utils.cc, FP16GraphPartitionHelper"
+CONST_FP16_TEXT = ("constant fp16 weights: taken along only when the rest of the subgraph is "
+                   "delegated (the delegate gives no text)")
 
 
 class GpuOptions(NamedTuple):
@@ -110,7 +112,7 @@ def _verdicts(model: Model, sg: Subgraph, options: GpuOptions) -> list[tuple[Rea
         if is_dequantize_const_fp16(sg, op):
             if op.outputs:
                 dequantized[op.outputs[0]] = op.inputs[0]
-            out.append((reason(codes.CONST_FP16_DEQUANTIZE,
+            out.append((Reason(codes.CONST_FP16_DEQUANTIZE, CONST_FP16_TEXT,
                                f"{HELPER_SOURCE}::IsNodeSupported"),))
             continue
         remapped = rewire(op, dequantized) if dequantized else None
@@ -228,7 +230,9 @@ def _subgraph_result(
             reasons=reasons,
             partition=part_of.get(op.index),
         ))
-    return SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped), status=d.status)
+    plan = execution_plan(sg, parts, d.rewired_inputs)
+    return SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped), status=d.status,
+                          execution_plan=plan)
 
 
 def _operations(op: Operator) -> tuple[str, ...]:
@@ -253,3 +257,34 @@ def _not_delegated(status: str, refused: bool, in_dropped: bool) -> tuple[Reason
                        f"{HELPER_SOURCE}::GetNodesOfFirstNLargestPartitionsImpl; "
                        f"{DELEGATE_SOURCE}, DelegatePrepare"),)
     return ()
+
+
+def simulate(
+    model: Model, options: GpuOptions, accept: frozenset[tuple[int, int]],
+    cache: dict[Any, Any],
+) -> Simulation:
+    """What the delegate would take at `options` if the node-support function accepted the
+    operators `accept` ((subgraph, index) pairs) as well. `cache`: one dict per model."""
+    key = ("verdicts", options.allow_quant_ops, options.opencl)
+    verdicts = cache.get(key)
+    if verdicts is None or cache.get("model") is not model:
+        cache["model"] = model
+        verdicts = cache[key] = [_verdicts(model, sg, options) for sg in model.subgraphs]
+    plain = [[() if (sg.index, i) in accept else v for i, v in enumerate(verdicts[sg.index])]
+             for sg in model.subgraphs]
+    delegation = modify_graph_with_delegate(
+        model, plain, lambda sg, p: _delegate_prepare(model, sg, p, options), "GPU"
+    )
+    return Simulation.of(delegation)
+
+
+def app_changes(options: GpuOptions) -> list[tuple[str, GpuOptions]]:
+    """App-side changes with their options: every partition, and quantized ops allowed."""
+    changes: list[tuple[str, GpuOptions]] = []
+    if options.max_partitions != 0:
+        changes.append(("max_delegated_partitions = 2147483647 (every partition)",
+                        options._replace(max_partitions=0)))
+    if not options.allow_quant_ops:
+        changes.append(("allow quantized ops (TFLITE_GPU_EXPERIMENTAL_FLAGS_ENABLE_QUANT)",
+                        options._replace(allow_quant_ops=True)))
+    return changes

@@ -23,7 +23,7 @@ from opcompat.reasons import (
 )
 from opcompat.report import CheckOptions, OperatorResult, Reason, SubgraphResult
 from opcompat.signature import operator_signature
-from opcompat.targets.base import TargetResult, partition_result
+from opcompat.targets.base import Simulation, TargetResult, execution_plan, partition_result
 from opcompat.targets.nnapi import DEFAULT_API_LEVEL, DEFAULT_MAX_PARTITIONS
 from opcompat.tflite.interpreter import DELEGATE_ERROR, LOAD_ERROR, NOT_APPLIED, OK
 
@@ -396,7 +396,9 @@ def _subgraph_result(
             warnings.append(hazard)
     else:
         parts = []
-    result = SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped), status=d.status)
+    plan = execution_plan(sg, parts, d.rewired_inputs)
+    result = SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped), status=d.status,
+                            execution_plan=plan)
     return result, warnings
 
 
@@ -480,3 +482,43 @@ def _not_delegated_reasons(status: str, refused: bool, in_dropped: bool) -> list
                        "max_number_delegated_partitions.", "tflite/delegates/nnapi/"
                        "nnapi_delegate.cc, StatefulNnApiDelegate::LimitDelegatedPartitions")]
     return []
+
+
+def simulate(
+    model: Model, options: NnapiOptions, accept: frozenset[tuple[int, int]],
+    cache: dict[Any, Any],
+) -> Simulation:
+    """What the delegate would take at `options` if Validate accepted the operators `accept`
+    ((subgraph, index) pairs) as well: the fixes' "what if". `cache` is kept by the caller
+    across calls on one model (it holds the validator and its memo)."""
+    from opcompat.delegation import modify_graph_with_delegate
+
+    validator = cache.get("validator")
+    if validator is None or validator.model is not model:
+        validator = cache["validator"] = _Validator(model)
+    target = options.target
+    plain = [[() if (sg.index, op.index) in accept else validator.plain(sg, op, target)
+              for op in sg.operators] for sg in model.subgraphs]
+
+    def rewired(sg: Subgraph, op: Operator) -> tuple[Reason, ...]:
+        return () if (sg.index, op.index) in accept else validator.rewired(sg, op, target)
+
+    delegation = modify_graph_with_delegate(
+        model, target, plain, rewired, options.max_partitions, validator.partitions
+    )
+    return Simulation.of(delegation)
+
+
+def app_changes(options: NnapiOptions) -> list[tuple[str, NnapiOptions]]:
+    """App-side changes with their options: each higher minSdk (default feature levels), and
+    no partition cap."""
+    changes: list[tuple[str, NnapiOptions]] = []
+    t = options.target
+    for api in API_LEVELS:
+        if api > t.api_level:
+            changes.append((f"raise minSdk to {api}", options._replace(
+                target=make_target(api, None, options.nnapi_cpu))))
+    if options.max_partitions != 0:
+        changes.append(("max_number_delegated_partitions = 0 (no limit)",
+                        options._replace(max_partitions=0)))
+    return changes
