@@ -11,14 +11,36 @@ report="${OPCOMPAT_REPORT:-opcompat-report.md}"
 # GitHub refuses a step summary over 1 MiB; keep room for the verdict lines.
 summary_limit="${GATE_SUMMARY_LIMIT:-1000000}"  # a smaller one in tests
 
-# Word-split the models input and expand globs (** too); opcompat reports what matches nothing.
+# One model per line when the input has several lines (a path may then hold spaces), else
+# word-split; globs (** too) are expanded either way; opcompat reports what matches nothing.
 shopt -s globstar
-# shellcheck disable=SC2206
-models=( $OPCOMPAT_MODELS )
+models=()
+if [[ "$OPCOMPAT_MODELS" == *$'\n'* ]]; then
+  while IFS= read -r line; do
+    line="${line#"${line%%[![:space:]]*}"}"   # trim leading and trailing blanks
+    line="${line%"${line##*[![:space:]]}"}"
+    [ -z "$line" ] && continue
+    # Split on newlines only: the line stays one word, and its glob is still expanded.
+    IFS=$'\n'
+    # shellcheck disable=SC2206
+    matched=( $line )
+    unset IFS
+    models+=("${matched[@]}")
+  done <<< "$OPCOMPAT_MODELS"
+else
+  # shellcheck disable=SC2206
+  models=( $OPCOMPAT_MODELS )
+fi
 
-device=(--api-level "$api_level")
+is_true() { [ "${1:-false}" = "true" ]; }
+device=(--api-level "$api_level" --target "${OPCOMPAT_TARGET:-nnapi}")
 [ -n "${OPCOMPAT_FEATURE_LEVEL:-}" ] && device+=(--feature-level "$OPCOMPAT_FEATURE_LEVEL")
+[ -n "${OPCOMPAT_MAX_PARTITIONS:-}" ] && device+=(--max-partitions "$OPCOMPAT_MAX_PARTITIONS")
+is_true "${OPCOMPAT_NNAPI_CPU:-}" && device+=(--nnapi-cpu)
+is_true "${OPCOMPAT_GPU_NO_QUANT:-}" && device+=(--gpu-no-quant)
+is_true "${OPCOMPAT_GPU_NO_OPENCL:-}" && device+=(--gpu-no-opencl)
 policy=(--fail-on "$fail_on")
+is_true "${OPCOMPAT_STRICT_COUNT:-}" && policy+=(--strict-count)
 [ -n "${OPCOMPAT_MIN_DELEGATED_RATIO:-}" ] && policy+=(--min-delegated-ratio "$OPCOMPAT_MIN_DELEGATED_RATIO")
 [ -n "${OPCOMPAT_BASELINE:-}" ] && policy+=(--baseline "$OPCOMPAT_BASELINE")
 
@@ -64,7 +86,7 @@ if [ -n "${GITHUB_OUTPUT:-}" ]; then
 fi
 case "$code" in
   0) echo "opcompat: the policy passed" ;;
-  1) echo "::error::opcompat: the NNAPI delegation policy failed (see the job summary)" ;;
+  1) echo "::error::opcompat: the delegation policy failed (see the job summary)" ;;
   2) echo "::error::opcompat: usage error (check the action's inputs)" ;;
   3) echo "::error::opcompat: a model could not be read" ;;
   *) echo "::error::opcompat did not finish (exit code $code)" ;;

@@ -6,10 +6,13 @@ Three parts, each timed in the same run (median of N runs after one warm-up run)
    (`tests/fuzz/synth.py`), each with:
    * `opcompat check MODEL --api-level 30` in the table format (reader, Validate at every API
      level, partitioning, the NNAPI spec cross-check, the report) and in JSON (which adds the
-     file's sha256);
+     file's sha256); then `--target gpu` and `--target all` (table);
    * `tf.lite.experimental.Analyzer.analyze(model_path=MODEL)`, by the Python of another
      virtualenv that has TensorFlow (`--tf-python PATH`); most of its time is
-     `import tensorflow`;
+     `import tensorflow`; and the same with `gpu_compatibility=True`, the anchor of the GPU
+     target. The operators its printed text flags ("GPU COMPATIBILITY WARNING: ...", one per
+     operator) are counted beside those opcompat's GPU target finds unsupported and leaves on
+     the CPU (from its JSON); the Analyzer's verdict is reported as printed, not judged;
    * LiteRT's own C++ analyzer, `ai_edge_litert._pywrap_analyzer_wrapper.ModelAnalyzer(path,
      True, True)`, by the Python of a virtualenv that has `ai-edge-litert` (`--litert-python
      PATH`, no TensorFlow): it only lists the graph, the least a tool reading it can cost.
@@ -17,20 +20,29 @@ Three parts, each timed in the same run (median of N runs after one warm-up run)
    over opcompat's (above 1: opcompat is faster) and opcompat's over LiteRT's analyzer.
 2. A sparse 2 GiB model (one constant, as `tests/builders.py` `sparse_weights_model` makes it)
    in every format: wall time and peak RSS, which must not grow with the weights.
+3. The corpus as a whole: `opcompat check CORPUS --target T --format json -o FILE` for each
+   target, with the default worker processes and with `-j 1`, and the report's totals; with
+   `--tf-python`, one process that imports TensorFlow once and runs the GPU Analyzer on every
+   model (one run), with the models it flags.
 
 Wall time is taken around the child process; CPU time (user + system) and peak RSS come from
 `os.wait4`; CPU time is the steadier figure on a busy machine. This process stays small (the
 synthetic models are built by children): Linux starts a child's peak RSS at its parent's size.
 The hash cache is off (`OPCOMPAT_CACHE_DIR=`), so JSON hashes the whole file every run.
+With worker processes, peak RSS is the largest single process of the tree (what `wait4`
+reports), not their sum.
 
     python benchmarks/bench_check.py --tf-python /work/tfvenv/bin/python \\
         --litert-python /work/litertvenv/bin/python
     python benchmarks/bench_check.py -n 9 --no-synthetic a.tflite b.tflite
+    python benchmarks/bench_check.py -n 1 --no-sparse --no-corpus --tf-python PY a.tflite
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -40,12 +52,13 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_inspect import largest_models, measure, other_python  # noqa: E402
+from bench_inspect import largest_models, measure, other_python, run_once  # noqa: E402
 
 DEFAULT_CORPUS = Path(os.environ.get("OPCOMPAT_CORPUS", REPO.parent / "shared" / "models"))
 SYNTHETIC_OPS = 50_000
 SPARSE_BYTES = (2 << 30) - (16 << 20)  # under flatbuffers' 2 GiB limit, with the graph
 FORMATS = ("table", "markdown", "json", "sarif", "html")
+TARGETS = ("nnapi", "gpu", "all")
 
 ANALYZER = r"""
 import sys
@@ -53,6 +66,32 @@ import tensorflow as tf
 
 tf.lite.experimental.Analyzer.analyze(model_path=sys.argv[1], gpu_compatibility=False)
 """
+
+ANALYZER_GPU = r"""
+import sys
+import tensorflow as tf
+
+tf.lite.experimental.Analyzer.analyze(model_path=sys.argv[1], gpu_compatibility=True)
+"""
+
+# Every model found under argv[1], TensorFlow imported once: {file name: operators flagged}.
+ANALYZER_GPU_CORPUS = r"""
+import contextlib, io, json, re, sys
+from pathlib import Path
+import tensorflow as tf
+
+flagged = {}
+for path in sorted(Path(sys.argv[1]).rglob("*.tflite")):
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        tf.lite.experimental.Analyzer.analyze(model_path=str(path), gpu_compatibility=True)
+    flagged[path.name] = len(re.findall(sys.argv[3], text.getvalue()))
+Path(sys.argv[2]).write_text(json.dumps(flagged))
+"""
+
+# model_analyzer.cc: one warning per operator, then one per subgraph listing the nodes.
+GPU_WARNING = r"GPU COMPATIBILITY WARNING: (?!Subgraph#)"
+GPU_VERDICT = "looks compatible with GPU delegate"
 
 LITERT_ANALYZER = r"""
 import sys
@@ -77,36 +116,128 @@ def build_in_child(code: str, *args: str) -> None:
                    env={**os.environ, "PYTHONPATH": str(REPO / "tests")})
 
 
-def row(label: str, tool: str, got: tuple[float, float, float], extra: str = "") -> None:
+Timing = tuple[float, float, float]  # wall s, CPU s, peak RSS MiB
+
+
+def row(label: str, tool: str, got: Timing, extra: str = "") -> None:
     print(f"{label}  {tool:<24} {got[0]:>7.3f} {got[1]:>6.3f} {got[2]:>8.1f} {extra}",
           flush=True)
 
 
+def cell(got: Timing | None) -> str:
+    return f"{got[0]:.3f} s / {got[2]:.1f} MiB" if got else "skipped"
+
+
+def time_model(model: Path, args: argparse.Namespace, tfpy: str | None, tf_note: str,
+               litpy: str | None, lit_note: str) -> dict[str, Timing]:
+    """Print and return the timings of one model: opcompat per target, then the anchors."""
+    check = [sys.executable, "-m", "opcompat", "check", "--api-level", str(args.api_level)]
+    size = model.stat().st_size / (1024 * 1024)
+    label = f"{model.name[:40]:<40} {size:>6.1f}"
+    got: dict[str, Timing] = {}
+    for key, tool, extra in (("table", "opcompat check (table)", ["--format", "table"]),
+                             ("json", "opcompat check (json)", ["--format", "json"]),
+                             ("gpu", "opcompat --target gpu", ["--target", "gpu"]),
+                             ("all", "opcompat --target all", ["--target", "all"])):
+        got[key] = measure([*check, *extra, str(model)], args.runs)
+        row(label, tool, got[key])
+    if tfpy:
+        got["tf"] = measure([tfpy, "-c", ANALYZER, str(model)], args.runs)
+        row(label, "tf Analyzer.analyze", got["tf"],
+            f"{got['tf'][0] / got['table'][0]:.1f}x slower than nnapi")
+        got["tf gpu"] = measure([tfpy, "-c", ANALYZER_GPU, str(model)], args.runs)
+        row(label, "tf Analyzer (gpu)", got["tf gpu"],
+            f"{got['tf gpu'][0] / got['gpu'][0]:.1f}x slower than --target gpu")
+    else:
+        print(f"{label}  {'tf Analyzer.analyze':<24} {tf_note}")
+        print(f"{label}  {'tf Analyzer (gpu)':<24} {tf_note}")
+    if litpy:
+        got["litert"] = lit = measure([litpy, "-c", LITERT_ANALYZER, str(model)], args.runs)
+        row(label, "LiteRT ModelAnalyzer", lit,
+            f"opcompat {got['table'][0] / lit[0]:.1f}x its time")
+    else:
+        print(f"{label}  {'LiteRT ModelAnalyzer':<24} {lit_note}")
+    return got
+
+
+def gpu_entries(report: Path) -> dict[str, tuple[int, int, int]]:
+    """{model file name: (operators, not supported, left on the CPU)} of a JSON report's GPU
+    entries."""
+    counts = {}
+    for entry in json.loads(report.read_text())["models"]:
+        if entry["target"] == "gpu":
+            s = entry["summary"]
+            counts[Path(entry["path"]).name] = (s["operators"], s["operators"] - s["supported"],
+                                                s["operators"] - s["delegated"])
+    return counts
+
+
+def gpu_flags(model: Path, tfpy: str | None, folder: Path) -> tuple[str, str]:
+    """(what the TF Analyzer's GPU check flags, what opcompat's GPU target leaves on the CPU),
+    one untimed run of each."""
+    report = folder / "gpu.json"
+    subprocess.run([sys.executable, "-m", "opcompat", "check", "--target", "gpu", "--format",
+                    "json", "-o", str(report), str(model)], check=True,
+                   stderr=subprocess.DEVNULL)
+    ops, unsupported, cpu = gpu_entries(report)[model.name]
+    ours = f"{unsupported} unsupported, {cpu} on CPU of {ops}"
+    if not tfpy:
+        return "skipped", ours
+    text = subprocess.run([tfpy, "-c", ANALYZER_GPU, str(model)], capture_output=True,
+                          text=True, timeout=600, check=True).stdout
+    flagged = len(re.findall(GPU_WARNING, text))
+    verdict = "says compatible" if GPU_VERDICT in text else "no compatible verdict"
+    return f"{flagged} flagged, {verdict}", ours
+
+
 def compare_models(models: list[Path], args: argparse.Namespace, tfpy: str | None,
-                   tf_note: str, litpy: str | None, lit_note: str) -> None:
-    py = sys.executable
-    check = [py, "-m", "opcompat", "check", "--api-level", str(args.api_level)]
+                   tf_note: str, litpy: str | None, lit_note: str, folder: Path) -> None:
     header = (f"{'model':<40} {'MiB':>6}  {'tool':<24} {'wall s':>7} {'cpu s':>6} "
               f"{'RSS MiB':>8} ratio")
     print(header)
     print("-" * len(header))
+    lines = []
     for model in models:
-        size = model.stat().st_size / (1024 * 1024)
-        label = f"{model.name[:40]:<40} {size:>6.1f}"
-        table = measure([*check, "--format", "table", str(model)], args.runs)
-        row(label, "opcompat check (table)", table)
-        as_json = measure([*check, "--format", "json", str(model)], args.runs)
-        row(label, "opcompat check (json)", as_json)
-        if tfpy:
-            theirs = measure([tfpy, "-c", ANALYZER, str(model)], args.runs)
-            row(label, "tf Analyzer.analyze", theirs, f"{theirs[0] / table[0]:.1f}x slower")
-        else:
-            print(f"{label}  {'tf Analyzer.analyze':<24} {tf_note}")
-        if litpy:
-            lit = measure([litpy, "-c", LITERT_ANALYZER, str(model)], args.runs)
-            row(label, "LiteRT ModelAnalyzer", lit, f"opcompat {table[0] / lit[0]:.1f}x its time")
-        else:
-            print(f"{label}  {'LiteRT ModelAnalyzer':<24} {lit_note}")
+        got = time_model(model, args, tfpy, tf_note, litpy, lit_note)
+        theirs, ours = gpu_flags(model, tfpy, folder)
+        ratio = f"{got['tf gpu'][0] / got['gpu'][0]:.1f}x" if "tf gpu" in got else "-"
+        lines.append(f"| {model.name} | {cell(got['table'])} | {cell(got['gpu'])} | "
+                     f"{cell(got['all'])} | {cell(got.get('tf gpu'))} | {ratio} | {theirs} | "
+                     f"{ours} |")
+    print("\n| model | nnapi (table) | --target gpu | --target all | TF Analyzer gpu | "
+          "Analyzer gpu / check gpu | TF Analyzer GPU check | opcompat GPU target |")
+    print("|---|---|---|---|---|---:|---|---|")
+    print("\n".join(lines), flush=True)
+
+
+def corpus_as_a_whole(corpus: Path, runs: int, folder: Path, tfpy: str | None) -> None:
+    """Every target over the whole corpus (default workers and -j 1), then, with TensorFlow,
+    the GPU Analyzer over every model in one process."""
+    count = sum(1 for _ in corpus.rglob("*.tflite"))
+    print(f"\nthe corpus as a whole ({count} models in {corpus}), --format json -o FILE:")
+    label = f"{f'corpus, {count} models':<47}"
+    report = folder / "corpus.json"
+    gpu: dict[str, tuple[int, int, int]] = {}
+    for target in TARGETS:
+        for jobs in ([], ["-j", "1"]):
+            got = measure([sys.executable, "-m", "opcompat", "check", str(corpus), "--target",
+                           target, "--format", "json", "-o", str(report), *jobs], runs)
+            entries = json.loads(report.read_text())["models"]
+            ops = sum(e["summary"]["operators"] for e in entries)
+            cpu = sum(e["summary"]["operators"] - e["summary"]["delegated"] for e in entries)
+            row(label, f"--target {target} {' '.join(jobs)}", got,
+                f"{len(entries)} entries, {ops} ops, {cpu} on the CPU")
+        gpu = gpu_entries(report) or gpu
+    if not tfpy:
+        return
+    out = folder / "analyzer.json"
+    got = run_once([tfpy, "-c", ANALYZER_GPU_CORPUS, str(corpus), str(out), GPU_WARNING])
+    flagged = json.loads(out.read_text())
+    some_cpu = sum(1 for counts in gpu.values() if counts[2])
+    row(label, "tf Analyzer (gpu), 1 run", got,
+        f"flags {sum(1 for n in flagged.values() if n)} of {len(flagged)} models "
+        f"({sum(flagged.values())} ops); opcompat --target gpu leaves ops on the CPU in "
+        f"{some_cpu} of {len(gpu)} ({sum(c[2] for c in gpu.values())} ops)")
 
 
 def sparse_model_in_every_format(folder: Path, runs: int) -> None:
@@ -138,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"leave out the synthetic {SYNTHETIC_OPS}-operator chain")
     parser.add_argument("--no-sparse", action="store_true",
                         help="leave out the sparse 2 GiB model")
+    parser.add_argument("--no-corpus", action="store_true",
+                        help="leave out the corpus as a whole (every target, one command)")
     parser.add_argument("--api-level", type=int, default=30)
     args = parser.parse_args(argv)
     os.environ["OPCOMPAT_CACHE_DIR"] = ""  # the children hash every time
@@ -159,9 +292,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs; "
               f"median of {args.runs} runs after a warm-up; whole processes; {tf_line}; "
               f"{lit_line}\n")
-        compare_models(models, args, tfpy, tf_note, litpy, lit_note)
+        compare_models(models, args, tfpy, tf_note, litpy, lit_note, Path(tmp))
         if not args.no_sparse:
             sparse_model_in_every_format(Path(tmp), args.runs)
+        if not args.no_corpus:
+            corpus_as_a_whole(args.corpus, args.runs, Path(tmp), tfpy)
     return 0
 
 

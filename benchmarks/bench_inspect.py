@@ -29,6 +29,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -77,15 +78,18 @@ tf.lite.experimental.Analyzer.analyze(model_path=sys.argv[1])
 
 
 def run_once(argv: list[str]) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak RSS MiB) of one child process; output discarded."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
+    """(wall seconds, CPU seconds, peak RSS MiB) of one child process; output discarded.
+
+    Its stderr goes to a file, not a pipe: a pipe read only after `wait4` fills (64 KiB) and
+    blocks a child that writes more, e.g. a check of the whole corpus for every target."""
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        err = stderr.read().decode(errors="replace")
     if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(argv[:4])}... failed ({proc.returncode}): "
                          f"{err.strip()[-300:]}")

@@ -96,7 +96,11 @@ def _check(
     digest = _digest(model, path_or_bytes)
     path = printable(path)  # reports show it: no newline or escape from a hostile file name
     result = engine.check_model(model, prepared)
-    report = ModelReport(path, digest, *result, target=target)
+    report = ModelReport(
+        path, digest, result.options, result.operators, result.subgraphs, result.refusal,
+        result.min_api_level, result.warnings, result.status, target=target,
+        levels=result.levels,
+    )
     return _with_cost_and_fixes(model, report, engine, prepared)
 
 
@@ -109,7 +113,7 @@ def _with_cost_and_fixes(
     from opcompat.remedies import remedy_for
 
     costs = operator_costs(model)
-    report = report._replace(operators=with_costs(report.operators, costs))
+    report = report._replace(operators=with_costs(model, report.operators, costs))
     macs = {key: c.macs for key, c in costs.items()}
 
     def remedy(op: Any) -> str:

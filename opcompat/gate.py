@@ -15,7 +15,17 @@ from typing import NamedTuple
 from opcompat.baseline import Baseline, compare
 from opcompat.errors import EXIT_OK, EXIT_POLICY, EXIT_UNREADABLE, UsageError
 from opcompat.names import display_names, plural
+from opcompat.reasons import (
+    SPEC_CONFIGURATION,
+    SPEC_NOT_IN_FEATURE_LEVEL,
+    SPEC_OPERAND_TYPE,
+    SPEC_RANK,
+)
 from opcompat.report import ModelError, ModelReport, Report
+
+SPEC_CODES = frozenset({SPEC_CONFIGURATION, SPEC_NOT_IN_FEATURE_LEVEL, SPEC_OPERAND_TYPE,
+                        SPEC_RANK})
+"""The spec cross-check's findings (`opcompat.targets.nnapi.rules.spec_check`)."""
 
 
 class FailOn(str, enum.Enum):
@@ -24,6 +34,7 @@ class FailOn(str, enum.Enum):
     ANY_FALLBACK = "any-fallback"
     NEW_FALLBACK = "new-fallback"
     REFUSAL = "refusal"
+    SPEC = "spec"
     NONE = "none"
 
     def __str__(self) -> str:
@@ -34,6 +45,8 @@ class Policy(NamedTuple):
     fail_on: FailOn = FailOn.NONE
     min_delegated_ratio: float | None = None
     baseline: Baseline | None = None
+    strict_count: bool = False
+    """Count one-time operators on the CPU (constant DEQUANTIZEs) as fallbacks too."""
 
 
 class GateResult(NamedTuple):
@@ -60,6 +73,7 @@ def make_policy(
     min_delegated_ratio: float | str | None = None,
     baseline: Baseline | None = None,
     baseline_given: bool | None = None,
+    strict_count: bool = False,
 ) -> Policy:
     """Build and check a policy; UsageError for combinations that cannot work."""
     try:
@@ -73,7 +87,7 @@ def make_policy(
         raise UsageError(
             "--fail-on new-fallback needs --baseline FILE (make one with 'opcompat baseline')"
         )
-    return Policy(mode, ratio, baseline)
+    return Policy(mode, ratio, baseline, strict_count)
 
 
 def evaluate(report: Report, policy: Policy) -> GateResult:
@@ -95,28 +109,53 @@ def evaluate(report: Report, policy: Policy) -> GateResult:
 
 def _model_failures(m: ModelReport, policy: Policy, name: str) -> list[str]:
     out: list[str] = []
-    cpu = m.fallbacks
+    cpu = m.fallbacks if policy.strict_count else m.per_inference_fallbacks
+    once = "" if policy.strict_count else _one_time_note(m)
     if policy.fail_on is FailOn.ANY_FALLBACK and cpu:
         out.append(
             f"{name}: {plural(len(cpu), 'op')} on the CPU"
-            f" (first: {cpu[0].op} at subgraph {cpu[0].subgraph}, index {cpu[0].index})"
+            f" (first: {cpu[0].op} at subgraph {cpu[0].subgraph}, index {cpu[0].index}){once}"
         )
     elif policy.fail_on is FailOn.REFUSAL and m.refusal is not None:
         out.append(f"{name}: whole model refused: {m.refusal.code}: {m.refusal.message}")
+    elif policy.fail_on is FailOn.SPEC:
+        out.extend(_spec_failures(m, name))
     elif policy.fail_on is FailOn.NEW_FALLBACK and policy.baseline is not None:
-        new = compare(m, policy.baseline.for_model(m.path, m.sha256, m.target)).new
+        new = list(compare(m, policy.baseline.for_model(m.path, m.sha256, m.target)).new)
+        if not policy.strict_count:
+            new = [o for o in new if not o.one_time]
         if new:
             listed = ", ".join(f"{o.op}@{o.subgraph}:{o.index}" for o in new[:5])
             more = f" and {len(new) - 5} more" if len(new) > 5 else ""
             out.append(
                 f"{name}: {plural(len(new), 'new op')} on the CPU"
-                f" not in the baseline: {listed}{more}"
+                f" not in the baseline: {listed}{more}{once}"
             )
     if policy.min_delegated_ratio is not None:
-        ratio = m.delegated_ratio
+        ratio = m.delegated_ratio if policy.strict_count else m.per_inference_ratio
         if ratio < policy.min_delegated_ratio:
             out.append(
                 f"{name}: delegated ratio {ratio:.3f} is below --min-delegated-ratio"
-                f" {policy.min_delegated_ratio:g}"
+                f" {policy.min_delegated_ratio:g}{once}"
             )
     return out
+
+
+def _one_time_note(m: ModelReport) -> str:
+    n = sum(1 for o in m.operators if o.one_time and not o.delegated)
+    if not n:
+        return ""
+    return (f"; {plural(n, 'one-time op')} on the CPU not counted (constant DEQUANTIZE, run "
+            "once; --strict-count counts them)")
+
+
+def _spec_failures(m: ModelReport, name: str) -> list[str]:
+    """Delegated operators the NNAPI specification cross-check says the runtime rejects."""
+    found = [(o, w) for o in m.operators if o.delegated for w in o.warnings
+             if w.code in SPEC_CODES]
+    if not found:
+        return []
+    o, w = found[0]
+    more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+    return [f"{name}: {plural(len(found), 'spec finding')} on delegated ops (first: {o.op} at "
+            f"subgraph {o.subgraph}, index {o.index}: {w.code}: {w.message}){more}"]

@@ -3,14 +3,14 @@
 The delegates' messages quote level numbers ("Android sdk version less than 1000007"), TfLiteType
 enumerators ("kTfLiteUInt8"), TfLiteTypeGetName names ("INT16"), NNAPI operand codes
 ("TENSOR_QUANT8_ASYMM") and NNAPI HAL versions ("NNAPI 1.2"). `plain_words` says the same thing
-in words; level facts come from `opcompat.levels`.
+in words; level facts come from `opcompat.targets.nnapi.levels`.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-from opcompat.levels import (
+from opcompat.targets.nnapi.levels import (
     ANDROID_CODENAME,
     ANDROID_VERSION,
     FEATURE_LEVEL_CODE,

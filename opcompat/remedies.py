@@ -432,7 +432,7 @@ _GENERIC: dict[str, Remedy] = {
         f"{NN}, case kTfLiteBuiltinDensify"),
     R.RULE_ERROR: Remedy(
         "The operator is malformed (missing tensors or options): re-export the model with a "
-        "current converter.", "opcompat/rules/engine.py"),
+        "current converter.", "opcompat/targets/nnapi/rules/engine.py"),
     R.FP16_WEIGHTS_HAZARD: Remedy(
         "Avoid constant fp16 weights on NNAPI: convert without "
         "`target_spec.supported_types = [tf.float16]` (float32 or int8 weights).",

@@ -34,7 +34,8 @@ class OperatorResult(NamedTuple):
     version: int
     operations: tuple[str, ...]
     """What the target's delegate turns it into: for NNAPI, the NNAPI operation(s) it emits at
-    the checked level, in the order it adds them (`opcompat.rules.nnapi_ops`); its counterpart
+    the checked level, in the order it adds them
+    (`opcompat.targets.nnapi.rules.nnapi_ops`); its counterpart
     when refused; empty when none."""
     supported: bool
     """What `NNAPIDelegateKernel::Validate` returns."""
@@ -54,6 +55,12 @@ class OperatorResult(NamedTuple):
     shape it needs is unknown."""
     elements: int | None = None
     """Output elements; None when unknown."""
+    one_time: bool = False
+    """It runs once, not per inference: a DEQUANTIZE of a constant, whose output TFLite keeps
+    (`opcompat.tflite.one_time`)."""
+    delegated_levels: tuple[int, ...] = ()
+    """The API levels (default feature levels) at which it is delegated; empty for a target
+    without levels, or when it is delegated at none."""
 
     @property
     def nnapi_operations(self) -> tuple[str, ...]:
@@ -97,6 +104,16 @@ class SubgraphResult(NamedTuple):
     execution_plan: tuple[PlanEntry, ...] = ()
     """The order the interpreter runs this subgraph in after delegation (empty: not known,
     e.g. a report built by a library user; then the operators' index order)."""
+
+
+class LevelResult(NamedTuple):
+    """The model at one device level (default feature level): what the delegate takes."""
+
+    api_level: int
+    delegated: int
+    partitions: int
+    refused: bool
+    """The delegate fails as a whole at this level."""
 
 
 class BoundaryTensor(NamedTuple):
@@ -220,6 +237,9 @@ class ModelReport(NamedTuple):
     """Model changes, best first (by MACs gained, then operators gained)."""
     app_fixes: tuple[AppFix, ...] = ()
     """App-side changes, best first."""
+    levels: tuple[LevelResult, ...] = ()
+    """The level matrix: the delegate's take at every API level (empty for a target without
+    levels)."""
 
     @property
     def sha256(self) -> str:
@@ -243,8 +263,22 @@ class ModelReport(NamedTuple):
 
     @property
     def delegated_ratio(self) -> float:
-        """Delegated operators / all operators; 1.0 for a model without operators."""
+        """Delegated operators / all operators; 1.0 for a model without operators (the strict
+        count: one-time operators on the CPU count as fallbacks)."""
         total = len(self.operators)
+        return self.delegated_count / total if total else 1.0
+
+    @property
+    def per_inference_fallbacks(self) -> list[OperatorResult]:
+        """`fallbacks` without the one-time operators (they run once, when first invoked)."""
+        return [o for o in self.operators if not o.delegated and not o.one_time]
+
+    @property
+    def per_inference_ratio(self) -> float:
+        """Delegated operators / operators that run per inference (one-time operators left on
+        the CPU are not counted); 1.0 without any."""
+        total = len(self.operators) - sum(1 for o in self.operators
+                                          if o.one_time and not o.delegated)
         return self.delegated_count / total if total else 1.0
 
     @property
@@ -259,6 +293,12 @@ class ModelReport(NamedTuple):
             if sg.index == 0:
                 return tuple(p.nodes for p in sg.partitions)
         return ()
+
+    def _repr_html_(self) -> str:
+        """The model as a one-model HTML report, for notebooks (`opcompat.formats.html`)."""
+        from opcompat.formats.html import fragment
+
+        return fragment(Report((self,)))
 
 
 class FrozenMapping(Mapping[str, str]):
@@ -332,3 +372,9 @@ class Report(_ReportFields):
             self.tool_version if tool_version is None else tool_version,
             self.tables if tables is None else tables,
         )
+
+    def _repr_html_(self) -> str:
+        """The report as HTML for notebooks (`opcompat.formats.html.fragment`)."""
+        from opcompat.formats.html import fragment
+
+        return fragment(self)

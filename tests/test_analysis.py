@@ -184,7 +184,9 @@ def test_cli_json_is_one_document_and_exit_3_for_an_unreadable_model(
         "code": "kUnsupportedOperator",
         "message": "Unsupported operation type.",
         "source": op["reasons"][0]["source"],
+        "remedy": op["reasons"][0]["remedy"],
     }
+    assert "GELU" in op["reasons"][0]["remedy"]
     assert str(bad) in err and "Traceback" not in err
 
 

@@ -17,13 +17,13 @@ from fuzz.synth import chain
 from tabulate import tabulate
 
 from opcompat import analysis, signature
-from opcompat.delegation import modify_graph_with_delegate
-from opcompat.levels import make_target
 from opcompat.model import read_model
 from opcompat.model.graph import Model
-from opcompat.rules import spec_check as sc
-from opcompat.rules.engine import default_targets, validate
 from opcompat.targets.nnapi import engine
+from opcompat.targets.nnapi.delegation import modify_graph_with_delegate
+from opcompat.targets.nnapi.levels import make_target
+from opcompat.targets.nnapi.rules import spec_check as sc
+from opcompat.targets.nnapi.rules.engine import default_targets, validate
 
 TARGETS = [make_target(27), make_target(29, 3), make_target(30, 4), make_target(35, 8)]
 
@@ -138,10 +138,11 @@ def test_partitioning_cache_changes_no_delegation() -> None:
 @pytest.mark.parametrize(
     "rows",
     [
-        [("0", "1", "ADD", "1", "ADD", "NNAPI p0", "")],
-        [("0", "1", "  ADD ", "1", "-", "CPU", "a reason"), ("0", "10", "X", "12", "", "", "")],
-        [("0", "1", "ADD", "1", "ADD", "NNAPI p0", "x" * 150)],
-        [("10", "2", "", "", "", "", "")],
+        [("0", "1", "ADD", "1", "-", "ADD", "NNAPI p0", "")],
+        [("0", "1", "  ADD ", "1", "1.2 k", "-", "CPU", "a reason"),
+         ("0", "10", "X", "12", "?", "", "", "")],
+        [("0", "1", "ADD", "1", "-", "ADD", "NNAPI p0", "x" * 150)],
+        [("10", "2", "", "", "", "", "", "")],
     ],
 )
 def test_plain_table_is_tabulates(rows: list[tuple[str, ...]]) -> None:
@@ -156,4 +157,4 @@ def test_plain_table_is_tabulates(rows: list[tuple[str, ...]]) -> None:
 def test_plain_table_leaves_special_cells_to_tabulate(cell: str) -> None:
     from opcompat.formats.table import _plain, headers
 
-    assert _plain([("0", "1", cell, "1", "-", "CPU", "")], headers("NNAPI")) is None
+    assert _plain([("0", "1", cell, "1", "-", "-", "CPU", "")], headers("NNAPI")) is None

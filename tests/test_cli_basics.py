@@ -36,8 +36,9 @@ def test_main_returns_usage_code_for_bad_flag() -> None:
 
 def test_level_flags_agree_with_the_engine() -> None:
     """The CLI's start-up copies of the level constants equal the engine's."""
-    from opcompat import analysis, levels
+    from opcompat import analysis
     from opcompat.commands import _levels
+    from opcompat.targets.nnapi import levels
 
     assert _levels.DEFAULT_API_LEVEL == analysis.DEFAULT_API_LEVEL
     assert (_levels.MIN_API_LEVEL, _levels.MAX_API_LEVEL) == (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from engine_graphs import G, model_of
 
-from opcompat.levels import make_target
 from opcompat.model.graph import TensorType
-from opcompat.rules import engine
-from opcompat.rules.context import RULES
+from opcompat.targets.nnapi.levels import make_target
+from opcompat.targets.nnapi.rules import engine
+from opcompat.targets.nnapi.rules.context import RULES
 
 
 def one(

@@ -7,7 +7,8 @@ import pytest
 from engine_graphs import G, model_of
 
 from opcompat import reasons
-from opcompat.delegation import (
+from opcompat.model.graph import Model, TensorType
+from opcompat.targets.nnapi.delegation import (
     APPLICATION_ERROR,
     DELEGATE_ERROR,
     NOT_APPLIED,
@@ -15,9 +16,8 @@ from opcompat.delegation import (
     ModelDelegation,
     modify_graph_with_delegate,
 )
-from opcompat.levels import make_target
-from opcompat.model.graph import Model, TensorType
-from opcompat.rules import engine, graph_checks
+from opcompat.targets.nnapi.levels import make_target
+from opcompat.targets.nnapi.rules import engine, graph_checks
 from opcompat.tflite import refusals
 from opcompat.tflite.fp16 import has_const_fp16_dequantize, is_dequantize_const_fp16
 

@@ -40,7 +40,8 @@ def produce(model: Path, argv: list[str]) -> dict[str, Any]:
     doc["tool"]["tables"] = "<tables>"
     for m in doc["models"]:
         m["path"] = Path(m["path"]).name
-        # The NNAPI spec cross-check (opcompat.rules.spec_check) is pinned by its own tests.
+        # The NNAPI spec cross-check (opcompat.targets.nnapi.rules.spec_check) is pinned by its
+        # own tests.
         for op in m.get("operators", []):
             op["warnings"] = [w for w in op["warnings"] if not w["code"].startswith("opcompatSpec")]
     return doc

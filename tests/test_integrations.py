@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,27 @@ def test_gate_summary_states_the_verdict_and_fits_github(
     assert code == 1 and "### " not in summary and "larger than a job summary allows" in summary
     assert summary.startswith("## opcompat: NNAPI delegation report")
     assert "**opcompat gate: failed**" in summary
+
+
+def test_gate_script_takes_one_path_per_line_with_spaces_and_the_target(
+    corpus: list[Path], tmp_path: Path
+) -> None:
+    by_name = {p.name: p for p in corpus}
+    spaced = tmp_path / "my models" / "a model.tflite"
+    spaced.parent.mkdir()
+    shutil.copy(by_name["gh-coral__mobilenet_v1_0.25_128_quant.tflite"], spaced)
+    other = by_name["zoo-multi__chain5part_fp32.tflite"]
+    code, summary, _ = run_gate(
+        tmp_path, f"  {spaced}\n{other}\n", OPCOMPAT_TARGET="gpu", OPCOMPAT_FAIL_ON="none",
+        OPCOMPAT_MAX_PARTITIONS="0",
+    )
+    assert code == 0, summary
+    assert summary.startswith("## opcompat: GPU delegation report")
+    assert "a model.tflite" in summary and "zoo-multi__chain5part_fp32.tflite" in summary
+    assert "max partitions no limit" in summary or "max partitions 0" in summary
+
+
+def test_action_declares_every_target_option() -> None:
+    for name in ("target", "nnapi-cpu", "max-partitions", "gpu-no-quant", "gpu-no-opencl",
+                 "strict-count"):
+        assert f"\n  {name}:\n" in ACTION, name

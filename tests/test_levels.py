@@ -1,9 +1,10 @@
-"""The API level -> feature level -> Validate arguments mapping of `opcompat.levels.make_target`."""
+"""The API level -> feature level -> Validate arguments mapping of
+`opcompat.targets.nnapi.levels.make_target`."""
 from __future__ import annotations
 
 import pytest
 
-from opcompat.levels import API_LEVELS, FL5, FL6, FL7, FL8, make_target
+from opcompat.targets.nnapi.levels import API_LEVELS, FL5, FL6, FL7, FL8, make_target
 
 # API level -> (default feature level, the android_sdk_version Validate receives).
 DEFAULT_MAPPING = {

@@ -1,4 +1,5 @@
-"""`opcompat.rules.nnapi_ops`: the NNAPI operation(s) the delegate emits for one operator."""
+"""`opcompat.targets.nnapi.rules.nnapi_ops`: the NNAPI operation(s) the delegate emits for one
+operator."""
 
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
-from opcompat.levels import Target, make_target  # noqa: E402
 from opcompat.model.graph import TensorType  # noqa: E402
-from opcompat.rules.engine import default_targets, validate  # noqa: E402
-from opcompat.rules.nnapi_ops import (  # noqa: E402
+from opcompat.tables.delegate_mapping import handled_builtins, mapping  # noqa: E402
+from opcompat.targets.nnapi.levels import Target, make_target  # noqa: E402
+from opcompat.targets.nnapi.rules.engine import default_targets, validate  # noqa: E402
+from opcompat.targets.nnapi.rules.nnapi_ops import (  # noqa: E402
     _LOWERINGS,
     nnapi_operations_for,
     primary_operation,
 )
-from opcompat.tables.delegate_mapping import handled_builtins, mapping  # noqa: E402
 from tests.rules.factories import make_ctx, tensor  # noqa: E402
 
 F32, F16, U8, I8, I32 = (

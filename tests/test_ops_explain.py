@@ -7,8 +7,8 @@ import json
 import pytest
 
 from opcompat.cli import main
-from opcompat.opinfo import explain, first_api_level, op_rows
 from opcompat.tables import delegate_mapping as dm
+from opcompat.targets.nnapi.opinfo import explain, first_api_level, op_rows
 
 
 def test_first_api_level_of_validate_levels() -> None:
@@ -92,7 +92,7 @@ def test_explain_cli(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_readable_turns_rule_names_into_levels_and_types() -> None:
-    from opcompat.opinfo import readable
+    from opcompat.targets.nnapi.opinfo import readable
 
     assert readable("ctx.level >= FL6 and dtype(x) == T.INT32") == (
         "level >= feature level 6 and dtype(x) == int32"
@@ -114,7 +114,7 @@ def test_explain_shows_what_a_rule_expects() -> None:
 
 
 def test_every_condition_cites_an_upstream_source_and_reads_plainly() -> None:
-    from opcompat.opinfo import known_ops
+    from opcompat.targets.nnapi.opinfo import known_ops
 
     for op in sorted(known_ops()):
         for c in explain(op).conditions:

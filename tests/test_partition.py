@@ -7,8 +7,8 @@ import random
 import pytest
 from engine_graphs import G, chain
 
-from opcompat.delegation import limit_delegated_partitions
 from opcompat.model.graph import TensorType
+from opcompat.targets.nnapi.delegation import limit_delegated_partitions
 from opcompat.tflite.partition import (
     GraphInfo,
     GraphNode,

@@ -6,8 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from opcompat.levels import ANDROID_VERSION, API_LEVELS, FEATURE_LEVEL_CODE, first_api_level
 from opcompat.plain_words import OPERAND_TYPE_WORDS, plain_words
+from opcompat.targets.nnapi.levels import (
+    ANDROID_VERSION,
+    API_LEVELS,
+    FEATURE_LEVEL_CODE,
+    first_api_level,
+)
 
 CASES = [
     # ExpectMinAndroidSdkVersion: an updatable-module feature level, and a raw API level.

@@ -1,4 +1,5 @@
-"""opcompat/rules/spec_check.py: the NNAPI specification cross-check (warnings only)."""
+"""opcompat/targets/nnapi/rules/spec_check.py: the NNAPI specification cross-check (warnings
+only)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -9,7 +10,6 @@ from typing import Any
 import pytest
 
 from opcompat.errors import ModelReadError
-from opcompat.levels import Target, make_target
 from opcompat.model import read_model
 from opcompat.model.graph import (
     OPTIONAL_TENSOR,
@@ -21,7 +21,8 @@ from opcompat.model.graph import (
 )
 from opcompat.model.graph import TensorType as T
 from opcompat.report import Reason
-from opcompat.rules import spec_check as sc
+from opcompat.targets.nnapi.levels import Target, make_target
+from opcompat.targets.nnapi.rules import spec_check as sc
 from tests.conftest import CORPUS
 
 # Feature level -> a default-mode device with that runtime feature level.

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from opcompat.rules import docs
-from opcompat.rules.context import RULES
+from opcompat.targets.nnapi import docs
+from opcompat.targets.nnapi.rules.context import RULES
 
 
 def test_committed_document_is_current() -> None:
     committed = docs.DOC_PATH.read_text(encoding="utf-8")
     assert committed == docs.render(), (
-        "reports/supported_ops.md is stale: run `python -m opcompat.rules.docs --write`"
+        "reports/supported_ops.md is stale: run `python -m opcompat.targets.nnapi.docs --write`"
     )
 
 
@@ -21,7 +21,7 @@ def test_every_rule_has_a_section_with_its_source() -> None:
     text = docs.render()
     for name in RULES:
         section = text.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
-        assert "- Rule: `opcompat/rules/ops/" in section
+        assert "- Rule: `opcompat/targets/nnapi/rules/ops/" in section
         assert "- Source: tflite/delegates/nnapi/nnapi_delegate.cc" in section
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # Kept in step with opcompat.formats.base.FormatChoice and opcompat.gate.FailOn (tested).
 FORMATS = ("table", "markdown", "json", "sarif", "html")
-FAIL_ON = ("any-fallback", "new-fallback", "refusal", "none")
+FAIL_ON = ("any-fallback", "new-fallback", "refusal", "spec", "none")
 HASHED_FORMATS = ("json", "sarif")
 """The formats that print each model's sha256 (the others never read a model's weights)."""
 
@@ -35,20 +35,38 @@ def add_report_arguments(parser: Any) -> None:
         default=None,
         help="write the report to FILE (atomically) instead of stdout",
     )
+    out.add_argument(
+        "--only-fallbacks",
+        action="store_true",
+        help="table: list only the operators left on the CPU",
+    )
+    out.add_argument(
+        "--summary",
+        action="store_true",
+        help="table: each model's summary without its operator table",
+    )
     gate = parser.add_argument_group("gate (exit code 1 when the policy fails)")
     gate.add_argument(
         "--fail-on",
         choices=FAIL_ON,
         default="none",
         help="any-fallback: any op on the CPU; new-fallback: an op on the CPU that "
-        "--baseline does not accept; refusal: a model delegated not at all; "
+        "--baseline does not accept; refusal: a model delegated not at all; spec: a "
+        "delegated op the NNAPI specification cross-check says the runtime rejects; "
         "none (default)",
+    )
+    gate.add_argument(
+        "--strict-count",
+        action="store_true",
+        help="count one-time ops on the CPU (DEQUANTIZEs of constants, run once and kept) as "
+        "fallbacks too, in --fail-on and --min-delegated-ratio",
     )
     gate.add_argument(
         "--min-delegated-ratio",
         metavar="R",
         default=None,
-        help="fail when a model has fewer than R (0..1) of its ops on NNAPI",
+        help="fail when a model has fewer than R (0..1) of its per-inference ops on the "
+        "delegate",
     )
     gate.add_argument(
         "--baseline",
@@ -67,9 +85,10 @@ def policy_from_args(args: argparse.Namespace) -> Any:
     ratio = getattr(args, "min_delegated_ratio", None)
     baseline_path = getattr(args, "baseline", None)
     # Check the combination before reading the baseline: a usage error needs no file.
-    make_policy(fail_on, ratio, baseline_given=baseline_path is not None)
+    strict = bool(getattr(args, "strict_count", False))
+    make_policy(fail_on, ratio, baseline_given=baseline_path is not None, strict_count=strict)
     baseline = load(baseline_path) if baseline_path is not None else None
-    return make_policy(fail_on, ratio, baseline)
+    return make_policy(fail_on, ratio, baseline, strict_count=strict)
 
 
 def emit(report: Report, args: argparse.Namespace, policy: Any = None) -> int:
@@ -85,7 +104,9 @@ def emit(report: Report, args: argparse.Namespace, policy: Any = None) -> int:
 
     if policy is None:
         policy = policy_from_args(args)
-    fmt = FormatChoice(getattr(args, "format", "table") or "table").to_format()
+    fmt = FormatChoice(getattr(args, "format", "table") or "table").to_format(
+        **_table_options(args)
+    )
     emit_text(lambda: fmt.render(report), getattr(args, "output", None))
     result = evaluate(report, policy)
     for entry, name in zip(
@@ -98,6 +119,19 @@ def emit(report: Report, args: argparse.Namespace, policy: Any = None) -> int:
     for failure in result.failures:
         print(f"policy failed: {failure}", file=sys.stderr)
     return result.exit_code
+
+
+def _table_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The table's options: `--only-fallbacks`, `--summary`, and the terminal's width when the
+    table goes to a terminal (a file or a pipe gets whole lines)."""
+    import shutil
+
+    to_terminal = getattr(args, "output", None) is None and sys.stdout.isatty()
+    return {
+        "only_fallbacks": bool(getattr(args, "only_fallbacks", False)),
+        "summary_only": bool(getattr(args, "summary", False)),
+        "width": shutil.get_terminal_size().columns if to_terminal else None,
+    }
 
 
 def _baseline_level_mismatch(report: Report, policy: Any) -> str | None:

@@ -80,7 +80,7 @@ def render(e: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from opcompat.errors import UsageError
-    from opcompat.opinfo import explain, known_ops
+    from opcompat.targets.nnapi.opinfo import explain, known_ops
 
     if args.target != "nnapi":
         import importlib

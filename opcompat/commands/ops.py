@@ -76,7 +76,7 @@ def _other_target(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from opcompat.opinfo import op_rows
+    from opcompat.targets.nnapi.opinfo import op_rows
 
     if args.target != "nnapi":
         return _other_target(args)

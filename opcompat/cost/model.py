@@ -21,12 +21,21 @@ def operator_costs(model: Model) -> Costs:
             for sg in model.subgraphs for op in sg.operators}
 
 
-def with_costs(operators: Iterable[OperatorResult], costs: Costs) -> tuple[OperatorResult, ...]:
-    """The operators with their `macs` and `elements` filled in."""
+def with_costs(
+    model: Model, operators: Iterable[OperatorResult], costs: Costs
+) -> tuple[OperatorResult, ...]:
+    """The operators with their `macs`, `elements` and `one_time` filled in."""
+    from opcompat.tflite.one_time import is_one_time
+
     out = []
     for o in operators:
         c = costs.get((o.subgraph, o.index))
-        out.append(o._replace(macs=c.macs, elements=c.elements) if c is not None else o)
+        if c is None:
+            out.append(o)
+            continue
+        sg = model.subgraphs[o.subgraph]
+        once = 0 <= o.index < len(sg.operators) and is_one_time(sg, sg.operators[o.index])
+        out.append(o._replace(macs=c.macs, elements=c.elements, one_time=once))
     return tuple(out)
 
 

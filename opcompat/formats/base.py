@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from opcompat.report import Report
 
@@ -47,12 +47,13 @@ class FormatChoice(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
-    def to_format(self) -> ReportFormat:
-        """The implementation of this choice."""
+    def to_format(self, **table_options: Any) -> ReportFormat:
+        """The implementation of this choice (`table_options`: the table's own, see
+        `opcompat.formats.table.TableFormat`; the other formats have none)."""
         if self is FormatChoice.TABLE:
             from opcompat.formats.table import TableFormat
 
-            return TableFormat()
+            return TableFormat(**table_options)
         if self is FormatChoice.MARKDOWN:
             from opcompat.formats.markdown import MarkdownFormat
 

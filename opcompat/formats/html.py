@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 
+from opcompat.formats import cost_view as v
 from opcompat.formats import summary as s
 from opcompat.formats.base import ReportFormat
-from opcompat.report import ModelError, ModelReport, OperatorResult, Report
+from opcompat.report import AppFix, Fix, ModelError, ModelReport, OperatorResult, Report
 
 # Partition fills and strokes (colour-blind friendly hues); the CPU is orange, hatched.
 PALETTE = (
@@ -29,6 +31,7 @@ COLS = 7
 BOX_W, BOX_H, GAP_X, GAP_Y = 124, 26, 16, 14
 NAME_CHARS = 13  # what fits in a box at the 10.5px monospace font
 STRIP_W, STRIP_H = 1000, 46
+MACS_BAR_H = 12  # the strip's MACs bar at the heaviest partition or CPU run
 
 CSS = """
 :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#f6f8fa;--nn:#1a7f37;--cpu:#c2410c}
@@ -75,6 +78,11 @@ tr.hl td{background:#fff8c5}
 .legend i{display:inline-block;width:14px;height:14px;border-radius:3px;vertical-align:-3px;margin-right:5px;border:1.5px solid}
 .scroll{max-height:560px;overflow:auto;border:1px solid var(--line);border-radius:8px}
 details{margin-top:8px}
+table.fixes td{font-size:13px}
+table.fixes td.num,table.fixes td.nw{white-space:nowrap}
+table.fixes td.what{min-width:180px}
+table.fixes td.remedy{color:var(--muted);font-size:12px}
+.more{color:var(--muted);font-size:12px;margin:4px 0}
 footer{color:var(--muted);font-size:12px;padding:0 32px 24px}
 """
 
@@ -102,7 +110,8 @@ JS = """
     rows.forEach(function(r){body.appendChild(r);});
   }
   var m=/[#&]q=([^&]*)/.exec(location.hash),q0=m?decodeURIComponent(m[1]):'';
-  var secs=document.querySelectorAll('section.model');
+  var root=(document.currentScript&&document.currentScript.parentNode)||document;
+  var secs=root.querySelectorAll('section.model');
   for(var i=0;i<secs.length;i++)(function(sec){
     var inp=sec.querySelector('input.search');if(!inp)return;
     if(q0)inp.value=q0;
@@ -112,11 +121,11 @@ JS = """
       for(var k=0;k<bs.length;k++)bs[k].classList.remove('on');
       this.classList.add('on');sec.setAttribute('data-filter',this.getAttribute('data-f'));apply(sec);});
     var ths=sec.querySelectorAll('th');
-    for(var j=0;j<ths.length;j++)(function(th,col){th.addEventListener('click',function(){
-      sortBy(th.closest('table'),col,th.classList.contains('num'));});})(ths[j],j);
+    for(var j=0;j<ths.length;j++)(function(th){th.addEventListener('click',function(){
+      sortBy(th.closest('table'),th.cellIndex,th.classList.contains('num'));});})(ths[j]);
     var ops=sec.querySelectorAll('svg .op');
     for(var j=0;j<ops.length;j++)ops[j].addEventListener('click',function(){
-      var id=this.getAttribute('data-row'),row=document.getElementById(id);if(!row)return;
+      var id=this.getAttribute('data-row'),row=sec.querySelector('tr[id="'+id+'"]');if(!row)return;
       var old=sec.querySelectorAll('tr.hl');for(var k=0;k<old.length;k++)old[k].classList.remove('hl');
       inp.value='';sec.setAttribute('data-filter','all');
       for(var k=0;k<bs.length;k++)bs[k].classList.toggle('on',bs[k].getAttribute('data-f')==='all');
@@ -142,6 +151,25 @@ def _row_id(mi: int, op: OperatorResult) -> str:
     return f"m{mi}-s{op.subgraph}-o{op.index}"
 
 
+def _sum_macs(ops: tuple[OperatorResult, ...]) -> int | None:
+    """The MACs of a run of operators; None when one is unknown."""
+    total = 0
+    for o in ops:
+        if o.macs is None:
+            return None
+        total += o.macs
+    return total
+
+
+def _macs_tip(macs: int | None, model: ModelReport) -> str:
+    """` · MACs: 12.3 M (4.1 % of the model)` for a tooltip; empty without a cost view."""
+    if model.cost is None:
+        return ""
+    total = model.cost.macs
+    share = f" ({v.percent(macs, total)} of the model)" if macs is not None and total else ""
+    return f" · MACs: {v.human(macs)}{share}"
+
+
 def _strip(model: ModelReport, subgraph: int) -> str:
     """The execution order as a strip of partitions and CPU runs, widths by operator count."""
     target = s.target_label(model)
@@ -157,19 +185,27 @@ def _strip(model: ModelReport, subgraph: int) -> str:
         'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffe7d1"/>'
         '<line x1="0" y1="0" x2="0" y2="6" stroke="#f4b183" stroke-width="2"/></pattern></defs>',
     ]
+    seg_macs = [_sum_macs(x.ops) for x in segs]
+    heaviest = max((m for m in seg_macs if m), default=0)
     x = 0.0
-    for seg, w in zip(segs, widths, strict=True):
+    for seg, w, macs in zip(segs, widths, seg_macs, strict=True):
         w *= scale
         fill, stroke = _colours(seg.partition)
         fill_attr = "url(#hatch)" if not seg.delegated else fill
         label = f"{target} partition {seg.partition}" if seg.delegated else "CPU"
         n = len(seg.ops)
-        tip = f"{label}: {s.plural(n, 'op')} ({s.span(seg.ops)})"
+        tip = f"{label}: {s.plural(n, 'op')} ({s.span(seg.ops)})" + _macs_tip(macs, model)
         out.append(
             f'<g class="seg" data-where="{"nnapi" if seg.delegated else "cpu"}"><title>{esc(tip)}</title>'
             f'<rect x="{x:.1f}" y="0" width="{max(w - 1, 1):.1f}" height="{STRIP_H}" rx="4" '
             f'fill="{fill_attr}" stroke="{stroke}" stroke-width="1.5"/>'
         )
+        if macs and heaviest:
+            h = MACS_BAR_H * macs / heaviest
+            out.append(
+                f'<rect class="macs" x="{x + 1:.1f}" y="{STRIP_H - 1 - h:.1f}" width="{max(w - 3, 1):.1f}" '
+                f'height="{h:.1f}" fill="{stroke}" opacity=".8"/>'
+            )
         short = f"p{seg.partition}" if seg.delegated else "CPU"
         text = f"{short} · {n}" if w > 64 else (short if w > 28 else "")
         if text:
@@ -206,23 +242,29 @@ def _op_graph(model: ModelReport, subgraph: int, mi: int) -> str:
         path.append(f"{'M' if k == 0 else 'L'}{cx:.0f},{cy:.0f}")
     if len(path) > 1:
         out.append(f'<path d="{" ".join(path)}" fill="none" stroke="#8c959f" stroke-width="1.2"/>')
+    heaviest = max((o.macs for o in ops if o.macs), default=0)
     for op, (x, y) in zip(ops, centres, strict=True):
         part = op.partition if op.delegated else None
         fill, stroke = _colours(part)
         dash = ' stroke-dasharray="4 2"' if (not op.delegated and op.supported) else ""
         where = f"{target} partition {op.partition}" if op.delegated else s.verdict(op, model)
-        tip = f"{op.index}: {op.op} v{op.version} - {where}"
+        tip = f"{op.index}: {op.op} v{op.version} - {where}" + _macs_tip(op.macs, model)
         reason = s.shown_reason(op, model)
         if reason:
             tip += f"\n{reason}"
         name = op.op if len(op.op) <= NAME_CHARS else op.op[: NAME_CHARS - 1] + "…"
+        bar = ""
+        if op.macs and heaviest:  # the op's MACs, the heaviest op's bar spanning the box
+            bar = (f'<rect class="macs" x="{x + 4}" y="{y + BOX_H - 5}" '
+                   f'width="{max((BOX_W - 8) * op.macs / heaviest, 1):.1f}" height="3" rx="1" '
+                   f'fill="{stroke}"/>')
         out.append(
             f'<g class="op" data-row="{_row_id(mi, op)}" data-where="{"nnapi" if op.delegated else "cpu"}">'
             f"<title>{esc(tip)}</title>"
             f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" '
-            f'stroke="{stroke}" stroke-width="1.5"{dash}/>'
-            f'<text x="{x + 8}" y="{y + BOX_H / 2 + 4:.0f}">{esc(op.index)}</text>'
-            f'<text x="{x + 32}" y="{y + BOX_H / 2 + 4:.0f}">{esc(name)}</text></g>'
+            f'stroke="{stroke}" stroke-width="1.5"{dash}/>{bar}'
+            f'<text x="{x + 8}" y="{y + BOX_H / 2 + 3:.0f}">{esc(op.index)}</text>'
+            f'<text x="{x + 32}" y="{y + BOX_H / 2 + 3:.0f}">{esc(name)}</text></g>'
         )
     out.append("</svg>")
     return "".join(out)
@@ -245,6 +287,11 @@ def _legend(model: ModelReport) -> str:
             f'<span><i style="background:{CPU_FILL};border-color:{CPU_STROKE};border-style:dashed">'
             "</i>CPU, although supported</span>"
         )
+    if any(o.macs for o in model.operators):
+        items.append(
+            '<span><i style="background:#fff;border-color:#8c959f;box-shadow:inset 0 -4px #59636e">'
+            "</i>dark bar: MACs, the longest at the heaviest op (strip: partition or CPU run)</span>"
+        )
     return f'<div class="legend">{"".join(items)}</div>'
 
 
@@ -260,8 +307,64 @@ def _cards(model: ModelReport) -> str:
         f'<div class="card"><div class="v">{model.partition_count}</div><div class="k">{target} partitions</div></div>'
         f'<div class="card {"bad" if cpu else "good"}"><div class="v">{cpu}</div><div class="k">ops on CPU</div></div>'
         + _level_cards(model)
+        + _cost_cards(model)
         + "</div>"
     )
+
+
+def _cost_cards(model: ModelReport) -> str:
+    """The cost view (`cost_view`): the delegated share of MACs, and the CPU↔target traffic
+    with the model's own inputs/outputs beside it; empty without a cost view."""
+    c = model.cost
+    if c is None:
+        return ""
+    share = c.delegated_share
+    value = "?" if c.macs is None else ("-" if share is None else v.percent(share, 1))
+    bar = (f'<div class="bar"><span style="width:{100 * share:.1f}%"></span></div>'
+           if share is not None else "")
+    traffic = v.human_bytes(c.boundary_bytes) if c.boundary_tensors else "none"
+    detail = " · ".join(esc(line) for line in (v.traffic_line(model), v.io_line(model)) if line)
+    return (
+        f'<div class="card macs"><div class="v">{esc(value)}</div>'
+        f'<div class="k">{esc(v.macs_line(model))}</div>{bar}</div>'
+        f'<div class="card traffic"><div class="v">{esc(traffic)}</div><div class="k">{detail}</div></div>'
+    )
+
+
+_NUM_COLUMNS = ("#", "ops", "MACs")
+
+
+def _fix_table(model: ModelReport, title: str, changes: Sequence[Fix | AppFix]) -> str:
+    """One kind of change, its top five as a table: rank, what, the gain (`cost_view.effect`)
+    and, for a model change, the remedy; empty without any."""
+    shown, hidden = v.top(changes)
+    if not shown:
+        return ""
+    remedies = isinstance(shown[0], Fix)
+    names = ("#", "change", "ops", "MACs", "partitions", *(("remedy",) if remedies else ()))
+    head = "".join(f'<th class="num">{n}</th>' if n in _NUM_COLUMNS else f"<th>{n}</th>"
+                   for n in names)
+    rows = []
+    for k, f in enumerate(shown, 1):
+        e = v.effect(model, f)
+        what = v.fix_change(f) if isinstance(f, Fix) else f.change
+        rows.append(
+            f'<tr><td class="num">{k}</td><td class="what">{esc(what)}</td><td class="num">{esc(e.ops)}</td>'
+            f'<td class="num">{esc(e.macs)}</td><td class="nw">{esc(e.partitions)}</td>'
+            + (f'<td class="remedy">{esc(f.remedy)}</td>' if isinstance(f, Fix) else "")
+            + "</tr>"
+        )
+    return (
+        f'<h3>{esc(title)}</h3><table class="fixes"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        + (f'<div class="more">{esc(v.more_text(hidden))}</div>' if hidden else "")
+    )
+
+
+def _fixes(model: ModelReport) -> str:
+    """The ranked model changes, then the app-side changes; empty without any."""
+    return (_fix_table(model, v.MODEL_CHANGES, model.fixes)
+            + _fix_table(model, v.APP_CHANGES, model.app_fixes))
 
 
 def _level_cards(model: ModelReport) -> str:
@@ -292,18 +395,24 @@ def _op_table(model: ModelReport, mi: int) -> str:
                 if op.partition is not None
                 else f'<span class="badge nnapi">{target}</span>'
             )
+        elif op.one_time:
+            badge = '<span class="badge sup">CPU (one-time)</span>'
         elif op.supported:
             badge = '<span class="badge sup">CPU (supported)</span>'
         else:
             badge = '<span class="badge cpu">CPU</span>'
+        if s.spec_findings_of(op):
+            badge += ' <span class="badge cpu">spec finding</span>'
         reason = s.shown_reason(op, model)
-        first = "never" if op.first_api_level is None else op.first_api_level
+        first = s.levels_cell(op, model)
         rows.append(
             f'<tr id="{_row_id(mi, op)}" data-where="{"nnapi" if op.delegated else "cpu"}">'
             f'<td class="num">{op.subgraph}</td><td class="num">{op.index}</td><td class="op">{esc(op.op)}</td>'
-            f'<td class="num">{op.version}</td><td class="op">{esc(", ".join(op.operations) or "-")}</td>'
+            f'<td class="num">{op.version}</td>'
+            f'<td class="num" data-v="{-1 if op.macs is None else op.macs}" title="{esc(op.macs if op.macs is not None else "unknown")}">{esc(v.macs_cell(op))}</td>'
+            f'<td class="op">{esc(", ".join(op.operations) or "-")}</td>'
             f'<td data-v="{"0" if op.delegated else "1"}">{badge}</td>'
-            f'<td class="num" data-v="{esc(first if op.first_api_level is not None else 999)}">{esc(first)}</td>'
+            f'<td class="num" data-v="{esc(op.first_api_level if op.first_api_level is not None else 999)}">{esc(first)}</td>'
             f"<td>{esc(reason)}</td></tr>"
         )
     return (
@@ -312,8 +421,8 @@ def _op_table(model: ModelReport, mi: int) -> str:
         f'<button class="on" data-f="all">All</button><button data-f="nnapi">{target}</button>'
         '<button data-f="cpu">CPU</button><span class="count"></span></div>'
         '<div class="scroll"><table class="ops"><thead><tr><th class="num">subgraph</th><th class="num">index</th>'
-        f'<th>op</th><th class="num">version</th><th>{target} operation</th><th>verdict</th>'
-        '<th class="num">first API level</th><th>reason</th></tr></thead>'
+        f'<th>op</th><th class="num">version</th><th class="num">MACs</th><th>{target} operation</th><th>verdict</th>'
+        '<th class="num">API levels</th><th>reason</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
@@ -349,6 +458,7 @@ def render_model(model: ModelReport, mi: int) -> str:
         )
     parts += [f'<div class="warn">{esc(w.code)}: {esc(w.message)}</div>' for w in model.warnings]
     parts.append(_causes(model))
+    parts.append(_fixes(model))
     subgraphs = s.subgraph_indices(model)
     for sg in subgraphs:
         name = s.subgraph_name(model, sg)
@@ -376,14 +486,50 @@ def render_error(error: ModelError, mi: int) -> str:
     )
 
 
+def _sections(report: Report) -> str:
+    """Every model's section (or its error), in report order."""
+    return "".join(
+        render_error(m, i) if isinstance(m, ModelError) else render_model(m, i)
+        for i, m in enumerate(report.models)
+    )
+
+
+FRAGMENT_CLASS = "opcompat-report"
+
+
+def scoped_css(css: str = CSS, scope: str = "." + FRAGMENT_CLASS) -> str:
+    """`css` with every selector confined to `scope` (`:root` and `body` become the scope
+    itself), so a fragment in a notebook does not restyle the page around it."""
+    rules = []
+    for rule in css.strip().split("}"):
+        if "{" not in rule:
+            continue
+        selectors, body = rule.split("{", 1)
+        scoped = []
+        for sel in selectors.split(","):
+            sel = sel.strip()
+            scoped.append(scope if sel in (":root", "body") else f"{scope} {sel}")
+        rules.append(f"{','.join(scoped)}{{{body}}}")
+    return "\n".join(rules)
+
+
+def fragment(report: Report) -> str:
+    """The report as one `<div>` for a notebook (`Report._repr_html_`): the model sections,
+    the page's CSS confined to the div, and its script working inside the div only."""
+    target = esc(s.report_label(report))
+    sub = esc(s.checked_text(report, " · ", verb=""))
+    return (
+        f'<div class="{FRAGMENT_CLASS}"><style>{scoped_css()}</style>'
+        f'<div class="path">opcompat {target} delegation report · {sub}</div>'
+        f"{_sections(report)}<script>{JS}</script></div>"
+    )
+
+
 class HtmlFormat(ReportFormat):
     def render(self, report: Report) -> str:
         target = esc(s.report_label(report))
         sub = s.checked_text(report, " · ", verb="")
-        body = "".join(
-            render_error(m, i) if isinstance(m, ModelError) else render_model(m, i)
-            for i, m in enumerate(report.models)
-        )
+        body = _sections(report)
         meta = json.dumps({"tool_version": report.tool_version}).replace("</", "<\\/")
         version = f"opcompat {esc(report.tool_version)}" if report.tool_version else "opcompat"
         return (

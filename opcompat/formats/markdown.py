@@ -7,6 +7,7 @@ drawn at partition level only, so the diagram stays readable and within renderer
 
 from __future__ import annotations
 
+from opcompat.formats import cost_view as v
 from opcompat.formats import summary as s
 from opcompat.formats.base import ReportFormat
 from opcompat.report import ModelError, ModelReport, OperatorResult, Report
@@ -83,17 +84,18 @@ def _op_row(op: OperatorResult, model: ModelReport) -> str:
     where = s.verdict(op, model)
     if op.delegated and op.partition is not None:
         where = f"{where} p{op.partition}"
+    where += s.spec_note(op)
     reason = s.shown_reason(op, model)
     return (
-        f"| {op.subgraph} | {op.index} | {cell_code(op.op)} | {op.version} "
+        f"| {op.subgraph} | {op.index} | {cell_code(op.op)} | {op.version} | {v.macs_cell(op)} "
         f"| {cell(', '.join(op.operations) or '-')} | {where} | {cell(reason)} |"
     )
 
 
 def _op_header(label: str) -> list[str]:
     return [
-        f"| subgraph | index | op | version | {label} operation | verdict | reason |",
-        "|---:|---:|---|---:|---|---|---|",
+        f"| subgraph | index | op | version | MACs | {label} operation | verdict | reason |",
+        "|---:|---:|---|---:|---:|---|---|---|",
     ]
 
 
@@ -159,6 +161,59 @@ def flowchart(model: ModelReport, subgraph: int) -> str:
     return "\n".join(lines)
 
 
+def cost_list(model: ModelReport) -> list[str]:
+    """The cost lines (`cost_view.cost_lines`) as a bullet list; none without a cost view."""
+    lines = [f"- {cell(line)}" for line in v.cost_lines(model)]
+    return [*lines, ""] if lines else []
+
+
+def _titled(title: str, items: list[str], hidden: int) -> list[str]:
+    lines = [f"**{title}**", "", *items]
+    if hidden:
+        lines += ["", f"({v.more_text(hidden)})"]
+    return [*lines, ""]
+
+
+def fix_lists(model: ModelReport) -> list[str]:
+    """Each kind of fix, best first, as a bold title and a numbered list (a model change's
+    remedy in a nested bullet); nothing without fixes."""
+    lines: list[str] = []
+    fixes, hidden = v.top(model.fixes)
+    if fixes:
+        items = []
+        for k, f in enumerate(fixes, 1):
+            items.append(f"{k}. {cell(v.fix_change(f, code))}: {v.effect(model, f)}")
+            if f.remedy:
+                items.append(f"   - {cell(f.remedy)}")
+        lines += _titled(v.MODEL_CHANGES, items, hidden)
+    apps, hidden = v.top(model.app_fixes)
+    if apps:
+        items = [f"{k}. {cell(v.app_fix_line(model, f))}" for k, f in enumerate(apps, 1)]
+        lines += _titled(v.APP_CHANGES, items, hidden)
+    return lines
+
+
+def _findings(model: ModelReport) -> list[str]:
+    """One-time operators, spec findings and the level matrix, each a line (summary.py's)."""
+    out = []
+    once = s.one_time_count(model)
+    if once:
+        out.append(f"- {s.plural(once, 'one-time op')} on the CPU (DEQUANTIZE of constant "
+                   "weights: run once and kept, not per inference); delegated ratio per "
+                   f"inference **{model.per_inference_ratio:.2f}**")
+    spec = [(o, w) for o in model.operators for w in s.spec_findings_of(o)]
+    if spec:
+        o, w = spec[0]
+        out.append(f"- ⚠️ **{s.plural(len(spec), 'spec finding')}** on delegated ops: the "
+                   f"{s.target_label(model)} runtime may reject the model (first: "
+                   f"{code(o.op)} at subgraph {o.subgraph}, index {o.index}: "
+                   f"{code(w.code)}: {cell(w.message)})")
+    matrix = s.level_matrix_text(model)
+    if matrix:
+        out.append(f"- By API level: {cell(matrix)}")
+    return [*out, ""] if out else []
+
+
 def render_model(model: ModelReport, name: str | None = None) -> list[str]:
     name = name or s.model_name(model.path)
     total = len(model.operators)
@@ -172,6 +227,8 @@ def render_model(model: ModelReport, name: str | None = None) -> list[str]:
            else f" ({s.checked_at(model)}). Full delegation: **{s.full_delegation_text(model)}**.")
     )
     lines.append("")
+    lines += cost_list(model)
+    lines += _findings(model)
     if model.refusal is not None:
         lines += [
             f"> **Whole model refused**: {code(model.refusal.code)}: {cell(model.refusal.message)}",
@@ -188,6 +245,7 @@ def render_model(model: ModelReport, name: str | None = None) -> list[str]:
     if model.warnings:
         lines += [f"- ⚠️ {code(w.code)}: {cell(w.message)}" for w in model.warnings]
         lines.append("")
+    lines += fix_lists(model)
     subgraphs = s.subgraph_indices(model)
     for sg in subgraphs[:MAX_SUBGRAPHS_DRAWN]:
         if len(subgraphs) > 1:

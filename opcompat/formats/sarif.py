@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 from opcompat import __version__
+from opcompat.formats import cost_view as v
 from opcompat.formats import summary as s
 from opcompat.formats.base import ReportFormat
 from opcompat.reasons import CODES
@@ -37,7 +38,14 @@ def _message(op: OperatorResult, model: ModelReport) -> str:
         reasons = f"{model.refusal.code}: {model.refusal.message}"
     if op.supported and not reasons:
         reasons = "supported, but not delegated"
-    return f"{head}: {reasons}" if reasons else head + "."
+    text = f"{head}: {reasons}" if reasons else head + "."
+    fix = _remedy(op, model)
+    return f"{text} Fix: {fix}" if fix else text
+
+
+def _remedy(op: OperatorResult, model: ModelReport) -> str:
+    """The remedy of the operator's first reason (`cost_view.remedy`); empty without one."""
+    return v.remedy(op, op.reasons[0], model) if op.reasons else ""
 
 
 def _fingerprint(op: OperatorResult, model: ModelReport) -> str:
@@ -78,6 +86,8 @@ def _result(op: OperatorResult, model: ModelReport, rule_index: int) -> dict[str
             "reasonCodes": [r.code for r in op.reasons],
             "apiLevel": model.options.api_level,
             "firstApiLevel": op.first_api_level,
+            "remedies": [v.remedy(op, r, model) for r in op.reasons],
+            "macs": op.macs,
         },
     }
 
@@ -166,6 +176,8 @@ def _plan(report: Report) -> tuple[dict[str, Any], list[tuple[OperatorResult, Mo
                 rule_objs.append(_rule(rid, example, s.target_label(m)))
             planned.append((op, m, rules[rid]))
     run: dict[str, Any] = {
+        "properties": {"models": [_cost_properties(m) for m in report.models
+                                  if isinstance(m, ModelReport)]},
         "tool": {
             "driver": {
                 "name": "opcompat",
@@ -183,6 +195,21 @@ def _plan(report: Report) -> tuple[dict[str, Any], list[tuple[OperatorResult, Mo
         ],
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, planned
+
+
+def _cost_properties(model: ModelReport) -> dict[str, Any]:
+    """The model's cost summary for the run's property bag: the numbers, and the same lines
+    as the other formats (`cost_view`), every ranked change best first."""
+    c = model.cost
+    out: dict[str, Any] = {"path": model.path, "target": model.target}
+    if c is not None:
+        out.update(macs=c.macs, macsDelegated=c.macs_delegated,
+                   delegatedShare=c.delegated_share, boundaryBytes=c.boundary_bytes,
+                   boundaryTensors=c.boundary_tensors, ioBytes=c.io_bytes)
+    out["summary"] = v.cost_lines(model)
+    out["modelChanges"] = [v.fix_line(model, f) for f in model.fixes]
+    out["appChanges"] = [v.app_fix_line(model, f) for f in model.app_fixes]
+    return out
 
 
 def to_sarif(report: Report) -> dict[str, Any]:

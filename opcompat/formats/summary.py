@@ -41,11 +41,61 @@ def report_label(report: Report) -> str:
 
 
 def verdict(op: OperatorResult, model: ModelReport) -> str:
-    """The target's label (`NNAPI`), `CPU`, or `CPU (supported)` for an op the target accepts
-    but that stays on the CPU."""
+    """The target's label (`NNAPI`), `CPU`, `CPU (supported)` for an op the target accepts but
+    that stays on the CPU, or `CPU (one-time)` for an op that runs once (see `spec_note`)."""
     if op.delegated:
         return target_label(model)
+    if op.one_time:
+        return "CPU (one-time)"
     return "CPU (supported)" if op.supported else "CPU"
+
+
+def spec_note(op: OperatorResult) -> str:
+    """` (spec finding)` after the verdict of a delegated op that the spec cross-check says the
+    runtime rejects, so the verdict and the finding do not contradict each other."""
+    return " (spec finding)" if spec_findings_of(op) else ""
+
+
+def spec_findings_of(op: OperatorResult) -> list[Reason]:
+    """The spec cross-check's findings on a delegated operator (`opcompat.gate.SPEC_CODES`)."""
+    from opcompat.gate import SPEC_CODES
+
+    return [w for w in op.warnings if w.code in SPEC_CODES] if op.delegated else []
+
+
+def level_ranges(levels: Iterable[int]) -> str:
+    """`27-28, 33-35` for the API levels 27, 28, 33, 34, 35; `never` for none."""
+    runs: list[list[int]] = []
+    for api in sorted(levels):
+        if runs and api == runs[-1][-1] + 1:
+            runs[-1].append(api)
+        else:
+            runs.append([api])
+    if not runs:
+        return "never"
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def level_matrix_text(model: ModelReport) -> str | None:
+    """Ops on the target and partitions at every API level, equal neighbours merged:
+    `API 27-28: 106/108 ops in 2 partitions; API 29-35: 108/108 in 1`. None without levels."""
+    if not model.levels:
+        return None
+    total = len(model.operators)
+    groups: list[tuple[list[int], str]] = []
+    for r in model.levels:
+        text = ("refused" if r.refused
+                else f"{r.delegated}/{total} ops in {plural(r.partitions, 'partition')}")
+        if groups and groups[-1][1] == text:
+            groups[-1][0].append(r.api_level)
+        else:
+            groups.append(([r.api_level], text))
+    return "; ".join(f"API {level_ranges(apis)}: {text}" for apis, text in groups)
+
+
+def one_time_count(model: ModelReport) -> int:
+    """Operators on the CPU that run once (DEQUANTIZE of a constant), not per inference."""
+    return sum(1 for o in model.operators if o.one_time and not o.delegated)
 
 
 def one_reason(r: Reason) -> str:
@@ -65,8 +115,19 @@ def reason_text(op: OperatorResult) -> str:
 
 
 def shown_reason(op: OperatorResult, model: ModelReport) -> str:
-    """The reason column of an operator: its reasons, else its cause when it is on the CPU."""
-    return reason_text(op) or ("" if op.delegated else cause(op, model))
+    """The reason column of an operator: its reasons, else its cause when it is on the CPU,
+    else the spec cross-check's findings on a delegated op."""
+    return reason_text(op) or (spec_text(op) if op.delegated else cause(op, model))
+
+
+def spec_text(op: OperatorResult) -> str:
+    """The spec findings of a delegated operator, as the reason column shows them."""
+    return "; ".join(one_reason(w) for w in spec_findings_of(op))
+
+
+def levels_cell(op: OperatorResult, model: ModelReport) -> str:
+    """The API levels an operator is delegated at, as ranges (`27-28, 33-35`); `never`."""
+    return level_ranges(op.delegated_levels) if has_levels(model) else "-"
 
 
 def causes(model: ModelReport) -> dict[str, list[OperatorResult]]:
@@ -122,14 +183,27 @@ def summary_lines(model: ModelReport) -> list[str]:
     ]
     groups = causes(model)
     if groups:
-        lines.append(f"ops on CPU: {len(model.fallbacks)}")
+        once = one_time_count(model)
+        lines.append(f"ops on CPU: {len(model.fallbacks)}" + (
+            f" ({once} one-time: DEQUANTIZE of constant weights, run once and kept; per "
+            f"inference {len(model.fallbacks) - once}, delegated ratio "
+            f"{model.per_inference_ratio:.2f})" if once else ""))
         for code, ops in groups.items():
             lines.append(f"  {code}: {len(ops)} ({op_names(ops)})")
+    spec = [(o, w) for o in model.operators for w in spec_findings_of(o)]
+    if spec:
+        o, w = spec[0]
+        lines.append(f"spec findings on delegated ops: {len(spec)}, the {target_label(model)} "
+                     f"runtime may reject the model (first: {o.op} at subgraph {o.subgraph}, "
+                     f"index {o.index}: {w.code}: {w.message})")
     if model.refusal is not None:
         lines.append(f"whole model refused: {model.refusal.code}: {model.refusal.message}")
     lines.extend(f"warning: {w.code}: {w.message}" for w in model.warnings)
     lines.append(f"full delegation: {full_delegation_text(model)}" if not has_levels(model)
                  else f"full delegation from: {full_delegation_text(model)}")
+    matrix = level_matrix_text(model)
+    if matrix:
+        lines.append(f"by API level: {matrix}")
     return lines
 
 

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple, Protocol
 from opcompat.model.graph import Model, Subgraph
 from opcompat.report import (
     CheckOptions,
+    LevelResult,
     OperatorResult,
     Partition,
     PlanEntry,
@@ -44,6 +45,7 @@ class TargetResult(NamedTuple):
     min_api_level: int | None = None
     warnings: tuple[Reason, ...] = ()
     status: str = ""
+    levels: tuple[LevelResult, ...] = ()
 
 
 class Simulation(NamedTuple):

@@ -1,5 +1,5 @@
 """How TFLite cuts a subgraph into delegated partitions (the delegate's cap is its own policy:
-`opcompat.delegation.limit_delegated_partitions` for NNAPI).
+`opcompat.targets.nnapi.delegation.limit_delegated_partitions` for NNAPI).
 
 Two pieces of upstream code, reproduced with their names, and a helper every cap uses:
 

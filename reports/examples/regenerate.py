@@ -25,25 +25,31 @@ API_LEVEL = 30
 
 def main() -> int:
     models = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[2] / "shared" / "models"
-    report = check_many([str(models / MODEL)], api_level=API_LEVEL)
-    # File names only: the examples must not depend on where the corpus lives.
-    report = Report(
-        tuple(
-            m._replace(path=MODEL) if isinstance(m, ModelReport) else m
-            for m in report.models
-        ),
-        tool_version=report.tool_version,
-    )
-    stem = f"movenet_api{API_LEVEL}"
-    (HERE / f"{stem}.md").write_text(
-        FormatChoice.MARKDOWN.to_format().render(report), encoding="utf-8"
-    )
-    page = HERE / f"{stem}.html"
-    page.write_text(FormatChoice.HTML.to_format().render(report), encoding="utf-8")
+    for target, stem in (("nnapi", f"movenet_api{API_LEVEL}"),
+                         ("all", f"movenet_all_api{API_LEVEL}")):
+        report = check_many([str(models / MODEL)], api_level=API_LEVEL, target=target)
+        # File names only: the examples must not depend on where the corpus lives.
+        report = Report(
+            tuple(
+                m._replace(path=MODEL) if isinstance(m, ModelReport) else m
+                for m in report.models
+            ),
+            tool_version=report.tool_version,
+        )
+        (HERE / f"{stem}.md").write_text(
+            FormatChoice.MARKDOWN.to_format().render(report), encoding="utf-8"
+        )
+        page = HERE / f"{stem}.html"
+        page.write_text(FormatChoice.HTML.to_format().render(report), encoding="utf-8")
+        _screenshot(page, HERE / f"{stem}.png")
+    return 0
+
+
+def _screenshot(page: Path, png: Path) -> None:
     browser = shutil.which("chromium")
     if browser is None:
         print("chromium not found: screenshot not updated", file=sys.stderr)
-        return 0
+        return
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
@@ -57,14 +63,13 @@ def main() -> int:
                 "--no-first-run",
                 "--hide-scrollbars",
                 f"--user-data-dir={profile}",
-                f"--screenshot={HERE / (stem + '.png')}",
+                f"--screenshot={png}",
                 "--window-size=1280,2000",
                 page.as_uri(),
             ],
             check=True,
             capture_output=True,
         )
-    return 0
 
 
 if __name__ == "__main__":

@@ -78,8 +78,8 @@ def test_escaping() -> None:
     # No table row is broken by a raw newline from a message.
     rows = [line for line in text.splitlines() if line.startswith("| 0 | 0 |")]
     assert len(rows) == 2 and all(line.endswith("|") for line in rows)
-    # Seven columns: eight cell separators, whatever the op name and the reason hold.
-    assert [len(re.findall(r"(?<!\\)\|", line)) for line in rows] == [8, 8]
+    # Eight columns: nine cell separators, whatever the op name and the reason hold.
+    assert [len(re.findall(r"(?<!\\)\|", line)) for line in rows] == [9, 9]
 
 
 def test_refusal_multi_subgraph_and_unreadable() -> None:

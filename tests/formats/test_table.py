@@ -25,10 +25,10 @@ def test_partial_summary_block(partial_report: Report) -> None:
 def test_rows_have_every_column(partial_report: Report) -> None:
     lines = TableFormat().render(partial_report).splitlines()
     header = lines[1].split()
-    assert header[:4] == ["subgraph", "index", "op", "version"]
+    assert header[:5] == ["subgraph", "index", "op", "version", "MACs"]
     assert "verdict" in lines[1] and "reason" in lines[1] and "NNAPI operation" in lines[1]
     mean = next(line for line in lines if " MEAN " in line and "kUnsupportedInputType" in line)
-    assert mean.split()[:5] == ["0", "4", "MEAN", "3", "MEAN"]
+    assert mean.split()[:6] == ["0", "4", "MEAN", "3", "?", "MEAN"]
     assert "CPU" in mean
     assert any("NNAPI p1" in line and " ADD " in line for line in lines)
     assert any("CPU (supported)" in line and "LOGISTIC" in line for line in lines)

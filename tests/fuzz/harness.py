@@ -33,7 +33,7 @@ with atheris.instrument_imports(include=["opcompat"]):
 
     try:
         import opcompat.analysis  # noqa: F401
-        from opcompat.rules import engine as _engine
+        from opcompat.targets.nnapi.rules import engine as _engine
 
         _engine.rule_for("ADD")  # loads every rule module
     except ImportError:

@@ -77,7 +77,7 @@ def renderers() -> dict[str, Callable[[Any], str]]:
 def _no_rule_errors(report: Any) -> None:
     """The engine turns an exception inside a rule into an `opcompatRuleError` reason, so that
     one malformed operator does not cost the whole report; for the fuzzer it is a crash."""
-    from opcompat.rules.engine import RULE_ERROR_CODE
+    from opcompat.targets.nnapi.rules.engine import RULE_ERROR_CODE
 
     for op in report.operators:
         for reason in op.reasons:

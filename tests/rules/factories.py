@@ -4,8 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import opcompat.rules.ops  # noqa: F401  (registers every rule)
-from opcompat.levels import FEATURE_LEVEL_CODE, Target, make_target
+import opcompat.targets.nnapi.rules.ops  # noqa: F401  (registers every rule)
 from opcompat.model.graph import (
     OPTIONAL_TENSOR,
     Model,
@@ -15,7 +14,8 @@ from opcompat.model.graph import (
     Tensor,
     TensorType,
 )
-from opcompat.rules.context import RULES, OpContext
+from opcompat.targets.nnapi.levels import FEATURE_LEVEL_CODE, Target, make_target
+from opcompat.targets.nnapi.rules.context import RULES, OpContext
 
 # Validate level -> the device whose default target gives it (the oracle's levels).
 _TARGET_OF_LEVEL: dict[int, tuple[int, int | None]] = {

@@ -1,4 +1,4 @@
-"""Rules of opcompat/rules/ops/arithmetic.py against the delegate's Validate cases."""
+"""Rules of opcompat/targets/nnapi/rules/ops/arithmetic.py against the delegate's Validate cases."""
 from __future__ import annotations
 
 import struct
@@ -6,9 +6,9 @@ import struct
 import pytest
 from factories import check, codes, make_ctx, messages, run_rule, tensor
 
-from opcompat.levels import FL6, make_target
 from opcompat.model.graph import TensorType as T
-from opcompat.rules.context import OpContext
+from opcompat.targets.nnapi.levels import FL6, make_target
+from opcompat.targets.nnapi.rules.context import OpContext
 
 F32 = tensor(T.FLOAT32, (1, 4))
 U8 = tensor(T.UINT8, (1, 4), scale=0.5, zero_point=128)

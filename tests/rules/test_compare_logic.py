@@ -1,4 +1,5 @@
-"""Rules of opcompat/rules/ops/compare_logic.py against the delegate's Validate cases."""
+"""Rules of opcompat/targets/nnapi/rules/ops/compare_logic.py against the delegate's Validate
+cases."""
 from __future__ import annotations
 
 import pytest

@@ -1,12 +1,12 @@
-"""Rules of opcompat/rules/ops/conv_pool.py against the delegate's Validate cases."""
+"""Rules of opcompat/targets/nnapi/rules/ops/conv_pool.py against the delegate's Validate cases."""
 from __future__ import annotations
 
 import pytest
 from factories import check, codes, make_ctx, messages, run_rule, tensor
 
-from opcompat.levels import make_target
 from opcompat.model.graph import TensorType as T
-from opcompat.rules.context import OpContext
+from opcompat.targets.nnapi.levels import make_target
+from opcompat.targets.nnapi.rules.context import OpContext
 
 F32 = tensor(T.FLOAT32, (1, 8, 8, 4))
 U8 = tensor(T.UINT8, (1, 8, 8, 4), scale=0.5, zero_point=128)

@@ -1,11 +1,11 @@
-"""Rules of opcompat/rules/ops/math.py against the delegate's Validate cases."""
+"""Rules of opcompat/targets/nnapi/rules/ops/math.py against the delegate's Validate cases."""
 from __future__ import annotations
 
 import pytest
 from factories import check, codes, messages, tensor
 
-from opcompat.levels import FL6, FL7
 from opcompat.model.graph import TensorType as T
+from opcompat.targets.nnapi.levels import FL6, FL7
 
 F32 = tensor(T.FLOAT32)
 U8 = tensor(T.UINT8, scale=0.5, zero_point=128)

@@ -1,7 +1,8 @@
 """Every Validate rule against the real delegate's decisions in the oracle.
 
 For every node of every subgraph of every oracle result, opcompat's Validate
-(`opcompat.rules.engine.validate`: the registered rule of the op, or the switch's `default:` for
+(`opcompat.targets.nnapi.rules.engine.validate`: the registered rule of the op, or the
+switch's `default:` for
 custom ops and builtins without a rule) must give the same `supported` verdict and the same
 failure list (types and messages, in order) as the delegate.
 
@@ -19,12 +20,12 @@ from typing import Any
 
 import pytest
 
-import opcompat.rules.ops  # noqa: F401  (registers every rule)
-from opcompat.levels import make_target
+import opcompat.targets.nnapi.rules.ops  # noqa: F401  (registers every rule)
 from opcompat.model import read_model
 from opcompat.report import Reason
-from opcompat.rules.context import RULES
-from opcompat.rules.engine import SILENT_REFUSAL, UNSUPPORTED_OPERATOR, validate
+from opcompat.targets.nnapi.levels import make_target
+from opcompat.targets.nnapi.rules.context import RULES
+from opcompat.targets.nnapi.rules.engine import SILENT_REFUSAL, UNSUPPORTED_OPERATOR, validate
 from tests.conftest import CORPUS, ORACLE
 
 # The ops the first version of this test compared: all must still be covered.

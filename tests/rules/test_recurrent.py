@@ -1,4 +1,4 @@
-"""Rules of opcompat/rules/ops/recurrent.py against the delegate's Validate cases."""
+"""Rules of opcompat/targets/nnapi/rules/ops/recurrent.py against the delegate's Validate cases."""
 from __future__ import annotations
 
 from factories import check, codes, messages, tensor

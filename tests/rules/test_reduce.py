@@ -1,4 +1,4 @@
-"""Rules of opcompat/rules/ops/reduce.py against the delegate's Validate cases."""
+"""Rules of opcompat/targets/nnapi/rules/ops/reduce.py against the delegate's Validate cases."""
 from __future__ import annotations
 
 import pytest

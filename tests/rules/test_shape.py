@@ -1,4 +1,4 @@
-"""Rules of opcompat/rules/ops/shape.py against the delegate's Validate cases."""
+"""Rules of opcompat/targets/nnapi/rules/ops/shape.py against the delegate's Validate cases."""
 from __future__ import annotations
 
 import struct
@@ -6,8 +6,8 @@ import struct
 import pytest
 from factories import check, codes, messages, tensor
 
-from opcompat.levels import FL6
 from opcompat.model.graph import TensorType as T
+from opcompat.targets.nnapi.levels import FL6
 
 F32 = tensor(T.FLOAT32, (1, 4, 4, 2))
 U8 = tensor(T.UINT8, (1, 4, 4, 2), scale=0.5, zero_point=128)

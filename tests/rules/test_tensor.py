@@ -1,4 +1,4 @@
-"""Rules of opcompat/rules/ops/tensor.py against the delegate's Validate cases."""
+"""Rules of opcompat/targets/nnapi/rules/ops/tensor.py against the delegate's Validate cases."""
 from __future__ import annotations
 
 import struct
@@ -6,8 +6,8 @@ import struct
 import pytest
 from factories import check, codes, messages, tensor
 
-from opcompat.levels import FL6, FL7
 from opcompat.model.graph import TensorType as T
+from opcompat.targets.nnapi.levels import FL6, FL7
 
 F32 = tensor(T.FLOAT32, (2, 3))
 F16 = tensor(T.FLOAT16, (2, 3))
@@ -379,7 +379,7 @@ def test_transpose_conv_with_one_input() -> None:
 def test_version_and_level_numbers_come_from_the_mapping_table(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from opcompat.rules import tensor_checks
+    from opcompat.targets.nnapi.rules import tensor_checks
 
     monkeypatch.setattr(tensor_checks.delegate_mapping, "max_op_version", lambda op, level: 7)
     monkeypatch.setattr(tensor_checks.delegate_mapping, "min_level", lambda op: 27)

@@ -1,4 +1,5 @@
-"""opcompat/rules/tensor_checks.py: how the delegate sees tensors and builtin params."""
+"""opcompat/targets/nnapi/rules/tensor_checks.py: how the delegate sees tensors and builtin
+params."""
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,7 @@ from factories import make_ctx, tensor
 from opcompat.errors import TableError
 from opcompat.model.graph import Quantization, Tensor
 from opcompat.model.graph import TensorType as T
-from opcompat.rules import tensor_checks as tc
+from opcompat.targets.nnapi.rules import tensor_checks as tc
 
 
 def _tensor(quant: Quantization | None, dtype: T = T.INT8) -> Tensor:

@@ -1,7 +1,9 @@
 """TFLite's NNAPI delegate (`tflite/delegates/nnapi/nnapi_delegate.cc`).
 
-Its engine (`engine.py`) is the interface `opcompat.analysis` calls; its rules, levels and
-partition policy live today in `opcompat.rules`, `opcompat.levels` and `opcompat.delegation`.
+The whole target lives here: `engine.py` (the interface `opcompat.analysis` calls), `cli.py`
+(its flags), `rules/` (Validate, per op, and the spec cross-check), `levels.py` (API and
+feature levels), `delegation.py` (DoPrepare and its partition cap), `opinfo.py` and `docs.py`
+(`ops`, `explain`, `reports/supported_ops.md`).
 """
 
 from __future__ import annotations

@@ -8,8 +8,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from opcompat.levels import MAX_API_LEVEL, MIN_API_LEVEL  # light: stdlib and errors only
 from opcompat.targets.nnapi import DEFAULT_API_LEVEL
+from opcompat.targets.nnapi.levels import (  # light: stdlib and errors only
+    MAX_API_LEVEL,
+    MIN_API_LEVEL,
+)
 
 
 def add_arguments(parser: Any) -> None:

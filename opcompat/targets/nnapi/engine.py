@@ -11,7 +11,6 @@ from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from opcompat.errors import UsageError
-from opcompat.levels import API_LEVELS, Target, make_target
 from opcompat.model.graph import Model, Operator, Subgraph
 from opcompat.reasons import (
     DELEGATION_REFUSED,
@@ -21,29 +20,28 @@ from opcompat.reasons import (
     SUBGRAPH_NOT_DELEGATED,
     reason,
 )
-from opcompat.report import CheckOptions, OperatorResult, Reason, SubgraphResult
+from opcompat.report import CheckOptions, LevelResult, OperatorResult, Reason, SubgraphResult
 from opcompat.signature import operator_signature
 from opcompat.targets.base import Simulation, TargetResult, execution_plan, partition_result
 from opcompat.targets.nnapi import DEFAULT_API_LEVEL, DEFAULT_MAX_PARTITIONS
+from opcompat.targets.nnapi.levels import API_LEVELS, Target, make_target
 from opcompat.tflite.interpreter import DELEGATE_ERROR, LOAD_ERROR, NOT_APPLIED, OK
 
 
 def check_model(model: Model, options: NnapiOptions) -> TargetResult:
     """The NNAPI delegate's verdicts, partitions and refusals for `model` (read already), and
     the lowest API level that delegates every operator."""
-    from opcompat.rules.spec_check import SpecChecker
+    from opcompat.targets.nnapi.rules.spec_check import SpecChecker
 
     target, nnapi_cpu, max_partitions = options.target, options.nnapi_cpu, options.max_partitions
     validator = _Validator(model)
-    support = _support_by_level(model, validator)
-    fp16_related = _fp16_related(model)
-    first_level = _first_delegated_levels(model, validator, support, fp16_related, max_partitions)
+    level_masks, levels = _level_matrix(model, validator, max_partitions)
 
     plain, delegation = _delegation(model, validator, target, max_partitions)
     spec = SpecChecker(
         model, target, lambda sg, op: validator.plain(sg, op, target), validator.shape_signature
     )
-    ctx = _ResultContext(model, target, validator, spec, first_level, plain, {})
+    ctx = _ResultContext(model, target, validator, spec, plain, {}, level_masks)
     operators: list[OperatorResult] = []
     subgraph_results: list[SubgraphResult] = []
     model_warnings: list[Reason] = []
@@ -69,9 +67,10 @@ def check_model(model: Model, options: NnapiOptions) -> TargetResult:
         operators=tuple(operators),
         subgraphs=tuple(subgraph_results),
         refusal=delegation.refusal,
-        min_api_level=_min_api_level(model, validator, support, fp16_related, max_partitions),
+        min_api_level=_min_api_level(model, levels),
         warnings=tuple(model_warnings),
         status=delegation.status,
+        levels=levels,
     )
 
 
@@ -106,7 +105,7 @@ class _Validator:
     constant data is shared by operators whose constants differ only in value."""
 
     def __init__(self, model: Model) -> None:
-        from opcompat.rules import engine
+        from opcompat.targets.nnapi.rules import engine
 
         self.model = model
         self._engine = engine
@@ -203,7 +202,7 @@ class _Validator:
 
 
 def _targets() -> dict[int, Target]:
-    from opcompat.rules.engine import default_targets
+    from opcompat.targets.nnapi.rules.engine import default_targets
 
     return default_targets()
 
@@ -211,7 +210,7 @@ def _targets() -> dict[int, Target]:
 def _delegation(model: Model, validator: _Validator, target: Target, max_partitions: int):  # type: ignore[no-untyped-def]
     """Validate's verdicts and the delegate's result at `target`, once per check and level
     (the first delegated levels and the lowest full level ask for the same levels again)."""
-    from opcompat.delegation import modify_graph_with_delegate
+    from opcompat.targets.nnapi.delegation import modify_graph_with_delegate
 
     # What the delegation reads of the target: Validate's level, whether an accelerator is
     # named (which implies API 29+) and the graph builder's feature level.
@@ -248,26 +247,6 @@ def _fully_delegated(model: Model, delegation: Any) -> bool:
     return True
 
 
-def _fp16_related(model: Model) -> set[tuple[int, int]]:
-    """Operators the fp16 path may delegate although Validate refuses them as they stand: the
-    DEQUANTIZE nodes of constant fp16 weights and their consumers
-    (tflite/delegates/utils.cc, FP16GraphPartitionHelper)."""
-    from opcompat.tflite.fp16 import is_dequantize_const_fp16
-
-    related: set[tuple[int, int]] = set()
-    for sg in model.subgraphs:
-        outs: set[int] = set()
-        for op in sg.operators:
-            if is_dequantize_const_fp16(sg, op):
-                related.add((sg.index, op.index))
-                outs.update(op.outputs)
-        if outs:
-            for op in sg.operators:
-                if outs.intersection(op.inputs):
-                    related.add((sg.index, op.index))
-    return related
-
-
 def _delegated_nodes(delegation: Any) -> set[tuple[int, int]]:
     """(subgraph, operator) of every node that runs on NNAPI after partitioning and refusals."""
     if delegation.status in (DELEGATE_ERROR, LOAD_ERROR):
@@ -281,79 +260,50 @@ def _delegated_nodes(delegation: Any) -> set[tuple[int, int]]:
     }
 
 
-def _first_delegated_levels(
-    model: Model,
-    validator: _Validator,
-    support: Support,
-    fp16_related: set[tuple[int, int]],
-    max_partitions: int,
-) -> dict[tuple[int, int], int]:
-    """Per operator, the lowest API level (default feature levels) at which it is delegated.
+LevelMasks = dict[tuple[int, int], int]
+"""(subgraph, operator) -> bit k set when it is delegated at API_LEVELS[k] (one small int per
+operator rather than a set of operators per level)."""
 
-    Only levels where some operator still without a level is accepted by Validate (or may be
-    taken by the fp16 path) are partitioned; the partitionings are shared with _min_api_level
-    through the validator's cache."""
-    pending = set(support)
-    first: dict[tuple[int, int], int] = {}
+
+def _level_matrix(
+    model: Model, validator: _Validator, max_partitions: int
+) -> tuple[LevelMasks, tuple[LevelResult, ...]]:
+    """Which operators are delegated at every API level (default feature levels), and each
+    level's counts. Levels that hand Validate and DoPrepare the same arguments share one
+    delegation (the validator's cache)."""
     targets = _targets()
-    for api in API_LEVELS:
-        if not any(support[key][api] or key in fp16_related for key in pending):
-            continue
+    masks: LevelMasks = {}
+    rows: list[LevelResult] = []
+    for k, api in enumerate(API_LEVELS):
         _, delegation = _delegation(model, validator, targets[api], max_partitions)
-        for key in _delegated_nodes(delegation) & pending:
-            first[key] = api
-            pending.discard(key)
-        if not pending:
-            break
-    return first
+        nodes = _delegated_nodes(delegation)
+        bit = 1 << k
+        for key in nodes:
+            masks[key] = masks.get(key, 0) | bit
+        refused = delegation.refusal is not None
+        parts = 0 if refused else sum(len(d.partitions) for d in delegation.subgraphs
+                                      if d.status == OK)
+        rows.append(LevelResult(api, len(nodes), parts, refused))
+    return masks, tuple(rows)
 
 
-def _min_api_level(
-    model: Model,
-    validator: _Validator,
-    support: Support,
-    fp16_related: set[tuple[int, int]],
-    max_partitions: int,
-) -> int | None:
+_LEVELS_OF: dict[int, tuple[int, ...]] = {}
+
+
+def _levels_of(mask: int) -> tuple[int, ...]:
+    """The API levels of a mask (one shared tuple per mask)."""
+    got = _LEVELS_OF.get(mask)
+    if got is None:
+        got = _LEVELS_OF[mask] = tuple(api for k, api in enumerate(API_LEVELS) if mask >> k & 1)
+    return got
+
+
+def _min_api_level(model: Model, levels: tuple[LevelResult, ...]) -> int | None:
     """Lowest API level (default feature levels) at which every operator is delegated."""
-    if not any(sg.operators for sg in model.subgraphs):
+    total = sum(len(sg.operators) for sg in model.subgraphs)
+    if not total:
         return None
-    targets = _targets()
-    for api in API_LEVELS:
-        if all(support[key][api] or key in fp16_related for key in support):
-            _, delegation = _delegation(model, validator, targets[api], max_partitions)
-            if _fully_delegated(model, delegation):
-                return api
-    return None
-
-
-Support = dict[tuple[int, int], dict[int, bool]]
-"""(subgraph, operator) -> API level -> whether Validate accepts it there."""
-
-
-def _support_by_level(model: Model, validator: _Validator) -> Support:
-    """Per operator, whether Validate accepts it at each default API level (first_api_level
-    per operator, min_api_level per model). Levels that hand Validate the same arguments share
-    one evaluation, and operators with the same signature share one verdict per level."""
-    targets = _targets()
-    distinct: dict[tuple[int, bool], Target] = {}
-    for t in targets.values():
-        distinct.setdefault((t.validate_level, t.is_accelerator_specified), t)
-    slot = {
-        api: list(distinct).index((t.validate_level, t.is_accelerator_specified))
-        for api, t in targets.items()
-    }
-    verdicts: dict[Hashable, dict[int, bool]] = {}  # shared, read-only: one per signature
-    support: Support = {}
-    for sg in model.subgraphs:
-        for op in sg.operators:
-            sig = validator.signature(sg, op)
-            got = verdicts.get(sig)
-            if got is None:
-                ok = tuple([not r for r in validator.plain_levels(sg, op, distinct.values())])
-                got = verdicts[sig] = {api: ok[k] for api, k in slot.items()}
-            support[(sg.index, op.index)] = got
-    return support
+    return next((r.api_level for r in levels if r.delegated == total), None)
 
 
 class _ResultContext(NamedTuple):
@@ -363,17 +313,21 @@ class _ResultContext(NamedTuple):
     target: Target
     validator: _Validator
     spec: Any  # SpecChecker
-    first_level: dict[tuple[int, int], int]
     plain: list[list[tuple[Reason, ...]]]
     nn_ops: dict[Hashable, tuple[str, ...]]
     """NNAPI operations per (shape key, taken): equal operators emit the same operations."""
+    level_masks: LevelMasks
+    """The levels each operator is delegated at (`_level_matrix`)."""
 
 
 def _subgraph_result(
     ctx: _ResultContext, sg: Subgraph, d: Any, refused: bool, operators: list[OperatorResult]
 ) -> tuple[SubgraphResult, list[Reason]]:
     """One subgraph's result and model warnings; its operators' results go to `operators`."""
-    from opcompat.rules.graph_checks import fp16_conversion_hazard, fp16_weights_revalidated
+    from opcompat.targets.nnapi.rules.graph_checks import (
+        fp16_conversion_hazard,
+        fp16_weights_revalidated,
+    )
 
     parts = [partition_result(sg, p) for p in d.partitions]
     dropped = [partition_result(sg, p) for p in d.dropped]
@@ -413,10 +367,11 @@ def _operator_result(
     in_dropped: bool,
     fp16_selected: bool,
 ) -> OperatorResult:
-    from opcompat.rules.nnapi_ops import nnapi_operations_for
+    from opcompat.targets.nnapi.rules.nnapi_ops import nnapi_operations_for
 
     reasons = ctx.plain[sg.index][op.index]
     supported = not reasons
+    levels = _levels_of(ctx.level_masks.get((sg.index, op.index), 0))
     extra: list[Reason] = []
     if d.fp16 is not None and supported and d.fp16.remapped_reasons.get(op.index):
         extra.extend(
@@ -445,7 +400,8 @@ def _operator_result(
         delegated=delegated,
         reasons=tuple(reasons) + tuple(extra) if extra else tuple(reasons),
         partition=partition,
-        first_api_level=ctx.first_level.get((sg.index, op.index)),
+        first_api_level=levels[0] if levels else None,
+        delegated_levels=levels,
         warnings=warnings,
     )
 
@@ -491,7 +447,7 @@ def simulate(
     """What the delegate would take at `options` if Validate accepted the operators `accept`
     ((subgraph, index) pairs) as well: the fixes' "what if". `cache` is kept by the caller
     across calls on one model (it holds the validator and its memo)."""
-    from opcompat.delegation import modify_graph_with_delegate
+    from opcompat.targets.nnapi.delegation import modify_graph_with_delegate
 
     validator = cache.get("validator")
     if validator is None or validator.model is not model:

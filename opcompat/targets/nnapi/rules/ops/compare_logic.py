@@ -5,8 +5,8 @@ Each function is one `case` of `NNAPIDelegateKernel::Validate`, checks in the de
 from __future__ import annotations
 
 from opcompat.model.graph import TensorType as T
-from opcompat.rules.context import OpContext, rule
-from opcompat.rules.predicates import (
+from opcompat.targets.nnapi.rules.context import OpContext, rule
+from opcompat.targets.nnapi.rules.predicates import (
     DELEGATE_SOURCE,
     dtype_of,
     expect_input_type_in,
@@ -14,7 +14,7 @@ from opcompat.rules.predicates import (
     expect_min_level,
     expect_op_version,
 )
-from opcompat.rules.tensor_checks import table_max_version, table_min_level
+from opcompat.targets.nnapi.rules.tensor_checks import table_max_version, table_min_level
 
 
 def _source(case: str) -> str:

@@ -22,8 +22,8 @@ from typing import Any
 
 from opcompat.errors import TableError
 from opcompat.model.graph import Tensor, TensorType
-from opcompat.rules.context import OpContext
 from opcompat.tables import delegate_mapping
+from opcompat.targets.nnapi.rules.context import OpContext
 
 DELEGATE = "tflite/delegates/nnapi/nnapi_delegate.cc"
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from opcompat.levels import Target
 from opcompat.model.graph import Model, Operator, Subgraph, Tensor
 from opcompat.report import Reason
+from opcompat.targets.nnapi.levels import Target
 from opcompat.tflite.types import tensor_at
 
 

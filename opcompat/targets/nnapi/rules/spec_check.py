@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
 
-from opcompat.levels import Target
 from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor, TensorType
 from opcompat.reasons import (
     SPEC_CONFIGURATION,
@@ -33,6 +32,7 @@ from opcompat.reasons import (
     describe,
 )
 from opcompat.report import Reason
+from opcompat.targets.nnapi.levels import Target
 from opcompat.tflite.types import tensor_at as _tensor
 
 SPEC_REASON_CODES: dict[str, str] = {
@@ -185,7 +185,7 @@ def _dtype_name(t: Tensor | None) -> str:
 
 
 def _affine_scale_count(t: Tensor) -> int:
-    from opcompat.rules.tensor_checks import affine_scale_count
+    from opcompat.targets.nnapi.rules.tensor_checks import affine_scale_count
 
     return affine_scale_count(t)
 
@@ -468,7 +468,7 @@ def _may_be_delegated(model: Model | None, sg: Subgraph, op: Operator, target: T
         if shared is not None:
             possible = not shared.validate(sg, op)
         else:
-            from opcompat.rules.engine import validate
+            from opcompat.targets.nnapi.rules.engine import validate
 
             possible = not validate(model, sg, op, target)
     except Exception:  # noqa: BLE001  (without the engine, every operator may be delegated)

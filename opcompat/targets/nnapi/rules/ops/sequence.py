@@ -5,15 +5,15 @@ every failed check is recorded and evaluation goes on.
 """
 from __future__ import annotations
 
-from opcompat.levels import SDK_NNAPI12
-from opcompat.rules.context import OpContext, rule
-from opcompat.rules.predicates import (
+from opcompat.targets.nnapi.levels import SDK_NNAPI12
+from opcompat.targets.nnapi.rules.context import OpContext, rule
+from opcompat.targets.nnapi.rules.predicates import (
     DELEGATE_SOURCE,
     expect_max_op_version,
     expect_min_level,
     expect_op_version,
 )
-from opcompat.rules.tensor_checks import (
+from opcompat.targets.nnapi.rules.tensor_checks import (
     builtin_params,
     is_hybrid_operator,
     lsh_type_is_sparse,

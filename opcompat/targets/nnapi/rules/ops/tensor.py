@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import struct
 
-from opcompat.levels import FL6, SDK_NNAPI13
 from opcompat.model.graph import Tensor
 from opcompat.model.graph import TensorType as T
-from opcompat.rules.context import OpContext, rule
-from opcompat.rules.predicates import (
+from opcompat.targets.nnapi.levels import FL6, SDK_NNAPI13
+from opcompat.targets.nnapi.rules.context import OpContext, rule
+from opcompat.targets.nnapi.rules.predicates import (
     DELEGATE_SOURCE,
     QUANT8,
     dtype_of,
@@ -20,7 +20,7 @@ from opcompat.rules.predicates import (
     expect_min_level,
     expect_op_version,
 )
-from opcompat.rules.tensor_checks import (
+from opcompat.targets.nnapi.rules.tensor_checks import (
     builtin_params,
     constant_bytes,
     dim,

@@ -6,11 +6,11 @@ failure.
 """
 from __future__ import annotations
 
-from opcompat.levels import SDK_NNAPI12, SDK_NNAPI13
 from opcompat.model.graph import TensorType as T
-from opcompat.rules.context import OpContext, rule
-from opcompat.rules.predicates import DELEGATE_SOURCE, expect_input_type_in
-from opcompat.rules.tensor_checks import dtype, is_mmap_ro, legacy_params
+from opcompat.targets.nnapi.levels import SDK_NNAPI12, SDK_NNAPI13
+from opcompat.targets.nnapi.rules.context import OpContext, rule
+from opcompat.targets.nnapi.rules.predicates import DELEGATE_SOURCE, expect_input_type_in
+from opcompat.targets.nnapi.rules.tensor_checks import dtype, is_mmap_ro, legacy_params
 
 
 def _source(case: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from opcompat.model.graph import Tensor, TensorType
 from opcompat.report import Reason
-from opcompat.rules.context import OpContext
+from opcompat.targets.nnapi.rules.context import OpContext
 
 DELEGATE_SOURCE = "tflite/delegates/nnapi/nnapi_delegate.cc"
 

@@ -24,11 +24,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from opcompat.levels import FEATURE_LEVEL_CODE, FL6, SDK_NNAPI13, Target
 from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor, TensorType
-from opcompat.rules.context import OpContext
-from opcompat.rules.tensor_checks import builtin_params, dim, dtype, is_float, is_quantized
 from opcompat.tables.delegate_mapping import MappingEntry, mapping
+from opcompat.targets.nnapi.levels import FEATURE_LEVEL_CODE, FL6, SDK_NNAPI13, Target
+from opcompat.targets.nnapi.rules.context import OpContext
+from opcompat.targets.nnapi.rules.tensor_checks import (
+    builtin_params,
+    dim,
+    dtype,
+    is_float,
+    is_quantized,
+)
 
 SOURCE = "tflite/delegates/nnapi/nnapi_delegate.cc"
 
@@ -300,7 +306,7 @@ def nnapi_operations_for(
     if lower is None:
         return entry.nnapi_operations
     if supported is None:
-        from opcompat.rules.engine import validate
+        from opcompat.targets.nnapi.rules.engine import validate
 
         supported = not validate(model, subgraph, op, target)
     if not supported:

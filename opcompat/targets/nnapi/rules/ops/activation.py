@@ -6,17 +6,17 @@ checks in the delegate's order; every failed check is recorded and evaluation go
 """
 from __future__ import annotations
 
-from opcompat.levels import SDK_NNAPI12
 from opcompat.model.graph import TensorType as T
-from opcompat.rules.context import OpContext, rule
-from opcompat.rules.predicates import (
+from opcompat.targets.nnapi.levels import SDK_NNAPI12
+from opcompat.targets.nnapi.rules.context import OpContext, rule
+from opcompat.targets.nnapi.rules.predicates import (
     DELEGATE_SOURCE,
     expect_is_float_operator,
     expect_is_float_or_quant8_operator,
     expect_max_op_version,
     expect_op_version,
 )
-from opcompat.rules.tensor_checks import (
+from opcompat.targets.nnapi.rules.tensor_checks import (
     activation_is_none,
     builtin_params,
     dtype,

@@ -2,7 +2,8 @@
 
 The facts come from two places that are already the engine's: the delegate mapping table
 (`opcompat.tables.delegate_mapping`: NNAPI operations, minimum level, op-version limits, source
-lines) and the Validate rules (`opcompat.rules.context.RULES`: the rule's docstring, and every
+lines) and the Validate rules (`opcompat.targets.nnapi.rules.context.RULES`: the rule's
+docstring, and every
 check it makes, read from its code: the `expect_*` predicates with their reason and `Source:`,
 and the `ctx.expect(...)` calls with their code, message and source).
 """
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from opcompat.levels import API_LEVELS, make_target
+from opcompat.targets.nnapi.levels import API_LEVELS, make_target
 
 
 def first_api_level(validate_level: int) -> int | None:
@@ -133,7 +134,7 @@ class _Inline(ast.NodeTransformer):
 
 
 def _level_names() -> dict[str, str]:
-    from opcompat import levels
+    from opcompat.targets.nnapi import levels
 
     names = {f"SDK_NNAPI1{k}": str(27 + k) for k in range(4)}
     names["FL5"] = "31"
@@ -260,7 +261,8 @@ def conditions_of(fn: Callable[..., Any], _seen: set[Any] | None = None) -> list
             return
         passes_ctx = any(isinstance(a, ast.Name) and a.id == "ctx" for a in call.args)
         module = getattr(obj, "__module__", "") or ""
-        if passes_ctx and inspect.isfunction(obj) and module.startswith("opcompat.rules"):
+        in_rules = module.startswith("opcompat.targets.nnapi.rules")
+        if passes_ctx and inspect.isfunction(obj) and in_rules:
             for c in conditions_of(obj, seen):
                 out.append(
                     Condition(
@@ -280,8 +282,8 @@ def conditions_of(fn: Callable[..., Any], _seen: set[Any] | None = None) -> list
 
 def explain(op: str) -> Explanation:
     """Everything known about builtin `op` (schema name, e.g. CONV_2D; case-insensitive)."""
-    from opcompat.rules.engine import rule_for
     from opcompat.tables import delegate_mapping as dm
+    from opcompat.targets.nnapi.rules.engine import rule_for
 
     name = op.strip().upper()
     entry = dm.mapping(name)

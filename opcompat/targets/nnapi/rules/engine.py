@@ -1,6 +1,7 @@
 """Dispatch one operator to its Validate rule: `NNAPIDelegateKernel::Validate` around its switch.
 
-Importing `opcompat.rules.ops` registers every `@rule`; an op without a rule (and every custom
+Importing `opcompat.targets.nnapi.rules.ops` registers every `@rule`; an op without a rule
+(and every custom
 op or unknown builtin code) falls to the switch's `default:` and fails with
 kUnsupportedOperator "Unsupported operation type." (for a custom op, followed by where it runs:
 through the Flex delegate for Select TF ops, else with the app's kernel).
@@ -11,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from opcompat import reasons
-from opcompat.levels import API_LEVELS, DEFAULT_FEATURE_LEVEL, Target, make_target
 from opcompat.model.graph import Model, Operator, Subgraph, Tensor
 from opcompat.report import Reason
-from opcompat.rules.context import RULES, OpContext
+from opcompat.targets.nnapi.levels import API_LEVELS, DEFAULT_FEATURE_LEVEL, Target, make_target
+from opcompat.targets.nnapi.rules.context import RULES, OpContext
 
 VALIDATE_SOURCE = "tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate"
 
@@ -64,7 +65,7 @@ _loaded = False
 def _load_rules() -> None:
     global _loaded
     if not _loaded:
-        import opcompat.rules.ops  # noqa: F401  (registers every rule)
+        import opcompat.targets.nnapi.rules.ops  # noqa: F401  (registers every rule)
 
         _loaded = True
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from opcompat.levels import SDK_NNAPI12, SDK_NNAPI13, Target
 from opcompat.model.graph import Model, Operator, Subgraph
 from opcompat.report import Reason
-from opcompat.rules import graph_checks
+from opcompat.targets.nnapi.levels import SDK_NNAPI12, SDK_NNAPI13, Target
+from opcompat.targets.nnapi.rules import graph_checks
 from opcompat.tflite import interpreter
 from opcompat.tflite.fp16 import has_const_fp16_dequantize, select_fp16
 from opcompat.tflite.interpreter import (  # noqa: F401  (this module's vocabulary, re-exported)

@@ -6,10 +6,10 @@ the convolutions apply only below NNAPI 1.2 (API 29).
 """
 from __future__ import annotations
 
-from opcompat.levels import SDK_NNAPI12, SDK_NNAPI13
 from opcompat.model.graph import TensorType as T
-from opcompat.rules.context import OpContext, rule
-from opcompat.rules.predicates import (
+from opcompat.targets.nnapi.levels import SDK_NNAPI12, SDK_NNAPI13
+from opcompat.targets.nnapi.rules.context import OpContext, rule
+from opcompat.targets.nnapi.rules.predicates import (
     DELEGATE_SOURCE,
     expect_is_float_operator,
     expect_is_float_or_quant8_operator,
@@ -19,7 +19,7 @@ from opcompat.rules.predicates import (
     expect_op_version,
     expect_restricted_scales_compliant,
 )
-from opcompat.rules.tensor_checks import (
+from opcompat.targets.nnapi.rules.tensor_checks import (
     activation_is_none,
     affine_scale_count,
     builtin_params,

@@ -4,17 +4,17 @@ Each function is one `case` of `NNAPIDelegateKernel::Validate`, checks in the de
 """
 from __future__ import annotations
 
-from opcompat.levels import SDK_NNAPI11, SDK_NNAPI12, SDK_NNAPI13
 from opcompat.model.graph import TensorType as T
-from opcompat.rules.context import OpContext, rule
-from opcompat.rules.predicates import (
+from opcompat.targets.nnapi.levels import SDK_NNAPI11, SDK_NNAPI12, SDK_NNAPI13
+from opcompat.targets.nnapi.rules.context import OpContext, rule
+from opcompat.targets.nnapi.rules.predicates import (
     DELEGATE_SOURCE,
     dtype_of,
     expect_max_op_version,
     expect_min_level,
     expect_op_version,
 )
-from opcompat.rules.tensor_checks import (
+from opcompat.targets.nnapi.rules.tensor_checks import (
     is_hybrid_operator,
     is_mmap_ro,
     legacy_params,

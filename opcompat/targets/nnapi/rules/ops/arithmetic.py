@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import struct
 
-from opcompat.levels import SDK_NNAPI11, SDK_NNAPI12, SDK_NNAPI13
 from opcompat.model.graph import TensorType as T
-from opcompat.rules.context import OpContext, rule
-from opcompat.rules.predicates import (
+from opcompat.targets.nnapi.levels import SDK_NNAPI11, SDK_NNAPI12, SDK_NNAPI13
+from opcompat.targets.nnapi.rules.context import OpContext, rule
+from opcompat.targets.nnapi.rules.predicates import (
     DELEGATE_SOURCE,
     expect_input_type_in,
     expect_is_float_or_quant8_operator,
@@ -19,7 +19,7 @@ from opcompat.rules.predicates import (
     expect_min_level,
     expect_op_version,
 )
-from opcompat.rules.tensor_checks import (
+from opcompat.targets.nnapi.rules.tensor_checks import (
     activation_is_none,
     builtin_params,
     constant_bytes,
