@@ -109,6 +109,7 @@ def _with_cost_and_fixes(
 ) -> ModelReport:
     """The report with each operator's MACs, the model's cost and the ranked fixes."""
     from opcompat.cost.model import model_cost, operator_costs, with_costs
+    from opcompat.model.dataflow import dataflow_edges
     from opcompat.fixes import app_fixes, model_fixes
     from opcompat.remedies import remedy_for
 
@@ -121,6 +122,9 @@ def _with_cost_and_fixes(
         return remedy_for(r.code, op.op, r.message, report.target).text
 
     return report._replace(
+        subgraphs=tuple(sg._replace(edges=dataflow_edges(model.subgraphs[sg.index]))
+                        if 0 <= sg.index < len(model.subgraphs) else sg
+                        for sg in report.subgraphs),
         cost=model_cost(model, report, costs),
         fixes=model_fixes(model, report, engine, prepared, macs, remedy),
         app_fixes=app_fixes(model, report, engine, prepared, macs),

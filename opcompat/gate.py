@@ -15,17 +15,8 @@ from typing import NamedTuple
 from opcompat.baseline import Baseline, compare
 from opcompat.errors import EXIT_OK, EXIT_POLICY, EXIT_UNREADABLE, UsageError
 from opcompat.names import display_names, plural
-from opcompat.reasons import (
-    SPEC_CONFIGURATION,
-    SPEC_NOT_IN_FEATURE_LEVEL,
-    SPEC_OPERAND_TYPE,
-    SPEC_RANK,
-)
+from opcompat.reasons import SPEC_CODES
 from opcompat.report import ModelError, ModelReport, Report
-
-SPEC_CODES = frozenset({SPEC_CONFIGURATION, SPEC_NOT_IN_FEATURE_LEVEL, SPEC_OPERAND_TYPE,
-                        SPEC_RANK})
-"""The spec cross-check's findings (`opcompat.targets.nnapi.rules.spec_check`)."""
 
 
 class FailOn(str, enum.Enum):

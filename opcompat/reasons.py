@@ -80,6 +80,10 @@ SPEC_CONFIGURATION = "opcompatSpecConfiguration"
 SPEC_NOT_IN_FEATURE_LEVEL = "opcompatSpecNotInFeatureLevel"
 SPEC_OPERAND_TYPE = "opcompatSpecOperandType"
 SPEC_RANK = "opcompatSpecRank"
+SPEC_CODES = frozenset({SPEC_CONFIGURATION, SPEC_NOT_IN_FEATURE_LEVEL, SPEC_OPERAND_TYPE,
+                        SPEC_RANK})
+"""The NNAPI specification cross-check's findings (`opcompat.targets.nnapi.rules.spec_check`):
+what `--fail-on spec` fails on."""
 
 _OPCOMPAT = (
     Code(INTERPRETER_BUILD_FAILS, "refusal", "TFLite's InterpreterBuilder refuses the model "

@@ -104,6 +104,9 @@ class SubgraphResult(NamedTuple):
     execution_plan: tuple[PlanEntry, ...] = ()
     """The order the interpreter runs this subgraph in after delegation (empty: not known,
     e.g. a report built by a library user; then the operators' index order)."""
+    edges: tuple[tuple[int, int], ...] = ()
+    """The dataflow: (producer, consumer) operator index pairs, one per pair that shares a
+    tensor, sorted (empty: not known)."""
 
 
 class LevelResult(NamedTuple):

@@ -57,8 +57,8 @@ def spec_note(op: OperatorResult) -> str:
 
 
 def spec_findings_of(op: OperatorResult) -> list[Reason]:
-    """The spec cross-check's findings on a delegated operator (`opcompat.gate.SPEC_CODES`)."""
-    from opcompat.gate import SPEC_CODES
+    """The spec cross-check's findings on a delegated operator (`reasons.SPEC_CODES`)."""
+    from opcompat.reasons import SPEC_CODES
 
     return [w for w in op.warnings if w.code in SPEC_CODES] if op.delegated else []
 

@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from opcompat.targets.base import TargetCli, TargetEngine
+    from opcompat.targets.base import TargetCli, TargetEngine, TargetOpinfo
 
 
 class TargetInfo(NamedTuple):
@@ -40,6 +40,11 @@ class TargetName(str):
     def cli(self) -> TargetCli:
         """The target's command-line module (`opcompat.targets.base.TargetCli`)."""
         module: TargetCli = importlib.import_module(f"opcompat.targets.{self.value}.cli")
+        return module
+
+    def opinfo(self) -> TargetOpinfo:
+        """The target's op-information module (`ops`, `explain`), imported on first use."""
+        module: TargetOpinfo = importlib.import_module(f"opcompat.targets.{self.value}.opinfo")
         return module
 
     def engine(self) -> TargetEngine:

@@ -11,7 +11,10 @@ arguments of `opcompat.analysis.check`), and an `engine` module with:
 * `simulate(model, prepared, accept, cache) -> Simulation`: what it would delegate if the
   operators `accept` were supported too (the fixes' "what if"; `cache`: one dict per model);
 * `app_changes(prepared) -> [(text, prepared)]`: changes an app can make without changing the
-  model (a higher minSdk, another partition cap, the target's other options).
+  model (a higher minSdk, another partition cap, the target's other options);
+
+and an `opinfo` module (`TargetOpinfo`: `ops_listing`, `explain_text`) for `opcompat ops` and
+`opcompat explain`.
 """
 
 from __future__ import annotations
@@ -64,6 +67,27 @@ class Simulation(NamedTuple):
                           for p in d.partitions for n in p.nodes)
         count = sum(len(d.partitions) for d in delegation.subgraphs if d.status == OK)
         return Simulation(taken, count)
+
+
+class OpsListing(NamedTuple):
+    """`opcompat ops --target T`: a table, its JSON form and a summary line."""
+
+    headers: tuple[str, ...]
+    rows: Sequence[tuple[str, ...]]
+    data: Any
+    """What `--format json` prints."""
+    summary: str
+    """The line printed to stderr."""
+    align: str = ""
+    """The markdown separator row (`|---|---:|`); empty: every column left-aligned."""
+
+
+class TargetOpinfo(Protocol):
+    """The `opinfo` module of a target package: what it does with each op (`ops`, `explain`)."""
+
+    def ops_listing(self, never: bool, api_level: int | None) -> OpsListing: ...
+
+    def explain_text(self, name: str) -> str: ...
 
 
 class TargetCli(Protocol):

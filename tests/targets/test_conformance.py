@@ -34,7 +34,7 @@ TEST_ONLY = "addonly"
 def with_test_target(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[enum.Enum]]:
     """TargetChoice with one more member, whose package is tests/targets/addonly."""
     from targets import addonly
-    from targets.addonly import engine
+    from targets.addonly import engine, opinfo
 
     members = {m.name: m.value for m in TargetChoice} | {TEST_ONLY.upper(): TEST_ONLY}
     extended = enum.Enum("TargetChoice", members, type=TargetName)  # type: ignore[misc]
@@ -42,6 +42,7 @@ def with_test_target(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[enum.Enum
     monkeypatch.setattr(reason_docs, "TargetChoice", extended)
     monkeypatch.setitem(sys.modules, f"opcompat.targets.{TEST_ONLY}", addonly)
     monkeypatch.setitem(sys.modules, f"opcompat.targets.{TEST_ONLY}.engine", engine)
+    monkeypatch.setitem(sys.modules, f"opcompat.targets.{TEST_ONLY}.opinfo", opinfo)
     yield extended
 
 
@@ -84,6 +85,13 @@ def test_target_conforms(name: str, with_test_target: type[enum.Enum]) -> None:
     # The custom op stays on the CPU for every target: the gate fails on it.
     gate = evaluate(report, make_policy("any-fallback", None))
     assert gate.exit_code == 1 and any("MyOp" in f for f in gate.failures)
+
+    # `ops` and `explain` through the target's opinfo module.
+    ops = with_test_target(name).opinfo()
+    listing = ops.ops_listing(False, None)
+    assert listing.headers and listing.rows and json.dumps(listing.data)
+    assert any(row[0] == "ADD" for row in listing.rows)
+    assert "ADD" in ops.explain_text("add")
 
 
 def test_the_test_target_really_delegates(with_test_target: type[enum.Enum]) -> None:

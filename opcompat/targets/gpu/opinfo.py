@@ -3,10 +3,8 @@ gpu`, `opcompat explain OP --target gpu` and `reports/gpu_supported_ops.md`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, NamedTuple
-
 from opcompat.model.graph import TensorType
+from opcompat.targets.base import OpsListing
 from opcompat.targets.gpu.node_support import LOGICAL_OPS, MAX_RANK, allowed_types
 from opcompat.targets.gpu.parsers import COMPAT_SOURCE
 from opcompat.targets.gpu.table import (
@@ -66,23 +64,19 @@ def explain_lines(name: str) -> list[str]:
     return lines
 
 
-class Listing(NamedTuple):
-    """`opcompat ops --target gpu`: a table, its JSON form and a summary line."""
+def ops_listing(never: bool = False, api_level: int | None = None) -> OpsListing:
+    """Every op with a parser (or, with `never`, every builtin without one); the GPU target
+    has no API levels (UsageError for one)."""
+    if api_level is not None:
+        from opcompat.errors import UsageError
 
-    headers: tuple[str, ...]
-    rows: Sequence[tuple[str, ...]]
-    data: dict[str, Any]
-    summary: str
-
-
-def ops_listing(never: bool = False) -> Listing:
-    """Every op with a parser (or, with `never`, every builtin without one)."""
+        raise UsageError("--api-level applies to --target nnapi only, not gpu")
     if never:
         from opcompat.model.schema import BUILTIN_OPERATORS
 
         names = sorted(n for n in BUILTIN_OPERATORS.values()
                        if n != "CUSTOM" and lookup(n) is None and not n.startswith("PLACEHOLDER"))
-        return Listing(("builtin",), [(n,) for n in names], {"target": "gpu", "never": names},
+        return OpsListing(("builtin",), [(n,) for n in names], {"target": "gpu", "never": names},
                        f"{len(names)} builtins have no GPU parser")
     rows = op_rows()
     table = [
@@ -96,9 +90,16 @@ def ops_listing(never: bool = False) -> Listing:
          "checks_compatibility": e.checks_compatibility, "needs_quant_ops": e.needs_quant_ops,
          "other_checks": list(e.other_checks)} for e in rows]}
     headers = ("op", "GPU operation", "max version", "parser", "needs", "other conditions")
-    return Listing(headers, table, data, f"{len(rows)} ops have a GPU parser")
+    return OpsListing(headers, table, data, f"{len(rows)} ops have a GPU parser")
 
 
 def explain_text(name: str) -> str:
-    """`opcompat explain OP --target gpu`."""
+    """`opcompat explain OP --target gpu`; UsageError for a name that is no builtin."""
+    from opcompat.model.schema import BUILTIN_OPERATOR_CODES
+
+    name = name.strip()
+    if not name.upper().startswith("CUSTOM:") and name.upper() not in BUILTIN_OPERATOR_CODES:
+        from opcompat.errors import UsageError
+
+        raise UsageError(f"unknown builtin op {name!r} (custom ops: CUSTOM:<name>)")
     return "\n".join(explain_lines(name)) + "\n"

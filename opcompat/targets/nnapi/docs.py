@@ -17,9 +17,10 @@ import sys
 from pathlib import Path
 
 from opcompat.targets.nnapi.levels import (
-    DEFAULT_FEATURE_LEVEL,
     FEATURE_LEVEL_CODE,
+    MAX_API_LEVEL,
     feature_level_of_code,
+    first_api_for_validate_level,
 )
 
 DOC_PATH = Path(__file__).resolve().parents[3] / "reports" / "supported_ops.md"
@@ -29,17 +30,12 @@ def level_text(level: int) -> str:
     """A Validate level for people: `API 29`, or `feature level 6 (API 33+ by default)`."""
     if level <= FEATURE_LEVEL_CODE[5]:
         return f"API {level}"
-    fl = feature_level_of_code(level)
-    first_api = min(api for api, f in DEFAULT_FEATURE_LEVEL.items() if f >= fl)
-    return f"feature level {fl} (API {first_api}+ by default)"
+    return f"feature level {feature_level_of_code(level)} (API {_first_api(level)}+ by default)"
 
 
 def _first_api(level: int) -> int:
     """The first API level whose default target reaches Validate level `level`."""
-    if level <= FEATURE_LEVEL_CODE[5]:
-        return level
-    fl = feature_level_of_code(level)
-    return min(api for api, f in DEFAULT_FEATURE_LEVEL.items() if f >= fl)
+    return first_api_for_validate_level(level) or MAX_API_LEVEL
 
 
 def _rule_source(fn: object) -> str:

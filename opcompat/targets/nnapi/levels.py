@@ -54,6 +54,15 @@ def first_api_level(feature_level: int) -> int | None:
     return None
 
 
+def first_api_for_validate_level(level: int) -> int | None:
+    """The lowest API level whose default target hands Validate `level` (a delegate level
+    number, 27..31 or 1000006..1000008) or more; None when none of 27..35 does."""
+    for api in API_LEVELS:
+        if make_target(api).validate_level >= level:
+            return api
+    return None
+
+
 def feature_level_of_code(code: int) -> int:
     """The feature level (1-8) of a delegate level number (27..31 or 1000006..1000008)."""
     for fl, c in FEATURE_LEVEL_CODE.items():

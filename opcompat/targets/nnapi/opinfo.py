@@ -16,17 +16,20 @@ import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opcompat.targets.nnapi.levels import API_LEVELS, make_target
 
+if TYPE_CHECKING:
+    from opcompat.targets.base import OpsListing
+
 
 def first_api_level(validate_level: int) -> int | None:
-    """The lowest API level (default feature levels) whose Validate level is `validate_level`+."""
-    for api in API_LEVELS:
-        if make_target(api).validate_level >= validate_level:
-            return api
-    return None
+    """The lowest API level (default feature levels) whose Validate level is `validate_level`+
+    (`levels.first_api_for_validate_level`)."""
+    from opcompat.targets.nnapi.levels import first_api_for_validate_level
+
+    return first_api_for_validate_level(validate_level)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,3 +340,79 @@ def known_ops() -> set[str]:
     from opcompat.tables import delegate_mapping as dm
 
     return set(dm.handled_builtins()) | set(dm.never_accepted())
+
+
+def ops_listing(never: bool = False, api_level: int | None = None) -> OpsListing:
+    """`opcompat ops`: every builtin with a Validate case, its NNAPI operation(s), first API
+    level and version limit (only those accepted at `api_level`); with `never`, the builtins
+    the delegate never accepts."""
+    from opcompat.targets.base import OpsListing
+
+    if never:
+        from opcompat.tables import delegate_mapping as dm
+
+        names = sorted(dm.never_accepted())
+        return OpsListing(("builtin",), [(n,) for n in names], names, "")
+    rows = op_rows(api_level)
+    version_head = f"max version at API {api_level}" if api_level else "max version"
+    data = {"api_level": api_level, "ops": [
+        {"op": r.op, "nnapi_operations": list(r.nnapi_operations),
+         "first_api_level": r.first_api_level, "max_version": r.max_version,
+         "conditional": r.conditional} for r in rows]}
+    table = [(r.op, ", ".join(r.nnapi_operations) or "-", str(r.first_api_level or "never"),
+              "-" if r.max_version is None else str(r.max_version),
+              "yes" if r.conditional else "") for r in rows]
+    headers = ("builtin", "NNAPI operation", "first API level", version_head, "other conditions")
+    where = f" can be accepted at API {api_level}" if api_level else " have a Validate case"
+    return OpsListing(headers, table, data, f"{len(rows)} builtins{where}",
+                      "|---|---|---:|---:|---|")
+
+
+def explain_text(name: str) -> str:
+    """`opcompat explain OP`: per API level, the versions accepted and every condition, with
+    sources; UsageError for a name that is no builtin (with the nearest names)."""
+    from opcompat.errors import UsageError
+
+    op = name.strip().upper()
+    if op not in known_ops():
+        import difflib
+
+        close = difflib.get_close_matches(op, sorted(known_ops()), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UsageError(f"unknown builtin op {name!r}{hint}")
+    return render_explanation(explain(op))
+
+
+def render_explanation(e: Explanation) -> str:
+    """An explanation as the terminal shows it."""
+    from tabulate import tabulate
+
+    lines = [f"{e.op}"]
+    if not e.handled:
+        lines.append("The NNAPI delegate has no Validate case for it: it always stays on the CPU "
+                     "(kUnsupportedOperator).")
+        return "\n".join(lines) + "\n"
+    lines.append(f"NNAPI operation(s): {', '.join(e.nnapi_operations) or '-'}")
+    lines.append(f"first API level: {f'API {e.first_api_level}' if e.first_api_level else 'never'}")
+    if e.rule_doc:
+        lines.append(f"rule: {e.rule_doc}")
+    if e.rule_source:
+        lines.append(f"  source: {e.rule_source}")
+    if e.table_source:
+        lines.append(f"mapping table: {e.table_source}")
+    lines.append("")
+    rows = [(r.api_level, r.feature_level, r.validate_level,
+             ("<= " + str(r.max_version)) if r.accepted and r.max_version is not None
+             else ("any" if r.accepted else "not accepted")) for r in e.levels]
+    lines.append(tabulate(rows, headers=("API level", "feature level", "Validate level",
+                                         "op versions"), disable_numparse=True))
+    if e.conditions:
+        lines += ["", "conditions (every one must hold; each failure is a reason):"]
+        for c in e.conditions:
+            lines.append(f"- {c.code}: {c.message}")
+            lines += [f"    {k}: {v}" for k, v in (("when", c.when), ("requires", c.requires),
+                                                  ("source", c.source)) if v]
+    if e.irregular:
+        lines += ["", "kinds of check in the delegate's case (from the mapping table):"]
+        lines += [f"- {k}" for k in e.irregular]
+    return "\n".join(lines) + "\n"
