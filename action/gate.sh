@@ -32,7 +32,14 @@ else
   models=( $OPCOMPAT_MODELS )
 fi
 
-is_true() { [ "${1:-false}" = "true" ]; }
+# A boolean input is "true" or "false" (any case); anything else is a usage error (exit 2).
+is_true() {
+  case "${1:-false}" in
+    [Tt][Rr][Uu][Ee]) return 0 ;;
+    [Ff][Aa][Ll][Ss][Ee]|"") return 1 ;;
+    *) echo "::error::opcompat: a boolean input must be true or false, got '$1'" >&2; exit 2 ;;
+  esac
+}
 device=(--api-level "$api_level" --target "${OPCOMPAT_TARGET:-nnapi}")
 [ -n "${OPCOMPAT_FEATURE_LEVEL:-}" ] && device+=(--feature-level "$OPCOMPAT_FEATURE_LEVEL")
 [ -n "${OPCOMPAT_MAX_PARTITIONS:-}" ] && device+=(--max-partitions "$OPCOMPAT_MAX_PARTITIONS")

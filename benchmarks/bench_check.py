@@ -27,7 +27,8 @@ Three parts, each timed in the same run (median of N runs after one warm-up run)
 
 Wall time is taken around the child process; CPU time (user + system) and peak RSS come from
 `os.wait4`; CPU time is the steadier figure on a busy machine. This process stays small (the
-synthetic models are built by children): Linux starts a child's peak RSS at its parent's size.
+synthetic models are built, and JSON reports read, by children): Linux starts a child's
+peak RSS at its parent's size.
 The hash cache is off (`OPCOMPAT_CACHE_DIR=`), so JSON hashes the whole file every run.
 With worker processes, peak RSS is the largest single process of the tree (what `wait4`
 reports), not their sum.
@@ -87,6 +88,20 @@ for path in sorted(Path(sys.argv[1]).rglob("*.tflite")):
         tf.lite.experimental.Analyzer.analyze(model_path=str(path), gpu_compatibility=True)
     flagged[path.name] = len(re.findall(sys.argv[3], text.getvalue()))
 Path(sys.argv[2]).write_text(json.dumps(flagged))
+"""
+
+# Totals of a JSON report and its GPU entries, printed as JSON (run as a child).
+REPORT_COUNTS = r"""
+import json, sys
+from pathlib import Path
+
+entries = json.loads(Path(sys.argv[1]).read_text())["models"]
+sums = [e["summary"] for e in entries]
+gpu = {Path(e["path"]).name: [s["operators"], s["operators"] - s["supported"],
+                              s["operators"] - s["delegated"]]
+       for e, s in zip(entries, sums) if e["target"] == "gpu"}
+print(json.dumps({"entries": len(entries), "ops": sum(s["operators"] for s in sums),
+                  "cpu": sum(s["operators"] - s["delegated"] for s in sums), "gpu": gpu}))
 """
 
 # model_analyzer.cc: one warning per operator, then one per subgraph listing the nodes.
@@ -160,16 +175,12 @@ def time_model(model: Path, args: argparse.Namespace, tfpy: str | None, tf_note:
     return got
 
 
-def gpu_entries(report: Path) -> dict[str, tuple[int, int, int]]:
-    """{model file name: (operators, not supported, left on the CPU)} of a JSON report's GPU
-    entries."""
-    counts = {}
-    for entry in json.loads(report.read_text())["models"]:
-        if entry["target"] == "gpu":
-            s = entry["summary"]
-            counts[Path(entry["path"]).name] = (s["operators"], s["operators"] - s["supported"],
-                                                s["operators"] - s["delegated"])
-    return counts
+def report_counts(report: Path) -> dict:
+    """A JSON report's totals (entries, ops, cpu) and its GPU entries ({file name: [operators,
+    not supported, left on the CPU]}), read by a child: this process must stay small."""
+    out = subprocess.run([sys.executable, "-c", REPORT_COUNTS, str(report)], check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout)
 
 
 def gpu_flags(model: Path, tfpy: str | None, folder: Path) -> tuple[str, str]:
@@ -179,7 +190,7 @@ def gpu_flags(model: Path, tfpy: str | None, folder: Path) -> tuple[str, str]:
     subprocess.run([sys.executable, "-m", "opcompat", "check", "--target", "gpu", "--format",
                     "json", "-o", str(report), str(model)], check=True,
                    stderr=subprocess.DEVNULL)
-    ops, unsupported, cpu = gpu_entries(report)[model.name]
+    ops, unsupported, cpu = report_counts(report)["gpu"][model.name]
     ours = f"{unsupported} unsupported, {cpu} on CPU of {ops}"
     if not tfpy:
         return "skipped", ours
@@ -217,22 +228,20 @@ def corpus_as_a_whole(corpus: Path, runs: int, folder: Path, tfpy: str | None) -
     print(f"\nthe corpus as a whole ({count} models in {corpus}), --format json -o FILE:")
     label = f"{f'corpus, {count} models':<47}"
     report = folder / "corpus.json"
-    gpu: dict[str, tuple[int, int, int]] = {}
+    gpu: dict[str, list[int]] = {}
     for target in TARGETS:
         for jobs in ([], ["-j", "1"]):
             got = measure([sys.executable, "-m", "opcompat", "check", str(corpus), "--target",
                            target, "--format", "json", "-o", str(report), *jobs], runs)
-            entries = json.loads(report.read_text())["models"]
-            ops = sum(e["summary"]["operators"] for e in entries)
-            cpu = sum(e["summary"]["operators"] - e["summary"]["delegated"] for e in entries)
+            counts = report_counts(report)
             row(label, f"--target {target} {' '.join(jobs)}", got,
-                f"{len(entries)} entries, {ops} ops, {cpu} on the CPU")
-        gpu = gpu_entries(report) or gpu
+                f"{counts['entries']} entries, {counts['ops']} ops, {counts['cpu']} on the CPU")
+        gpu = counts["gpu"] or gpu
     if not tfpy:
         return
     out = folder / "analyzer.json"
     got = run_once([tfpy, "-c", ANALYZER_GPU_CORPUS, str(corpus), str(out), GPU_WARNING])
-    flagged = json.loads(out.read_text())
+    flagged = json.loads(out.read_text())  # one small number per model
     some_cpu = sum(1 for counts in gpu.values() if counts[2])
     row(label, "tf Analyzer (gpu), 1 run", got,
         f"flags {sum(1 for n in flagged.values() if n)} of {len(flagged)} models "

@@ -109,8 +109,8 @@ def _with_cost_and_fixes(
 ) -> ModelReport:
     """The report with each operator's MACs, the model's cost and the ranked fixes."""
     from opcompat.cost.model import model_cost, operator_costs, with_costs
-    from opcompat.model.dataflow import dataflow_edges
     from opcompat.fixes import app_fixes, model_fixes
+    from opcompat.model.dataflow import dataflow_edges
     from opcompat.remedies import remedy_for
 
     costs = operator_costs(model)

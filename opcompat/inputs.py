@@ -270,7 +270,10 @@ def check_inputs(
     models: list[ModelReport | ModelError] = []
     for i in items:
         if not i.needs_conversion:
-            models.extend(next(checked) for _ in targets)
+            entries = [next(checked) for _ in targets]
+            if all(isinstance(e, ModelError) for e in entries):
+                entries = entries[:1]  # an unreadable model is one error, not one per target
+            models.extend(entries)
             continue
         try:
             converted = convert(i)

@@ -13,7 +13,7 @@ from opcompat.baseline import dumps, from_report
 from opcompat.commands._report_options import add_report_arguments, emit
 from opcompat.errors import OpcompatError, UsageError
 from opcompat.gate import FailOn, evaluate, make_policy, parse_ratio
-from opcompat.report import Report
+from opcompat.report import Reason, Report
 
 
 def run_emit(
@@ -30,8 +30,27 @@ def run_emit(
         return exc.exit_code
 
 
+def _with_spec_finding() -> Report:
+    """The fully delegated model, one delegated op carrying a spec cross-check finding."""
+    m = syn.full_model()
+    first = m.operators[0]._replace(warnings=(
+        Reason("opcompatSpecOperandType", "input 1 (INT8) becomes an NNAPI operand the spec "
+               "does not allow"),))
+    return syn.report_of(m._replace(operators=(first, *m.operators[1:])))
+
+
+def _with_one_time_op() -> Report:
+    """The fully delegated model plus a DEQUANTIZE of a constant left on the CPU."""
+    m = syn.full_model()
+    once = syn.op(0, len(m.operators), "DEQUANTIZE", delegated=False, first=None)._replace(
+        one_time=True, reasons=(Reason("kUnsupportedOperatorVersion", "OP Version higher"),))
+    return syn.report_of(m._replace(operators=(*m.operators, once)))
+
+
 REPORTS = {
     "full": lambda: syn.report_of(syn.full_model()),
+    "spec": _with_spec_finding,
+    "one-time": _with_one_time_op,
     "partial": lambda: syn.report_of(syn.partial_model()),
     "refused": lambda: syn.report_of(syn.refused_model()),
     "multi": lambda: syn.report_of(syn.multi_model()),
@@ -57,6 +76,16 @@ MATRIX = [
     ("refused", ["--min-delegated-ratio", "0.01"], 1),
     ("multi", ["--fail-on", "any-fallback"], 1),  # the WHILE is in subgraph 0, the body delegated
     ("multi", ["--fail-on", "refusal"], 0),
+    # A delegated op the NNAPI spec cross-check flags: only --fail-on spec fails on it.
+    ("spec", ["--fail-on", "spec"], 1),
+    ("spec", ["--fail-on", "any-fallback"], 0),
+    ("full", ["--fail-on", "spec"], 0),
+    ("partial", ["--fail-on", "spec"], 0),
+    # A one-time op on the CPU counts only with --strict-count.
+    ("one-time", ["--fail-on", "any-fallback"], 0),
+    ("one-time", ["--fail-on", "any-fallback", "--strict-count"], 1),
+    ("one-time", ["--min-delegated-ratio", "1"], 0),
+    ("one-time", ["--min-delegated-ratio", "1", "--strict-count"], 1),
     # An unreadable model: 3, whatever the policy says about the others (3 > 1).
     ("full+broken", [], 3),
     ("partial+broken", ["--fail-on", "any-fallback"], 3),

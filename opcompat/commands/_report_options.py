@@ -82,6 +82,8 @@ def policy_from_args(args: argparse.Namespace) -> Any:
     from opcompat.gate import make_policy
 
     fail_on = getattr(args, "fail_on", "none") or "none"
+    if fail_on == "spec":
+        _spec_target_needed(getattr(args, "target", None))
     ratio = getattr(args, "min_delegated_ratio", None)
     baseline_path = getattr(args, "baseline", None)
     # Check the combination before reading the baseline: a usage error needs no file.
@@ -119,6 +121,18 @@ def emit(report: Report, args: argparse.Namespace, policy: Any = None) -> int:
     for failure in result.failures:
         print(f"policy failed: {failure}", file=sys.stderr)
     return result.exit_code
+
+
+def _spec_target_needed(target: str | None) -> None:
+    """UsageError when none of the checked targets makes spec findings (`--fail-on spec`
+    would then pass whatever the models are)."""
+    from opcompat.errors import UsageError
+    from opcompat.targets import TargetChoice, choose, expand
+
+    if not any(choose(n).info().spec_findings for n in expand(target)):
+        having = ", ".join(t.value for t in TargetChoice if t.info().spec_findings)
+        raise UsageError(f"--fail-on spec needs a target with a specification cross-check "
+                         f"({having}); --target {target} has none")
 
 
 def _table_options(args: argparse.Namespace) -> dict[str, Any]:

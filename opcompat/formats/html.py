@@ -10,11 +10,21 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from opcompat.formats import cost_view as v
+from opcompat.formats import graph_layout as g
 from opcompat.formats import summary as s
 from opcompat.formats.base import ReportFormat
-from opcompat.report import AppFix, Fix, ModelError, ModelReport, OperatorResult, Report
+from opcompat.report import (
+    AppFix,
+    Fix,
+    ModelError,
+    ModelReport,
+    OperatorResult,
+    Report,
+    SubgraphResult,
+)
 
 # Partition fills and strokes (colour-blind friendly hues); the CPU is orange, hatched.
 PALETTE = (
@@ -27,9 +37,6 @@ PALETTE = (
 )
 CPU_FILL, CPU_STROKE = "#ffe7d1", "#c2410c"
 
-COLS = 7
-BOX_W, BOX_H, GAP_X, GAP_Y = 124, 26, 16, 14
-NAME_CHARS = 13  # what fits in a box at the 10.5px monospace font
 STRIP_W, STRIP_H = 1000, 46
 MACS_BAR_H = 12  # the strip's MACs bar at the heaviest partition or CPU run
 
@@ -42,6 +49,7 @@ header.page{background:#0d1117;color:#f0f6fc;padding:18px max(32px,calc((100% - 
 header.page h1{margin:0;font-size:20px;font-weight:600}
 header.page p{margin:4px 0 0;color:#9198a1;font-size:13px}
 main{padding:8px 32px 40px;max-width:1160px;margin:0 auto}
+section.overview{margin:22px 0}
 section.model{border:1px solid var(--line);border-radius:10px;margin:22px 0;padding:18px 22px;
 background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.04)}
 h2{font-size:18px;margin:0 0 4px;word-break:break-all}
@@ -72,6 +80,15 @@ tr.hl td{background:#fff8c5}
 .count{color:var(--muted);font-size:12px}
 .graph{overflow-x:auto;border:1px solid var(--line);border-radius:8px;padding:10px;background:#fbfcfd}
 .graph svg text{font:10.5px ui-monospace,SFMono-Regular,Menlo,monospace;fill:#1f2328}
+.graph svg.flow text{font-size:inherit}
+.graph svg .edges path{stroke:#8c959f;stroke-width:1}
+.graph svg .edges path.cross{stroke:#c2410c;stroke-width:1.4}
+.graph svg .edges path.far{stroke-opacity:.45}
+.zoom{display:flex;gap:6px;align-items:center;margin:6px 0;font-size:12px;color:var(--muted)}
+.zoom button{padding:2px 9px;border:1px solid var(--line);border-radius:6px;background:#fff;font:inherit;cursor:pointer}
+table.overview td.name a{color:var(--fg);word-break:break-all}
+.graph svg text.glabel{font-weight:600;font-size:10px}
+.note{color:var(--muted);font-size:12px;margin:6px 0}
 .graph svg .op{cursor:pointer}
 .graph svg .op:hover rect{stroke-width:2.5}
 .legend{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0 0;font-size:12px;color:var(--muted)}
@@ -132,6 +149,19 @@ JS = """
       apply(sec);row.classList.add('hl');row.scrollIntoView({block:'center'});});
     apply(sec);
   })(secs[i]);
+  var flows=root.querySelectorAll('div.zoom');
+  for(var i=0;i<flows.length;i++)(function(bar){
+    var svg=bar.nextElementSibling.querySelector('svg.flow');if(!svg)return;
+    var w=+svg.getAttribute('width'),h=+svg.getAttribute('height'),z=1;
+    function set(nz){z=Math.max(0.02,Math.min(2,nz));svg.setAttribute('width',String(w*z));
+      svg.setAttribute('height',String(h*z));bar.querySelector('span').textContent=Math.round(z*100)+' %';}
+    bar.addEventListener('click',function(e){var b=e.target.getAttribute('data-z');if(!b)return;
+      var box=bar.nextElementSibling.clientWidth-24;
+      set(b==='fit'?Math.min(1,box/w):b==='1'?1:z*(+b));});
+  })(flows[i]);
+  var ov=root.querySelectorAll('table.overview th');
+  for(var i=0;i<ov.length;i++)(function(th){th.addEventListener('click',function(){
+    sortBy(th.closest('table'),th.cellIndex,th.classList.contains('num'));});})(ov[i]);
   document.body.setAttribute('data-ready','1');
 })();
 """
@@ -220,53 +250,189 @@ def _strip(model: ModelReport, subgraph: int) -> str:
     return "".join(out)
 
 
-def _op_graph(model: ModelReport, subgraph: int, mi: int) -> str:
-    """Operators in execution order, wrapped in rows, linked in order, coloured by partition."""
-    target = s.target_label(model)
-    ops = s.ops_in_subgraph(model, subgraph)
-    rows = (len(ops) + COLS - 1) // COLS
-    width = COLS * (BOX_W + GAP_X) + GAP_X
-    height = rows * (BOX_H + GAP_Y) + GAP_Y
+class _Sizes(NamedTuple):
+    """Box and gap sizes of one dataflow drawing, in pixels."""
+
+    box_w: int
+    box_h: int
+    gap_x: int
+    gap_y: int
+    font: float
+    name_x: int
+    """Where the op name starts in a box (the index before it; 0: no index)."""
+    name_chars: int
+
+
+FULL = _Sizes(116, 22, 34, 12, 10.5, 30, 13)
+COMPACT = _Sizes(46, 13, 16, 5, 7.5, 0, 9)  # above COMPACT_ABOVE operators: names on hover
+COMPACT_ABOVE = 400
+GRAPH_LIMIT = 3000  # above: no dataflow drawing, the strip and the table only
+OPEN_LIMIT = 1000  # the drawing starts collapsed above this many operators
+PAD = 5  # a partition group's margin around its boxes
+TOP = 16  # room above the first row for a group's label
+LONG_EDGE = 3  # an edge over more columns is drawn lighter
+
+
+def _subgraph_result(model: ModelReport, subgraph: int) -> SubgraphResult | None:
+    """The model's SubgraphResult of that index, from a per-model index built once."""
+    for cached, table in _SG_CACHE:
+        if cached is model:
+            return table.get(subgraph)
+    table = {}
+    for sg in model.subgraphs:
+        table.setdefault(sg.index, sg)
+    _SG_CACHE[:] = [(model, table), *_SG_CACHE[:3]]
+    return table.get(subgraph)
+
+
+_SG_CACHE: list[tuple[ModelReport, dict[int, SubgraphResult]]] = []
+
+
+def _run_order(model: ModelReport, subgraph: int) -> list[OperatorResult]:
+    """The subgraph's operators in the order the interpreter runs them (`summary.segments`)."""
+    return [o for seg in s.segments(model, subgraph) for o in seg.ops]
+
+
+def _place(op: OperatorResult) -> int | None:
+    """Where an operator runs: its partition, or None for the CPU."""
+    return op.partition if op.delegated else None
+
+
+def _dataflow(model: ModelReport, subgraph: int, mi: int) -> str:
+    """The subgraph's dataflow, producers left of consumers, partitions as groups; above
+    GRAPH_LIMIT operators a note instead."""
+    ops = _run_order(model, subgraph)
+    if len(ops) > GRAPH_LIMIT:
+        return (f'<p class="note">The dataflow is not drawn for {len(ops)} operators (more '
+                f"than {GRAPH_LIMIT}): the strip above shows the partitions in execution "
+                "order, the table below every operator.</p>")
+    sg = _subgraph_result(model, subgraph)
+    edges = sg.edges if sg is not None else ()
+    known = bool(edges) or len(ops) < 2
+    if not known:  # drawn as a chain in run order, the chain not drawn
+        edges = tuple((a.index, b.index) for a, b in zip(ops, ops[1:], strict=False))
+    size = COMPACT if len(ops) > COMPACT_ABOVE else FULL
+    lay = g.layout([o.index for o in ops], edges)
+    by_index = {o.index: o for o in ops}
+    width = lay.columns * (size.box_w + size.gap_x) - size.gap_x + 2 * PAD + 2
+    height = int(lay.rows * (size.box_h + size.gap_y)) - size.gap_y + TOP + PAD + 2
     out = [
-        f'<svg class="ops" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+        f'<svg class="flow" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" style="font-size:{size.font}px">'
+        f"<title>{esc(s.target_label(model))} dataflow, {s.plural(len(ops), 'operator')}</title>",
+        _groups(model, lay, by_index, size),
+        _edges(lay, by_index, size) if known else "",
+        _boxes(model, lay, ops, size, mi),
+        "</svg>",
     ]
-    centres = []
-    for k, _ in enumerate(ops):
-        r, c = divmod(k, COLS)
-        if r % 2:  # boustrophedon: the chain never jumps across the page
-            c = COLS - 1 - c
-        centres.append((GAP_X + c * (BOX_W + GAP_X), GAP_Y + r * (BOX_H + GAP_Y)))
-    path = []
-    for k, (x, y) in enumerate(centres):
-        cx, cy = x + BOX_W / 2, y + BOX_H / 2
-        path.append(f"{'M' if k == 0 else 'L'}{cx:.0f},{cy:.0f}")
-    if len(path) > 1:
-        out.append(f'<path d="{" ".join(path)}" fill="none" stroke="#8c959f" stroke-width="1.2"/>')
-    heaviest = max((o.macs for o in ops if o.macs), default=0)
-    for op, (x, y) in zip(ops, centres, strict=True):
-        part = op.partition if op.delegated else None
+    note = ("" if known else '<p class="note">No dataflow recorded in this report: the '
+            "operators are drawn in execution order, unlinked.</p>")
+    return note + "".join(out)
+
+
+def _zoom(ops: int) -> str:
+    """The zoom buttons above a dataflow drawing (the page script makes them work)."""
+    if ops > GRAPH_LIMIT or ops < 2:
+        return ""
+    buttons = "".join(f'<button data-z="{z}">{label}</button>' for z, label in
+                      (("fit", "fit width"), ("0.5", "−"), ("2", "+"), ("1", "1:1")))
+    return f'<div class="zoom">zoom {buttons}<span>100 %</span></div>'
+
+
+def _xy(lay: g.Layout, n: int, size: _Sizes) -> tuple[float, float]:
+    """The top-left corner of node `n`'s box."""
+    return (PAD + 1 + lay.column[n] * (size.box_w + size.gap_x),
+            TOP + lay.row[n] * (size.box_h + size.gap_y))
+
+
+def _edges(lay: g.Layout, by_index: dict[int, OperatorResult], size: _Sizes) -> str:
+    """One path per edge, producer's right side to consumer's left side; orange where the
+    tensor crosses between the CPU and a partition (or two partitions)."""
+    out = ['<g class="edges" fill="none">']
+    half = size.box_h / 2
+    for p, c in lay.edges:
+        x1, y1 = _xy(lay, p, size)
+        x2, y2 = _xy(lay, c, size)
+        x1 += size.box_w
+        bend = max(size.gap_x * 0.7, (x2 - x1) * 0.25) if x2 > x1 else 2.0 * size.gap_x
+        cross = _place(by_index[p]) != _place(by_index[c])
+        far = abs(lay.column[c] - lay.column[p]) > LONG_EDGE
+        cls = " ".join(k for k, on in (("cross", cross), ("far", far)) if on)
+        colour = f' class="{cls}"' if cls else ""
+        out.append(
+            f'<path d="M{x1:.0f},{y1 + half:.0f} C{x1 + bend:.0f},{y1 + half:.0f} '
+            f'{x2 - bend:.0f},{y2 + half:.0f} {x2:.0f},{y2 + half:.0f}"{colour}/>'
+        )
+    out.append("</g>")
+    return "".join(out)
+
+
+def _groups(model: ModelReport, lay: g.Layout, by_index: dict[int, OperatorResult],
+            size: _Sizes) -> str:
+    """Each partition as a translucent outline around its boxes, column by column where its
+    boxes are in consecutive columns, labelled at its left end."""
+    target = s.target_label(model)
+    out = ['<g class="groups">']
+    pitch_y = size.box_h + size.gap_y
+    for outline in g.outlines(lay, {n: _place(o) for n, o in by_index.items()}):
+        part = int(str(outline.key))
         fill, stroke = _colours(part)
+        top_pts, bottom_pts = [], []
+        last = len(outline.spans) - 1
+        for i, span in enumerate(outline.spans):
+            x = PAD + 1 + span.column * (size.box_w + size.gap_x)
+            left = x - (PAD if i == 0 else size.gap_x / 2)
+            right = x + size.box_w + (PAD if i == last else size.gap_x / 2)
+            top = TOP + span.top * pitch_y - PAD
+            bottom = TOP + span.bottom * pitch_y + size.box_h + PAD
+            top_pts += [f"{left:.0f},{top:.0f}", f"{right:.0f},{top:.0f}"]
+            bottom_pts += [f"{left:.0f},{bottom:.0f}", f"{right:.0f},{bottom:.0f}"]
+        first = outline.spans[0]
+        out.append(
+            f'<g class="group" data-partition="{part}"><title>{esc(target)} partition {part}'
+            f"</title><polygon points=\"{' '.join(top_pts + bottom_pts[::-1])}\" fill=\"{fill}\" "
+            f'fill-opacity=".55" stroke="{stroke}" stroke-opacity=".6" stroke-linejoin="round"/>'
+            f'<text x="{PAD + 1 + first.column * (size.box_w + size.gap_x) - PAD + 2:.0f}" '
+            f'y="{TOP + first.top * pitch_y - PAD - 3:.0f}" fill="{stroke}" class="glabel">'
+            f"{esc(target)} p{part}</text></g>"
+        )
+    out.append("</g>")
+    return "".join(out)
+
+
+def _boxes(model: ModelReport, lay: g.Layout, ops: list[OperatorResult], size: _Sizes,
+           mi: int) -> str:
+    """The operator boxes, coloured by partition (the CPU hatched), each with its MACs bar
+    and a tooltip, linked to its table row."""
+    target = s.target_label(model)
+    heaviest = max((o.macs for o in ops if o.macs), default=0)
+    out = []
+    for op in ops:
+        x, y = _xy(lay, op.index, size)
+        fill, stroke = _colours(_place(op))
         dash = ' stroke-dasharray="4 2"' if (not op.delegated and op.supported) else ""
         where = f"{target} partition {op.partition}" if op.delegated else s.verdict(op, model)
         tip = f"{op.index}: {op.op} v{op.version} - {where}" + _macs_tip(op.macs, model)
         reason = s.shown_reason(op, model)
         if reason:
             tip += f"\n{reason}"
-        name = op.op if len(op.op) <= NAME_CHARS else op.op[: NAME_CHARS - 1] + "…"
+        chars = size.name_chars
+        name = op.op if len(op.op) <= chars else op.op[: chars - 1] + "…"
         bar = ""
         if op.macs and heaviest:  # the op's MACs, the heaviest op's bar spanning the box
-            bar = (f'<rect class="macs" x="{x + 4}" y="{y + BOX_H - 5}" '
-                   f'width="{max((BOX_W - 8) * op.macs / heaviest, 1):.1f}" height="3" rx="1" '
+            bar = (f'<rect class="macs" x="{x + 3:.0f}" y="{y + size.box_h - 4:.0f}" '
+                   f'width="{max((size.box_w - 6) * op.macs / heaviest, 1):.1f}" height="2.5" '
                    f'fill="{stroke}"/>')
+        base = y + size.box_h / 2 + size.font * 0.35
+        label = (f'<text x="{x + 5:.0f}" y="{base:.0f}">{esc(op.index)}</text>'
+                 if size.name_x else "")
+        label += f'<text x="{x + (size.name_x or 3):.0f}" y="{base:.0f}">{esc(name)}</text>'
         out.append(
             f'<g class="op" data-row="{_row_id(mi, op)}" data-where="{"nnapi" if op.delegated else "cpu"}">'
             f"<title>{esc(tip)}</title>"
-            f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" '
-            f'stroke="{stroke}" stroke-width="1.5"{dash}/>{bar}'
-            f'<text x="{x + 8}" y="{y + BOX_H / 2 + 3:.0f}">{esc(op.index)}</text>'
-            f'<text x="{x + 32}" y="{y + BOX_H / 2 + 3:.0f}">{esc(name)}</text></g>'
+            f'<rect x="{x:.0f}" y="{y:.0f}" width="{size.box_w}" height="{size.box_h}" rx="4" '
+            f'fill="{fill}" stroke="{stroke}" stroke-width="1.3"{dash}/>{bar}{label}</g>'
         )
-    out.append("</svg>")
     return "".join(out)
 
 
@@ -319,7 +485,7 @@ def _cost_cards(model: ModelReport) -> str:
     if c is None:
         return ""
     share = c.delegated_share
-    value = "?" if c.macs is None else ("-" if share is None else v.percent(share, 1))
+    value = _macs_share(model)
     bar = (f'<div class="bar"><span style="width:{100 * share:.1f}%"></span></div>'
            if share is not None else "")
     traffic = v.human_bytes(c.boundary_bytes) if c.boundary_tensors else "none"
@@ -329,6 +495,15 @@ def _cost_cards(model: ModelReport) -> str:
         f'<div class="k">{esc(v.macs_line(model))}</div>{bar}</div>'
         f'<div class="card traffic"><div class="v">{esc(traffic)}</div><div class="k">{detail}</div></div>'
     )
+
+
+def _macs_share(model: ModelReport) -> str:
+    """The delegated share of MACs: `98.4 %`, `?` when unknown, `-` without MACs."""
+    c = model.cost
+    if c is None or c.macs is None:
+        return "?"
+    share = c.delegated_share
+    return "-" if share is None else v.percent(share, 1)
 
 
 _NUM_COLUMNS = ("#", "ops", "MACs")
@@ -466,10 +641,12 @@ def render_model(model: ModelReport, mi: int) -> str:
         ops_in = len(s.ops_in_subgraph(model, sg))
         parts.append(f"<h3>{esc(title)}: partitions in execution order</h3>")
         parts.append(f'<div class="graph">{_strip(model, sg)}</div>')
-        open_attr = " open" if ops_in <= 200 else ""
+        open_attr = " open" if ops_in <= OPEN_LIMIT else ""
         parts.append(
-            f"<details{open_attr}><summary>Operators ({ops_in}), coloured by where they run</summary>"
-            f'<div class="graph">{_op_graph(model, sg, mi)}</div></details>'
+            f"<details class=\"flow\"{open_attr}><summary>Dataflow ({s.plural(ops_in, 'operator')}"
+            "), producers left of consumers, coloured by where they run</summary>"
+            f"{_zoom(ops_in)}"
+            f'<div class="graph">{_dataflow(model, sg, mi)}</div></details>'
         )
     parts.append(_legend(model))
     parts.append("<h3>Operators</h3>")
@@ -486,9 +663,55 @@ def render_error(error: ModelError, mi: int) -> str:
     )
 
 
+_OVERVIEW_HEAD = (("model", ""), ("target", ""), ("ops on {}", "num"), ("partitions", "num"),
+                  ("MACs on {}", "num"), ("full delegation", ""))
+
+
+def _overview_row(entry: ModelReport | ModelError, name: str, mi: int) -> str:
+    """One model's row of the overview, its name linking to its section."""
+    link = f'<td class="name"><a href="#model-{mi}">{esc(name)}</a></td>'
+    if isinstance(entry, ModelError):
+        return (f'<tr class="error">{link}<td>-</td><td class="num" data-v="-1">-</td>'
+                f'<td class="num" data-v="-1">-</td><td class="num" data-v="-1">-</td>'
+                f"<td>unreadable: {esc(entry.error)}</td></tr>")
+    total = len(entry.operators)
+    share = entry.cost.delegated_share if entry.cost is not None else None
+    full = s.full_delegation_text(entry)
+    if entry.refusal is not None:
+        full = f"whole model refused ({entry.refusal.code}); {full}"
+    return (
+        f'<tr>{link}<td>{esc(s.target_label(entry))}</td>'
+        f'<td class="num" data-v="{entry.delegated_ratio:.6f}">{entry.delegated_count}/{total}</td>'
+        f'<td class="num">{entry.partition_count}</td>'
+        f'<td class="num" data-v="{-1 if share is None else round(share, 6)}">'
+        f"{esc(_macs_share(entry))}</td><td>{esc(full)}</td></tr>"
+    )
+
+
+def _overview(report: Report) -> str:
+    """One row per model (per model and target), before the sections; empty for one entry."""
+    if len(report.models) < 2:
+        return ""
+    paths = list(dict.fromkeys(m.path for m in report.models))  # a path per target: once
+    shown = dict(zip(paths, s.display_names(paths), strict=True))
+    names = [shown[m.path] for m in report.models]
+    label = s.report_label(report)
+    label = "target" if "+" in label else label
+    head = "".join(f'<th class="{c}">{esc(n.format(label))}</th>' if c
+                   else f"<th>{esc(n.format(label))}</th>" for n, c in _OVERVIEW_HEAD)
+    rows = "".join(_overview_row(m, n, i)
+                   for i, (m, n) in enumerate(zip(report.models, names, strict=True)))
+    return (
+        f'<section class="overview"><h3>Overview: {s.plural(len(report.models), "check")}</h3>'
+        '<div class="scroll"><table class="overview"><thead><tr>'
+        f"{head}</tr></thead><tbody>{rows}</tbody></table></div></section>"
+    )
+
+
 def _sections(report: Report) -> str:
-    """Every model's section (or its error), in report order."""
-    return "".join(
+    """The overview (several entries), then every model's section (or its error), in
+    report order."""
+    return _overview(report) + "".join(
         render_error(m, i) if isinstance(m, ModelError) else render_model(m, i)
         for i, m in enumerate(report.models)
     )

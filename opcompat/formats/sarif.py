@@ -152,7 +152,8 @@ def _plan(report: Report) -> tuple[dict[str, Any], list[tuple[OperatorResult, Mo
             notifications.append(
                 {
                     "level": "error",
-                    "message": {"text": f"{m.path}: {m.error}"},
+                    "message": {"text": m.error if m.error.startswith(m.path)
+                                else f"{m.path}: {m.error}"},
                     "locations": [{"physicalLocation": {"artifactLocation": _location(m.path)}}],
                 }
             )

@@ -25,6 +25,8 @@ class TargetInfo(NamedTuple):
     """The delegate it models, for help texts."""
     default_max_partitions: int
     """The delegate's own default partition cap."""
+    spec_findings: bool = False
+    """It cross-checks what the delegate builds against a specification (`--fail-on spec`)."""
 
 
 class TargetName(str):

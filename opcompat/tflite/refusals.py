@@ -45,9 +45,20 @@ def quantization_error(tensor: Tensor) -> str | None:
 def interpreter_refusal(model: Model) -> Refusal | None:
     """The model cannot be loaded by TFLite at all (InterpreterBuilder fails), or None.
 
-    Source: tflite/core/interpreter_builder.cc, InterpreterBuilder::ParseTensors (a failed
-    ParseQuantization fails the whole build).
+    Source: tflite/core/interpreter_builder.cc, InterpreterBuilder::
+    BuildLocalIndexToRegistrationMapping (a CUSTOM operator code without a custom_code, checked
+    here on the operators that use one) and ParseTensors (a failed ParseQuantization fails the
+    whole build).
     """
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            if op.op == "CUSTOM" and op.custom_code is None:
+                return Refusal(
+                    INTERPRETER_BUILD_FAILS,
+                    f"TFLite cannot load this model: operator {op.index} of subgraph {sg.index}: "
+                    "Operator with CUSTOM builtin_code has no custom_code.; InterpreterBuilder "
+                    "fails, so the model runs nowhere (nothing is delegated)",
+                )
     bad: list[tuple[int, int]] = []
     first = ""
     for sg in model.subgraphs:

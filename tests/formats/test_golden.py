@@ -24,6 +24,7 @@ MODELS = (
     "gh-tflm__keyword_scrambled.tflite",  # three partitions, most ops on the CPU
     "pypi-pymicro-wakeword__hey_mycroft.tflite",  # two subgraphs, refused as a whole
     "gen-gru__fp32.tflite",  # three subgraphs (WHILE), partitions in each
+    "gh-litert__ff.tflite",  # the plan runs a CPU op (10) before the partition of ops 1-12
 )
 EXTENSIONS = {"table": "txt", "markdown": "md", "json": "json", "sarif": "sarif", "html": "html"}
 

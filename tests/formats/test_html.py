@@ -71,3 +71,61 @@ def test_summary_cards_and_refusal() -> None:
     mixed = HtmlFormat().render(SYNTHETIC["mixed"]())
     assert "3 models · 1 fully delegated · 1 unreadable" in mixed
     assert "Unreadable: not a TFLite flatbuffer" in mixed
+
+
+def _with_edges(model: ModelReport, edges: tuple[tuple[int, int], ...]) -> ModelReport:
+    return model._replace(subgraphs=tuple(sg._replace(edges=edges) for sg in model.subgraphs))
+
+
+def _flow(text: str) -> str:
+    found = re.search(r'<svg class="flow".*?</svg>', text, flags=re.S)
+    assert found, "no dataflow drawing"
+    return found.group(0)
+
+
+def test_dataflow_draws_one_path_per_edge_and_groups_partitions() -> None:
+    from synthetic import partial_model, report_of
+
+    edges = ((0, 1), (1, 2), (1, 3), (2, 4), (3, 4), (4, 5), (5, 6), (6, 7))
+    text = HtmlFormat().render(report_of(_with_edges(partial_model(), edges)))
+    flow = _flow(text)
+    tags = parse(flow)
+    assert len(re.findall(r"<path ", flow)) == len(edges)
+    crossing = [a for t, a in tags if t == "path" and "cross" in (a.get("class") or "")]
+    assert len(crossing) == 5  # not 0->1 (inside partition 0), 2->4 and 6->7 (CPU to CPU)
+    groups = [a["data-partition"] for t, a in tags if t == "g" and a.get("class") == "group"]
+    assert sorted(groups) == ["0", "1", "2"]
+    assert "NNAPI p0</text>" in flow
+    assert "No dataflow recorded" not in text
+    assert "<details class=\"flow\" open>" in text
+
+
+def test_dataflow_unknown_is_said() -> None:
+    from synthetic import partial_model, report_of
+
+    text = HtmlFormat().render(report_of(partial_model()))
+    assert "No dataflow recorded in this report" in text
+    assert "<path " not in _flow(text)
+
+
+def test_large_graphs_are_compact_and_the_largest_not_drawn() -> None:
+    from synthetic import big_model, report_of
+
+    compact = HtmlFormat().render(report_of(big_model(500)))
+    assert 'height="13"' in _flow(compact)  # small boxes, the names in the tooltips
+    huge = HtmlFormat().render(report_of(big_model(3001)))
+    assert "The dataflow is not drawn for 3001 operators" in huge
+    assert '<svg class="flow"' not in huge
+    assert 'class="strip"' in huge  # the partitions in execution order still are
+
+
+def test_overview_lists_every_model_with_a_link(mixed_report: Report) -> None:
+    text = HtmlFormat().render(mixed_report)
+    overview = text[text.index('<table class="overview">'):text.index('<section class="model"')]
+    links = re.findall(r'<a href="#model-(\d+)">([^<]*)</a>', overview)
+    assert links == [("0", "partial.tflite"), ("1", "full.tflite"), ("2", "broken.tflite")]
+    for i, _ in links:
+        assert f'id="model-{i}"' in text
+    assert "4/8" in overview and "unreadable: not a TFLite flatbuffer" in overview
+    one = HtmlFormat().render(SYNTHETIC["partial"]())
+    assert 'class="overview"' not in one

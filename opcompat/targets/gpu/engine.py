@@ -121,10 +121,12 @@ def _verdicts(model: Model, sg: Subgraph, options: GpuOptions) -> list[tuple[Rea
 
 
 def _delegate_prepare(
-    model: Model, sg: Subgraph, plain: list[tuple[Reason, ...]], options: GpuOptions
+    model: Model, sg: Subgraph, plain: list[tuple[Reason, ...]], options: GpuOptions,
+    assume_built: frozenset[tuple[int, int]] = frozenset(),
 ) -> SubgraphDelegation:
     """`DelegatePrepare` on one subgraph: `GetOpsToReplace`, then the kernels that
-    `ReplaceNodeSubsetsWithDelegateKernels` creates, each built by its Init."""
+    `ReplaceNodeSubsetsWithDelegateKernels` creates, each built by its Init (a kernel holding
+    an operator of `assume_built` is taken as built: see `simulate`)."""
     result = SubgraphDelegation(sg.index, OK, plain)
     dequant_nodes = [op.index for op in sg.operators if is_dequantize_const_fp16(sg, op)]
     supported = [i for i, r in enumerate(plain) if not r]
@@ -148,7 +150,8 @@ def _delegate_prepare(
         )
     except PartitionError:
         kernels = []
-    refusal = _build_kernels(model, sg, kernels, options, result.rewired_inputs)
+    to_build = [k for k in kernels if not any((sg.index, n) in assume_built for n in k.nodes)]
+    refusal = _build_kernels(model, sg, to_build, options, result.rewired_inputs)
     if refusal is not None:
         result.status, result.refusal = DELEGATE_ERROR, refusal
         return result
@@ -272,8 +275,10 @@ def simulate(
         verdicts = cache[key] = [_verdicts(model, sg, options) for sg in model.subgraphs]
     plain = [[() if (sg.index, i) in accept else v for i, v in enumerate(verdicts[sg.index])]
              for sg in model.subgraphs]
+    # The accepted operators would be rewritten in the model, so how their kernel builds is
+    # not known: a kernel that holds one is taken as built.
     delegation = modify_graph_with_delegate(
-        model, plain, lambda sg, p: _delegate_prepare(model, sg, p, options), "GPU"
+        model, plain, lambda sg, p: _delegate_prepare(model, sg, p, options, accept), "GPU"
     )
     return Simulation.of(delegation)
 
@@ -282,7 +287,7 @@ def app_changes(options: GpuOptions) -> list[tuple[str, GpuOptions]]:
     """App-side changes with their options: every partition, and quantized ops allowed."""
     changes: list[tuple[str, GpuOptions]] = []
     if options.max_partitions != 0:
-        changes.append(("max_delegated_partitions = 2147483647 (every partition)",
+        changes.append((f"max_delegated_partitions = {UNLIMITED} (every partition)",
                         options._replace(max_partitions=0)))
     if not options.allow_quant_ops:
         changes.append(("allow quantized ops (TFLITE_GPU_EXPERIMENTAL_FLAGS_ENABLE_QUANT)",

@@ -1083,6 +1083,12 @@ def _build(b: _Builder, nodes: Sequence[int], input_tensors: Sequence[int],
             provided = parser(b, op, ins, op.outputs)
         except _Fail as e:  # BuildModelEnforceIO prefixes the op name
             raise _Fail(f"{_op_name(op)}: {e.message}", e.source) from None
+        except (IndexError, KeyError) as e:
+            # The parser reads an input or output the node does not have: upstream indexes
+            # the node's arrays unchecked, which is undefined behaviour, not a status.
+            raise _Crash(f"{_op_name(op)} (node {op.index}) reads an operand it does not have "
+                         f"({len(ins)} inputs, {len(op.outputs)} outputs): out-of-bounds read",
+                         f"{MB}, the op's Parse") from e
         _copy_variable_outputs(b, op, ins, provided)
         full_lstm = full_lstm or (op.op == "LSTM" and provided is not None)
     if full_lstm:

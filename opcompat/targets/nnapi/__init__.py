@@ -21,4 +21,5 @@ TARGET = TargetInfo(
     label="NNAPI",
     delegate="TFLite's NNAPI delegate",
     default_max_partitions=DEFAULT_MAX_PARTITIONS,
+    spec_findings=True,
 )

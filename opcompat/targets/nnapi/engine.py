@@ -35,7 +35,7 @@ def check_model(model: Model, options: NnapiOptions) -> TargetResult:
 
     target, nnapi_cpu, max_partitions = options.target, options.nnapi_cpu, options.max_partitions
     validator = _Validator(model)
-    level_masks, levels = _level_matrix(model, validator, max_partitions)
+    level_masks, levels = _level_matrix(model, validator, max_partitions, target)
 
     plain, delegation = _delegation(model, validator, target, max_partitions)
     spec = SpecChecker(
@@ -207,19 +207,19 @@ def _targets() -> dict[int, Target]:
     return default_targets()
 
 
+def _delegation_key(target: Target, max_partitions: int) -> tuple[int, bool, int, int]:
+    """What the delegation reads of the target: Validate's level, whether an accelerator is
+    named (which implies API 29+) and the graph builder's feature level; and the cap."""
+    return (target.validate_level, target.is_accelerator_specified, target.feature_level,
+            max_partitions)
+
+
 def _delegation(model: Model, validator: _Validator, target: Target, max_partitions: int):  # type: ignore[no-untyped-def]
     """Validate's verdicts and the delegate's result at `target`, once per check and level
     (the first delegated levels and the lowest full level ask for the same levels again)."""
     from opcompat.targets.nnapi.delegation import modify_graph_with_delegate
 
-    # What the delegation reads of the target: Validate's level, whether an accelerator is
-    # named (which implies API 29+) and the graph builder's feature level.
-    key = (
-        target.validate_level,
-        target.is_accelerator_specified,
-        target.feature_level,
-        max_partitions,
-    )
+    key = _delegation_key(target, max_partitions)
     got = validator.delegations.get(key)
     if got is not None:
         return got
@@ -266,7 +266,7 @@ operator rather than a set of operators per level)."""
 
 
 def _level_matrix(
-    model: Model, validator: _Validator, max_partitions: int
+    model: Model, validator: _Validator, max_partitions: int, checked: Target
 ) -> tuple[LevelMasks, tuple[LevelResult, ...]]:
     """Which operators are delegated at every API level (default feature levels), and each
     level's counts. Levels that hand Validate and DoPrepare the same arguments share one
@@ -274,7 +274,16 @@ def _level_matrix(
     targets = _targets()
     masks: LevelMasks = {}
     rows: list[LevelResult] = []
+    keep = _delegation_key(checked, max_partitions)
+    previous: tuple[int, bool, int, int] | None = None
     for k, api in enumerate(API_LEVELS):
+        level_key = _delegation_key(targets[api], max_partitions)
+        if previous is not None and level_key != previous and previous != keep:
+            # Only the counts are kept: each level's verdicts and partitions cost as much
+            # memory as the model's operators (the checked level's are needed again; equal
+            # keys are neighbours, so a level is dropped once no later level shares it).
+            validator.delegations.pop(previous, None)
+        previous = level_key
         _, delegation = _delegation(model, validator, targets[api], max_partitions)
         nodes = _delegated_nodes(delegation)
         bit = 1 << k
@@ -284,6 +293,8 @@ def _level_matrix(
         parts = 0 if refused else sum(len(d.partitions) for d in delegation.subgraphs
                                       if d.status == OK)
         rows.append(LevelResult(api, len(nodes), parts, refused))
+    if previous is not None and previous != keep:
+        validator.delegations.pop(previous, None)
     return masks, tuple(rows)
 
 
