@@ -14,10 +14,11 @@ Imports only `opcompat.report` and those: importing this module must stay cheap.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import NamedTuple
 
 from opcompat.report import Reason
-from opcompat.targets.gpu import reasons as _gpu
 
 
 class Code(NamedTuple):
@@ -124,7 +125,19 @@ _OPCOMPAT = (
          "allows for that operation."),
 )
 
-_TARGETS = tuple(Code(name, kind, text) for name, kind, text in _gpu.CODES)
+def _target_codes() -> tuple[Code, ...]:
+    """The codes of every target that defines its own (`opcompat.targets.<name>.reasons`)."""
+    from opcompat.targets import TargetChoice
+
+    out: list[Code] = []
+    for t in TargetChoice:
+        name = f"opcompat.targets.{t.value}.reasons"
+        if importlib.util.find_spec(name) is not None:
+            out.extend(Code(*c) for c in importlib.import_module(name).CODES)
+    return tuple(out)
+
+
+_TARGETS = _target_codes()
 
 CODES: dict[str, Code] = {
     **{name: Code(name, "delegate", text, text) for name, text in _DELEGATE},
