@@ -23,7 +23,6 @@ from opcompat.report import (
     ModelReport,
     OperatorResult,
     Report,
-    SubgraphResult,
 )
 
 # Partition fills and strokes (colour-blind friendly hues); the CPU is orange, hatched.
@@ -273,19 +272,7 @@ TOP = 16  # room above the first row for a group's label
 LONG_EDGE = 3  # an edge over more columns is drawn lighter
 
 
-def _subgraph_result(model: ModelReport, subgraph: int) -> SubgraphResult | None:
-    """The model's SubgraphResult of that index, from a per-model index built once."""
-    for cached, table in _SG_CACHE:
-        if cached is model:
-            return table.get(subgraph)
-    table = {}
-    for sg in model.subgraphs:
-        table.setdefault(sg.index, sg)
-    _SG_CACHE[:] = [(model, table), *_SG_CACHE[:3]]
-    return table.get(subgraph)
 
-
-_SG_CACHE: list[tuple[ModelReport, dict[int, SubgraphResult]]] = []
 
 
 def _run_order(model: ModelReport, subgraph: int) -> list[OperatorResult]:
@@ -306,7 +293,7 @@ def _dataflow(model: ModelReport, subgraph: int, mi: int) -> str:
         return (f'<p class="note">The dataflow is not drawn for {len(ops)} operators (more '
                 f"than {GRAPH_LIMIT}): the strip above shows the partitions in execution "
                 "order, the table below every operator.</p>")
-    sg = _subgraph_result(model, subgraph)
+    sg = s.subgraph_result(model, subgraph)
     edges = sg.edges if sg is not None else ()
     known = bool(edges) or len(ops) < 2
     if not known:  # drawn as a chain in run order, the chain not drawn

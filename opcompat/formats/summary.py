@@ -10,7 +10,15 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from opcompat.names import display_names, model_name, plural  # noqa: F401  (formats use s.*)
-from opcompat.report import ModelError, ModelReport, OperatorResult, PlanEntry, Reason, Report
+from opcompat.report import (
+    ModelError,
+    ModelReport,
+    OperatorResult,
+    PlanEntry,
+    Reason,
+    Report,
+    SubgraphResult,
+)
 
 NO_REASON = "(no reason recorded)"
 
@@ -265,7 +273,8 @@ def segments(model: ModelReport, subgraph: int) -> list[Segment]:
     execution_plan`). Without a plan (a report built by hand), each partition is placed at
     its first operator."""
     ops = ops_in_subgraph(model, subgraph)
-    plan = next((sg.execution_plan for sg in model.subgraphs if sg.index == subgraph), ())
+    result = subgraph_result(model, subgraph)
+    plan = result.execution_plan if result is not None else ()
     by_index = {o.index: o for o in ops}
     if plan and all(e.node is None or e.node in by_index for e in plan):
         return _plan_segments(subgraph, plan, by_index)
@@ -324,27 +333,36 @@ def subgraph_name(model: ModelReport, index: int) -> str:
     return _by_subgraph(model)[1].get(index, "")
 
 
-_BY_SUBGRAPH: list[tuple[ModelReport, dict[int, list[OperatorResult]], dict[int, str]]] = []
+_ByModel = tuple[dict[int, list[OperatorResult]], dict[int, str], dict[int, SubgraphResult]]
+_BY_SUBGRAPH: list[tuple[ModelReport, _ByModel]] = []
 
 
-def _by_subgraph(model: ModelReport) -> tuple[dict[int, list[OperatorResult]], dict[int, str]]:
-    """The model's operators by subgraph (in index order) and its subgraph names, built once
-    per model: scanning every operator for each subgraph was quadratic (a hostile file with
-    8000 one-operator subgraphs took 9 s to render)."""
-    for cached, cached_ops, cached_names in _BY_SUBGRAPH:
+def _by_subgraph(model: ModelReport) -> _ByModel:
+    """The model's operators by subgraph (in index order), its subgraph names and results,
+    built once per model: scanning every operator (or subgraph) for each subgraph was
+    quadratic (a hostile file with 8000 one-operator subgraphs took 9 s to render)."""
+    for cached, found in _BY_SUBGRAPH:
         if cached is model:
-            return cached_ops, cached_names
+            return found
     by_sg: dict[int, list[OperatorResult]] = {}
     for o in model.operators:
         by_sg.setdefault(o.subgraph, []).append(o)
     for group in by_sg.values():
         group.sort(key=lambda o: o.index)
     names: dict[int, str] = {}
+    results: dict[int, SubgraphResult] = {}
     for sg in model.subgraphs:
         if sg.name and sg.index not in names:
             names[sg.index] = sg.name
-    _BY_SUBGRAPH[:] = [(model, by_sg, names), *_BY_SUBGRAPH[:3]]
-    return by_sg, names
+        results.setdefault(sg.index, sg)
+    found = (by_sg, names, results)
+    _BY_SUBGRAPH[:] = [(model, found), *_BY_SUBGRAPH[:3]]
+    return found
+
+
+def subgraph_result(model: ModelReport, subgraph: int) -> SubgraphResult | None:
+    """The model's SubgraphResult of that index (from the per-model index)."""
+    return _by_subgraph(model)[2].get(subgraph)
 
 
 def ops_in_subgraph(model: ModelReport, subgraph: int) -> list[OperatorResult]:
