@@ -43,6 +43,12 @@ def _macs_of(sim: Simulation, macs: Macs) -> int | None:
     return total
 
 
+def _delegated_macs(report: ModelReport, macs: Macs) -> int | None:
+    """The MACs of the operators the report delegates (None when one is unknown)."""
+    taken = frozenset((o.subgraph, o.index) for o in report.operators if o.delegated)
+    return _macs_of(Simulation(taken, 0), macs)
+
+
 def _rank_key(before_ops: int, before_macs: int | None) -> Callable[[Any], tuple[int, int]]:
     def key(f: Any) -> tuple[int, int]:
         gained = (f.macs_delegated_after - before_macs
@@ -60,8 +66,7 @@ def model_fixes(
     if not found:
         return ()
     before = report.delegated_count
-    before_macs = _macs_of(Simulation(frozenset((o.subgraph, o.index) for o in report.operators
-                                                if o.delegated), 0), macs)
+    before_macs = _delegated_macs(report, macs)
     cache: dict[Any, Any] = {}
     fixes: list[Fix] = []
     ordered = sorted(found.items(), key=lambda kv: -len(kv[1]))[:MAX_CAUSES]
@@ -93,6 +98,5 @@ def app_fixes(
             continue
         seen.add(sim.delegated)
         out.append(AppFix(text, len(sim.delegated), _macs_of(sim, macs), sim.partitions))
-    before_macs = _macs_of(Simulation(frozenset((o.subgraph, o.index) for o in report.operators
-                                                if o.delegated), 0), macs)
+    before_macs = _delegated_macs(report, macs)
     return tuple(sorted(out, key=_rank_key(before, before_macs)))

@@ -141,7 +141,7 @@ def _one_time_note(m: ModelReport) -> str:
 
 
 def _spec_failures(m: ModelReport, name: str) -> list[str]:
-    """Delegated operators the NNAPI specification cross-check says the runtime rejects."""
+    """Delegated operators a target's specification cross-check says its runtime rejects."""
     found = [(o, w) for o in m.operators if o.delegated for w in o.warnings
              if w.code in SPEC_CODES]
     if not found:
