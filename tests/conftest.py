@@ -28,6 +28,16 @@ def corpus_models() -> list[Path]:
     return sorted(CORPUS.glob("*.tflite"))
 
 
+def shared_model(name: str) -> Path:
+    """A model of `shared/models` or `shared/models-gpu` by file name (`.tflite` optional);
+    the test is skipped when it is absent."""
+    file = name if name.endswith(".tflite") else f"{name}.tflite"
+    for folder in (CORPUS, SHARED / "models-gpu"):
+        if (folder / file).is_file():
+            return folder / file
+    pytest.skip(f"{file} not found under {SHARED} (set OPCOMPAT_SHARED)")
+
+
 @pytest.fixture(scope="session")
 def corpus() -> list[Path]:
     models = corpus_models()

@@ -3,21 +3,10 @@ the gate, `--strict-count`, and `--fail-on spec`, on corpus models (skipped with
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from opcompat.analysis import check
 from opcompat.gate import FailOn, evaluate, make_policy
 from opcompat.report import Report
-from tests.conftest import CORPUS
-
-
-def _model(name: str) -> Path:
-    p = CORPUS / name
-    if not p.is_file():
-        pytest.skip(f"{p} not found")
-    return p
+from tests.conftest import shared_model as _model
 
 
 def test_constant_dequantize_is_one_time_and_not_a_per_inference_fallback() -> None:

@@ -71,12 +71,13 @@ def model_cost(model: Model, report: ModelReport, costs: Costs) -> ModelCost:
         producer = {t: op.index for op in sg.operators for t in op.outputs}
         cpu_reads = {t for op in sg.operators if (sg.index, op.index) not in delegated
                      for t in op.inputs}
+        model_inputs, model_outputs = set(sg.inputs), set(sg.outputs)  # tuples: a scan each
         for k, p in enumerate(sgr.partitions):
             ins = tuple(_tensor(sg, t) for t in p.input_tensors
                         if t in producer and (sg.index, producer[t]) not in delegated)
             outs = tuple(_tensor(sg, t) for t in p.output_tensors if t in cpu_reads)
-            io.extend(_tensor(sg, t) for t in p.input_tensors if t in sg.inputs)
-            io.extend(_tensor(sg, t) for t in p.output_tensors if t in sg.outputs)
+            io.extend(_tensor(sg, t) for t in p.input_tensors if t in model_inputs)
+            io.extend(_tensor(sg, t) for t in p.output_tensors if t in model_outputs)
             parts.append(PartitionCost(sg.index, k, len(p.nodes),
                                        _sum(costs[(sg.index, n)].macs for n in p.nodes),
                                        ins, outs))

@@ -117,12 +117,7 @@ def fix_to_dict(fix: Fix) -> dict[str, Any]:
 
 
 def app_fix_to_dict(fix: AppFix) -> dict[str, Any]:
-    return {
-        "change": fix.change,
-        "delegated_ops_after": fix.delegated_ops_after,
-        "macs_delegated_after": fix.macs_delegated_after,
-        "partitions_after": fix.partitions_after,
-    }
+    return dict(fix._asdict())  # its fields are the schema's, in its order
 
 
 def partition_to_dict(p: Partition) -> dict[str, Any]:

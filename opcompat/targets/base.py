@@ -33,7 +33,7 @@ from opcompat.report import (
     Refusal,
     SubgraphResult,
 )
-from opcompat.tflite.interpreter import DELEGATE_ERROR, LOAD_ERROR, OK
+from opcompat.tflite.interpreter import DELEGATE_ERROR, LOAD_ERROR, NOT_APPLIED, OK
 from opcompat.tflite.partition import GraphInfo, NodeSubset, PartitionError, partition_graph
 
 
@@ -153,3 +153,34 @@ def execution_plan(
         else:
             plan.extend(PlanEntry(node=n) for n in s.nodes)
     return tuple(plan)
+
+
+def partition_cap(options: Mapping[str, Any], default: int) -> int:
+    """The `max_partitions` option (0: no limit; the target's `default` when not given);
+    UsageError for a negative one."""
+    from opcompat.errors import UsageError
+
+    cap = options.get("max_partitions", default)
+    if cap < 0:
+        raise UsageError(f"--max-partitions must be 0 (no limit) or more, got {cap}")
+    return int(cap)
+
+
+def not_delegated_reasons(
+    status: str, refused: bool, in_dropped: bool, dropped: Reason
+) -> tuple[Reason, ...]:
+    """Why an operator the delegate accepts is not delegated: the whole delegation failed,
+    the interpreter never applied the delegate to its subgraph, or the partition cap dropped
+    its partition (`dropped`, the target's own wording); none when it is not known.
+
+    Source: tflite/core/subgraph.cc, Subgraph::ModifyGraphWithDelegateImpl;
+    tflite/core/interpreter.cc, Interpreter::ModifyGraphWithDelegateImpl.
+    """
+    from opcompat.reasons import DELEGATION_REFUSED, SUBGRAPH_NOT_DELEGATED, reason
+
+    if refused or (status != OK and status != NOT_APPLIED):
+        return (reason(DELEGATION_REFUSED, "tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl"),)
+    if status == NOT_APPLIED:
+        return (reason(SUBGRAPH_NOT_DELEGATED,
+                       "tflite/core/interpreter.cc, ModifyGraphWithDelegateImpl"),)
+    return (dropped,) if in_dropped else ()

@@ -32,6 +32,35 @@ _TYPE_NAMES = {  # TfLiteTypeGetName
     TensorType.UINT16: "UINT16",
     TensorType.INT4: "INT4",
     TensorType.BFLOAT16: "BFLOAT16",
+    TensorType.INT2: "INT2",
+    TensorType.UINT4: "UINT4",
+    TensorType.FLOAT8_E4M3FN: "FLOAT8_E4M3FN",
+    TensorType.FLOAT8_E5M2: "FLOAT8_E5M2",
+}
+
+# The TfLiteType number of each schema type (tflite/core/c/c_api_types.h, enum TfLiteType;
+# the interpreter's ConvertTensorType maps one to the other), as C++ messages print it.
+_C_TYPE: dict[int, int] = {
+    TensorType.FLOAT32: 1, TensorType.FLOAT16: 10, TensorType.INT32: 2, TensorType.UINT8: 3,
+    TensorType.INT64: 4, TensorType.STRING: 5, TensorType.BOOL: 6, TensorType.INT16: 7,
+    TensorType.COMPLEX64: 8, TensorType.INT8: 9, TensorType.FLOAT64: 11,
+    TensorType.COMPLEX128: 12, TensorType.UINT64: 13, TensorType.RESOURCE: 14,
+    TensorType.VARIANT: 15, TensorType.UINT32: 16, TensorType.UINT16: 17, TensorType.INT4: 18,
+    TensorType.BFLOAT16: 19, TensorType.INT2: 20, TensorType.UINT4: 21,
+    TensorType.FLOAT8_E4M3FN: 22, TensorType.FLOAT8_E5M2: 23,
+}
+
+# `GetSizeOfType` (tflite/util.cc): bytes of one element; sub-byte types count one byte, and
+# string, resource and variant have none.
+_SIZE_OF_TYPE: dict[int, int] = {
+    **{int(t): n for t, n in (
+        (TensorType.FLOAT32, 4), (TensorType.FLOAT16, 2), (TensorType.INT32, 4),
+        (TensorType.UINT8, 1), (TensorType.INT64, 8), (TensorType.BOOL, 1),
+        (TensorType.INT16, 2), (TensorType.COMPLEX64, 8), (TensorType.INT8, 1),
+        (TensorType.FLOAT64, 8), (TensorType.COMPLEX128, 16), (TensorType.UINT64, 8),
+        (TensorType.UINT32, 4), (TensorType.UINT16, 2), (TensorType.INT4, 1),
+        (TensorType.BFLOAT16, 2), (TensorType.INT2, 1), (TensorType.UINT4, 1),
+        (TensorType.FLOAT8_E4M3FN, 1), (TensorType.FLOAT8_E5M2, 1))},
 }
 
 _ITEM_SIZE: dict[TensorType | int, int] = {
@@ -58,6 +87,25 @@ def type_name(dtype: int) -> str:
         return _TYPE_NAMES.get(TensorType(dtype), f"type {int(dtype)}")
     except ValueError:
         return f"type {int(dtype)}"
+
+
+def known_type_name(dtype: int) -> str | None:
+    """`TfLiteTypeGetName` of a schema type; None for a value outside the schema enum."""
+    try:
+        return _TYPE_NAMES.get(TensorType(dtype))
+    except ValueError:
+        return None
+
+
+def c_type_value(dtype: int) -> int:
+    """The TfLiteType number of a schema type (the value itself outside the enum)."""
+    return _C_TYPE.get(dtype, dtype)
+
+
+def size_of_type(dtype: int) -> int | None:
+    """`GetSizeOfType`: bytes of one element; None for string, resource, variant and values
+    outside the enum."""
+    return _SIZE_OF_TYPE.get(dtype)
 
 
 def tensor_at(subgraph: Subgraph, index: int) -> Tensor | None:

@@ -3,22 +3,13 @@ spec and level-matrix lines (issue 11), on corpus models."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from opcompat.analysis import check_many
 from opcompat.cli import main
 from opcompat.formats.summary import level_ranges
 from opcompat.formats.table import TableFormat
-from tests.conftest import CORPUS
-
-
-def _model(name: str) -> Path:
-    p = CORPUS / name
-    if not p.is_file():
-        pytest.skip(f"{p} not found")
-    return p
+from tests.conftest import shared_model as _model
 
 
 def test_level_ranges() -> None:

@@ -6,7 +6,6 @@ Each case cites where the condition comes from upstream (LiteRT f67457790c9c).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,15 +16,7 @@ from opcompat.reasons import DYNAMIC_TENSORS, PARTITION_DROPPED
 from opcompat.report import ModelReport, OperatorResult
 from opcompat.targets.gpu import reasons as codes
 from opcompat.targets.gpu.node_support import TENSOR_CHECK_MESSAGE
-from tests.conftest import SHARED
-
-
-def _model(name: str) -> Path:
-    for d in ("models-gpu", "models"):
-        p = SHARED / d / f"{name}.tflite"
-        if p.is_file():
-            return p
-    pytest.skip(f"{name}.tflite not found under {SHARED} (set OPCOMPAT_SHARED)")
+from tests.conftest import shared_model as _model
 
 
 def _gpu(name: str, **options: Any) -> ModelReport:

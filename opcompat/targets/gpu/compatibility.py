@@ -24,7 +24,9 @@ import struct
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from opcompat.model.graph import TensorType
 from opcompat.tflite.op_signature import NO_TYPE, OpSignature, TensorSpec
+from opcompat.tflite.types import c_type_value, known_type_name, size_of_type
 
 OP_VERSION = "op_version"
 OPERAND_COUNT = "operand_count"
@@ -46,37 +48,10 @@ class Failure(NamedTuple):
 Result = Failure | None
 
 # Schema TensorType values (schema.fbs) used here.
-_F32, _F16, _I32, _U8, _I64, _STR, _BOOL, _I16 = 0, 1, 2, 3, 4, 5, 6, 7
-_I8, _BF16, _I4, _I2 = 9, 18, 17, 19
-
-# Schema TensorType -> (TfLiteType C value, TfLiteTypeGetName, GetSizeOfType or None).
-# tflite/core/c/common.cc (TfLiteTypeGetName), tflite/util.cc (GetSizeOfType).
-_TYPES: dict[int, tuple[int, str, int | None]] = {
-    NO_TYPE: (0, "NOTYPE", None),
-    0: (1, "FLOAT32", 4),
-    1: (10, "FLOAT16", 2),
-    2: (2, "INT32", 4),
-    3: (3, "UINT8", 1),
-    4: (4, "INT64", 8),
-    5: (5, "STRING", None),
-    6: (6, "BOOL", 1),
-    7: (7, "INT16", 2),
-    8: (8, "COMPLEX64", 8),
-    9: (9, "INT8", 1),
-    10: (11, "FLOAT64", 8),
-    11: (12, "COMPLEX128", 16),
-    12: (13, "UINT64", 8),
-    13: (14, "RESOURCE", None),
-    14: (15, "VARIANT", None),
-    15: (16, "UINT32", 4),
-    16: (17, "UINT16", 2),
-    17: (18, "INT4", 1),
-    18: (19, "BFLOAT16", 2),
-    19: (20, "INT2", 1),
-    20: (21, "UINT4", 1),
-    21: (22, "FLOAT8_E4M3FN", 1),
-    22: (23, "FLOAT8_E5M2", 1),
-}
+_F32, _F16, _I32, _U8, _I64, _STR, _BOOL, _I16 = (
+    TensorType.FLOAT32, TensorType.FLOAT16, TensorType.INT32, TensorType.UINT8,
+    TensorType.INT64, TensorType.STRING, TensorType.BOOL, TensorType.INT16)
+_I8, _BF16, _I4, _I2 = TensorType.INT8, TensorType.BFLOAT16, TensorType.INT4, TensorType.INT2
 
 _ACT_SIGN_BIT = 5
 """kTfLiteActSignBit (schema ActivationFunctionType values 0-5 map to the same C values)."""
@@ -85,13 +60,15 @@ _ACT_SIGMOID = 6
 
 
 def _c_type(t: int) -> int:
-    """The `TfLiteType` number of schema type `t` (as the C++ prints it)."""
-    return _TYPES[t][0] if t in _TYPES else t
+    """The `TfLiteType` number of schema type `t` (as the C++ prints it; kTfLiteNoType 0)."""
+    return 0 if t == NO_TYPE else c_type_value(t)
 
 
 def _type_name(t: int) -> str:
     """`TfLiteTypeGetName` of schema type `t`."""
-    return _TYPES[t][1] if t in _TYPES else "Unknown type"
+    if t == NO_TYPE:
+        return "NOTYPE"
+    return known_type_name(t) or "Unknown type"
 
 
 def _fail(kind: str) -> Callable[[str], Failure]:
@@ -493,10 +470,10 @@ def _check_bitcast(sig: OpSignature) -> Result:
     if err:
         return err
     ins, outs = sig.inputs[0].dims, sig.outputs[0].dims
-    in_size = _TYPES.get(sig.inputs[0].type, (0, "", None))[2]
+    in_size = size_of_type(sig.inputs[0].type)
     if in_size is None:
         return _type("Could not parse input type")
-    out_size = _TYPES.get(sig.outputs[0].type, (0, "", None))[2]
+    out_size = size_of_type(sig.outputs[0].type)
     if out_size is None:
         return _type("Could not parse output type")
     if in_size == out_size:

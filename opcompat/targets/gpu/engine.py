@@ -12,16 +12,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from opcompat.errors import UsageError
 from opcompat.model.graph import Model, Operator, Subgraph
 from opcompat.reasons import (
-    DELEGATION_REFUSED,
     PARTITION_DROPPED,
-    SUBGRAPH_NOT_DELEGATED,
-    reason,
 )
 from opcompat.report import CheckOptions, OperatorResult, Reason, Refusal, SubgraphResult
-from opcompat.targets.base import Simulation, TargetResult, execution_plan, partition_result
+from opcompat.targets.base import (
+    Simulation,
+    TargetResult,
+    execution_plan,
+    not_delegated_reasons,
+    partition_cap,
+    partition_result,
+)
 from opcompat.targets.gpu import DEFAULT_MAX_PARTITIONS
 from opcompat.targets.gpu import reasons as codes
 from opcompat.targets.gpu.parsers import NodeContext, node_verdict
@@ -30,7 +33,6 @@ from opcompat.tflite.fp16 import is_dequantize_const_fp16, rewire
 from opcompat.tflite.interpreter import (
     DELEGATE_ERROR,
     LOAD_ERROR,
-    NOT_APPLIED,
     OK,
     SubgraphDelegation,
     modify_graph_with_delegate,
@@ -67,9 +69,7 @@ class GpuOptions(NamedTuple):
 def prepare(options: Mapping[str, Any]) -> GpuOptions:
     """The options of a check (`gpu_no_quant`, `gpu_no_opencl`, `max_partitions`), checked
     before any model is read; UsageError for bad values. Other targets' options are ignored."""
-    max_partitions = options.get("max_partitions", DEFAULT_MAX_PARTITIONS)
-    if max_partitions < 0:
-        raise UsageError(f"--max-partitions must be 0 (no limit) or more, got {max_partitions}")
+    max_partitions = partition_cap(options, DEFAULT_MAX_PARTITIONS)
     return GpuOptions(
         allow_quant_ops=not options.get("gpu_no_quant", False),
         opencl=not options.get("gpu_no_opencl", False),
@@ -221,7 +221,7 @@ def _subgraph_result(
         reasons = d.plain[op.index]
         supported = not reasons
         if supported and op.index not in part_of:
-            reasons = _not_delegated(d.status, refused, op.index in dropped_nodes)
+            reasons = not_delegated_reasons(d.status, refused, op.index in dropped_nodes, DROPPED)
         operators.append(OperatorResult(
             subgraph=sg.index,
             index=op.index,
@@ -247,19 +247,10 @@ def _operations(op: Operator) -> tuple[str, ...]:
     return (entry.operation or entry.parser.removesuffix("OperationParser") + " parser",)
 
 
-def _not_delegated(status: str, refused: bool, in_dropped: bool) -> tuple[Reason, ...]:
-    """Why a node the GPU delegate accepts is not delegated (none when it is not known)."""
-    if refused or (status != OK and status != NOT_APPLIED):
-        return (reason(DELEGATION_REFUSED, "tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl"),)
-    if status == NOT_APPLIED:
-        return (reason(SUBGRAPH_NOT_DELEGATED,
-                       "tflite/core/interpreter.cc, ModifyGraphWithDelegateImpl"),)
-    if in_dropped:
-        return (Reason(PARTITION_DROPPED, "Supported, but its partition was dropped by "
-                       "max_delegated_partitions (only the largest partitions are delegated).",
-                       f"{HELPER_SOURCE}::GetNodesOfFirstNLargestPartitionsImpl; "
-                       f"{DELEGATE_SOURCE}, DelegatePrepare"),)
-    return ()
+DROPPED = Reason(PARTITION_DROPPED, "Supported, but its partition was dropped by "
+                 "max_delegated_partitions (only the largest partitions are delegated).",
+                 f"{HELPER_SOURCE}::GetNodesOfFirstNLargestPartitionsImpl; {DELEGATE_SOURCE}, "
+                 "DelegatePrepare")
 
 
 def simulate(

@@ -10,22 +10,26 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from opcompat.errors import UsageError
 from opcompat.model.graph import Model, Operator, Subgraph
 from opcompat.reasons import (
-    DELEGATION_REFUSED,
     FP16_DELEGATED_WITH_WEIGHTS,
     FP16_REWIRED_ON_CPU,
     PARTITION_DROPPED,
-    SUBGRAPH_NOT_DELEGATED,
     reason,
 )
 from opcompat.report import CheckOptions, LevelResult, OperatorResult, Reason, SubgraphResult
 from opcompat.signature import operator_signature
-from opcompat.targets.base import Simulation, TargetResult, execution_plan, partition_result
+from opcompat.targets.base import (
+    Simulation,
+    TargetResult,
+    execution_plan,
+    not_delegated_reasons,
+    partition_cap,
+    partition_result,
+)
 from opcompat.targets.nnapi import DEFAULT_API_LEVEL, DEFAULT_MAX_PARTITIONS
 from opcompat.targets.nnapi.levels import API_LEVELS, Target, make_target
-from opcompat.tflite.interpreter import DELEGATE_ERROR, LOAD_ERROR, NOT_APPLIED, OK
+from opcompat.tflite.interpreter import DELEGATE_ERROR, LOAD_ERROR, OK
 
 
 def check_model(model: Model, options: NnapiOptions) -> TargetResult:
@@ -85,9 +89,7 @@ class NnapiOptions(NamedTuple):
 def prepare(options: Mapping[str, Any]) -> NnapiOptions:
     """The options of a check (`api_level`, `feature_level`, `nnapi_cpu`, `max_partitions`),
     checked before any model is read; UsageError for bad values."""
-    max_partitions = options.get("max_partitions", DEFAULT_MAX_PARTITIONS)
-    if max_partitions < 0:
-        raise UsageError(f"--max-partitions must be 0 (no limit) or more, got {max_partitions}")
+    max_partitions = partition_cap(options, DEFAULT_MAX_PARTITIONS)
     nnapi_cpu = bool(options.get("nnapi_cpu", False))
     target = make_target(
         options.get("api_level", DEFAULT_API_LEVEL), options.get("feature_level"), nnapi_cpu
@@ -393,7 +395,7 @@ def _operator_result(
         ctx, sg, op, supported, delegated, fp16_selected and bool(d.rewired_inputs.get(op.index))
     )
     if supported and not delegated and not extra:
-        extra.extend(_not_delegated_reasons(d.status, refused, in_dropped))
+        extra.extend(not_delegated_reasons(d.status, refused, in_dropped, DROPPED))
     taken = supported or delegated  # the fp16 path delegates what Validate refuses
     nn_key = (ctx.validator._keys(sg, op)[0], taken)  # data-free: no constant is read
     nn_ops = ctx.nn_ops.get(nn_key)
@@ -437,18 +439,9 @@ def _operator_warnings(
     return tuple(warnings)
 
 
-def _not_delegated_reasons(status: str, refused: bool, in_dropped: bool) -> list[Reason]:
-    """Why an operator Validate accepts is not delegated (none when it is not known)."""
-    if refused or (status != OK and status != NOT_APPLIED):
-        return [reason(DELEGATION_REFUSED, "tflite/core/subgraph.cc, ModifyGraphWithDelegateImpl")]
-    if status == NOT_APPLIED:
-        return [reason(SUBGRAPH_NOT_DELEGATED,
-                       "tflite/core/interpreter.cc, ModifyGraphWithDelegateImpl")]
-    if in_dropped:
-        return [Reason(PARTITION_DROPPED, "Supported, but its partition was dropped by "
-                       "max_number_delegated_partitions.", "tflite/delegates/nnapi/"
-                       "nnapi_delegate.cc, StatefulNnApiDelegate::LimitDelegatedPartitions")]
-    return []
+DROPPED = Reason(PARTITION_DROPPED, "Supported, but its partition was dropped by "
+                 "max_number_delegated_partitions.", "tflite/delegates/nnapi/nnapi_delegate.cc, "
+                 "StatefulNnApiDelegate::LimitDelegatedPartitions")
 
 
 def simulate(
