@@ -6,6 +6,7 @@ summary agree word for word.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -66,15 +67,23 @@ def spec_note(op: OperatorResult) -> str:
 
 def spec_findings_of(op: OperatorResult) -> list[Reason]:
     """The spec cross-check's findings on a delegated operator (`reasons.SPEC_CODES`)."""
+    if not (op.delegated and op.warnings):  # the usual case, asked of every row
+        return []
     from opcompat.reasons import SPEC_CODES
 
-    return [w for w in op.warnings if w.code in SPEC_CODES] if op.delegated else []
+    return [w for w in op.warnings if w.code in SPEC_CODES]
 
 
 def level_ranges(levels: Iterable[int]) -> str:
     """`27-28, 33-35` for the API levels 27, 28, 33, 34, 35; `never` for none."""
+    return _ranges(tuple(sorted(levels)))
+
+
+@functools.lru_cache(maxsize=256)
+def _ranges(levels: tuple[int, ...]) -> str:
+    """`level_ranges` of sorted levels (a few distinct sets, asked once per operator)."""
     runs: list[list[int]] = []
-    for api in sorted(levels):
+    for api in levels:
         if runs and api == runs[-1][-1] + 1:
             runs[-1].append(api)
         else:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -91,9 +92,10 @@ def target_info(name: str) -> TargetInfo:
     return TargetChoice(name).info()
 
 
+@functools.lru_cache(maxsize=64)
 def label(name: str) -> str:
     """How reports name target `name` (the name itself for a target this release does not
-    know, e.g. in a report built by a library user)."""
+    know, e.g. in a report built by a library user). Kept: reports ask it once per row."""
     try:
         return target_info(name).label
     except (ValueError, ImportError, AttributeError):

@@ -129,10 +129,13 @@ def execution_plan(
     subgraph: Subgraph,
     partitions: Sequence[Partition],
     inputs_override: Mapping[int, tuple[int, ...]] | None = None,
+    subsets: Sequence[NodeSubset] | None = None,
 ) -> tuple[PlanEntry, ...]:
     """The interpreter's plan after `ReplaceNodeSubsetsWithDelegateKernels` replaced each of
     `partitions` by one kernel: the node subsets in the order the partitioner found them, a
-    CPU subset's nodes one by one. `inputs_override`: the nodes the fp16 helper rewired.
+    CPU subset's nodes one by one. `inputs_override`: the nodes the fp16 helper rewired;
+    `subsets`: the partitioner's result for exactly these partitions' nodes, when the caller
+    has it (else it is worked out again).
 
     Source: tflite/core/subgraph.cc, Subgraph::ReplaceNodeSubsetsWithDelegateKernels;
     tflite/graph_info.cc, PartitionGraphIntoIndependentNodeSubsets.
@@ -140,11 +143,14 @@ def execution_plan(
     if not partitions:
         return tuple(PlanEntry(node=op.index) for op in subgraph.operators)
     index = {p.nodes: k for k, p in enumerate(partitions)}
-    delegated = [n for p in partitions for n in p.nodes]
-    try:
-        subsets = partition_graph(GraphInfo.of(subgraph, dict(inputs_override or {})), delegated)
-    except PartitionError:
-        return ()
+    if subsets is None:
+        delegated = [n for p in partitions for n in p.nodes]
+        try:
+            subsets = partition_graph(
+                GraphInfo.of(subgraph, dict(inputs_override or {})), delegated
+            )
+        except PartitionError:
+            return ()
     plan: list[PlanEntry] = []
     for s in subsets:
         if s.delegated:

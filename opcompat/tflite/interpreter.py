@@ -31,7 +31,7 @@ class SubgraphDelegation:
     """The delegate's work on one subgraph, filled in as DoPrepare goes."""
 
     __slots__ = ("index", "status", "plain", "fp16", "supported_nodes", "rewired_inputs",
-                 "previewed", "partitions", "dropped", "refusal")
+                 "previewed", "partitions", "dropped", "refusal", "plan_subsets")
 
     def __init__(
         self, index: int, status: str = NOT_APPLIED, plain: list[tuple[Reason, ...]] | None = None
@@ -49,6 +49,9 @@ class SubgraphDelegation:
         self.partitions: list[NodeSubset] = []
         self.dropped: list[NodeSubset] = []  # previewed, left on the CPU by the partition cap
         self.refusal: Refusal | None = None
+        # Every node subset, delegated or not, of the partitioning that made `partitions`, in
+        # the partitioner's order; None when not kept (`targets.base.execution_plan` redoes it).
+        self.plan_subsets: list[NodeSubset] | None = None
 
     @property
     def delegated_nodes(self) -> set[int]:

@@ -45,7 +45,7 @@ def _timed(n: int) -> float:
     nodes = list(range(n))
     edges = [(i, i + 1) for i in range(n - 1)] + [(0, i) for i in range(2, n, 3)]
     best = float("inf")
-    for _ in range(3):
+    for _ in range(5):  # the best of five: one busy moment on a shared machine is not a trend
         t0 = time.perf_counter()
         layout(nodes, edges)
         best = min(best, time.perf_counter() - t0)

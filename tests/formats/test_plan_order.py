@@ -44,3 +44,29 @@ def test_the_markdown_flowchart_draws_the_cpu_op_before_the_partition(
     text = MarkdownFormat().render(Report((check(path, api_level=30),)))
     chart = text.split("```mermaid", 1)[1]
     assert chart.index("10: BATCH_MATMUL") < chart.index("NNAPI partition 0")
+
+
+@pytest.mark.parametrize("target", ["nnapi", "gpu"])
+@pytest.mark.parametrize("cap", [1, 2, 0])
+def test_the_kept_partitioning_gives_the_plan_a_fresh_one_gives(
+    target: str, cap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The engines keep the partitioner's subsets of the final node set for the plan instead
+    # of partitioning again: both must give the same plan, with the cap's dropped partitions
+    # and the fp16 rewiring (the shipped chain example: five partitions, fp16 weights).
+    import importlib
+
+    from opcompat.examples import EXAMPLES, example_path
+    from opcompat.targets import base
+
+    def kept() -> list[object]:
+        return [sg.execution_plan for name in EXAMPLES
+                for sg in check(example_path(name), target=target, max_partitions=cap).subgraphs]
+
+    with_kept = kept()
+    engine = importlib.import_module(f"opcompat.targets.{target}.engine")
+    monkeypatch.setattr(engine, "execution_plan",
+                        lambda sg, parts, rewired, subsets=None: base.execution_plan(
+                            sg, parts, rewired))
+    assert kept() == with_kept
+    assert any(len(plan) > 1 for plan in with_kept)

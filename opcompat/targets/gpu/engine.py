@@ -42,6 +42,7 @@ from opcompat.tflite.partition import (
     NodeSubset,
     PartitionError,
     largest_first,
+    partition_graph,
     preview_partitioning,
 )
 
@@ -145,17 +146,18 @@ def _delegate_prepare(
         return result
     result.rewired_inputs = _remap_fp16_inputs(sg, ops_to_replace)
     try:
-        kernels = preview_partitioning(
-            GraphInfo.of(sg, result.rewired_inputs or None), ops_to_replace
-        )
+        # ReplaceNodeSubsetsWithDelegateKernels: the kernels, and the plan they leave.
+        subsets = partition_graph(GraphInfo.of(sg, result.rewired_inputs or None), ops_to_replace)
     except PartitionError:
-        kernels = []
+        subsets = []
+    kernels = [k for k in subsets if k.delegated]
     to_build = [k for k in kernels if not any((sg.index, n) in assume_built for n in k.nodes)]
     refusal = _build_kernels(model, sg, to_build, options, result.rewired_inputs)
     if refusal is not None:
         result.status, result.refusal = DELEGATE_ERROR, refusal
         return result
     result.partitions = kernels
+    result.plan_subsets = subsets or None
     taken = {n for p in kernels for n in p.nodes}
     result.dropped = [p for p in previewed if not taken.intersection(p.nodes)]
     return result
@@ -233,7 +235,7 @@ def _subgraph_result(
             reasons=reasons,
             partition=part_of.get(op.index),
         ))
-    plan = execution_plan(sg, parts, d.rewired_inputs)
+    plan = execution_plan(sg, parts, d.rewired_inputs, d.plan_subsets if parts else None)
     return SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped), status=d.status,
                           execution_plan=plan)
 

@@ -42,7 +42,7 @@ from opcompat.tflite.partition import (
     NodeSubset,
     PartitionError,
     largest_first,
-    preview_partitioning,
+    partition_graph,
 )
 
 ValidateFn = Callable[[Subgraph, Operator], tuple[Reason, ...]]
@@ -61,8 +61,10 @@ def do_prepare(
 
     `cache`: a dict kept by the caller across calls on the same model (at several levels); the
     partitioning of a node set does not depend on the level, so it is done once per set."""
+    if cache is None:
+        cache = {}  # still shared by this call's preview, cap and plan
     result = SubgraphDelegation(subgraph.index, OK, plain)
-    if has_const_fp16_dequantize(subgraph):
+    if _memo(cache, "fp16", subgraph, lambda: has_const_fp16_dequantize(subgraph)):
         sel = select_fp16(model, subgraph, plain, lambda op: validate(subgraph, op))
         result.fp16 = sel
         result.supported_nodes = sel.supported_nodes
@@ -75,17 +77,20 @@ def do_prepare(
     rewired = result.rewired_inputs or None
     info_key = (subgraph.index, tuple(sorted(rewired.items())) if rewired else None)
 
-    def preview(nodes: list[int]) -> list[NodeSubset]:
-        if cache is None:
-            return preview_partitioning(GraphInfo.of(subgraph, rewired), nodes)
+    def subsets(nodes: list[int]) -> list[NodeSubset]:
+        """Every node subset of the partitioning of `nodes` (Preview keeps the delegated)."""
         key = (info_key, tuple(nodes))
         got = cache.get(key)
         if got is None or got[0] is not subgraph:
             info = cache.get(info_key)
             if info is None or info[0] is not subgraph:
                 info = cache[info_key] = (subgraph, GraphInfo.of(subgraph, rewired))
-            got = cache[key] = (subgraph, preview_partitioning(info[1], nodes))
+            got = cache[key] = (subgraph, partition_graph(info[1], nodes))
         return got[1]
+
+    def preview(nodes: list[int]) -> list[NodeSubset]:
+        """`Subgraph::PreviewDelegatePartitioning`: the delegated subsets, in order."""
+        return [s for s in subsets(nodes) if s.delegated] if nodes else []
 
     try:
         previewed = preview(result.supported_nodes)
@@ -109,7 +114,7 @@ def do_prepare(
         if key in built:
             return True
         memo_key = ("build", info_key, key, build_level)
-        got = cache.get(memo_key) if cache is not None else None
+        got = cache.get(memo_key)
         if got is not None and got[0] is subgraph:
             failure = got[1]
         else:
@@ -121,8 +126,7 @@ def do_prepare(
                 target,
                 result.rewired_inputs or None,
             )
-            if cache is not None:
-                cache[memo_key] = (subgraph, failure)
+            cache[memo_key] = (subgraph, failure)
         if failure is not None:
             result.status = DELEGATE_ERROR
             result.refusal = graph_checks.build_refusal(subgraph, failure)
@@ -139,36 +143,44 @@ def do_prepare(
     # The cap depends on the previewed partitions alone: the same node set at another level
     # keeps the same partitions.
     cap_key = ("cap", info_key, tuple(nodes_to_delegate), max_partitions)
-    capped = cache.get(cap_key) if cache is not None else None
+    capped = cache.get(cap_key)
+    final_subsets: list[NodeSubset] | None
     if capped is not None and capped[0] is subgraph:
-        final = capped[1]
+        final, final_subsets = capped[1], capped[2]
     else:
         kept_nodes = limit_delegated_partitions(max_partitions, previewed, nodes_to_delegate)
         if kept_nodes is nodes_to_delegate:
             final = previewed  # the same nodes partition the same way: no need to walk again
+            final_subsets = subsets(nodes_to_delegate)
         else:
             try:
                 final = preview(kept_nodes)
+                final_subsets = subsets(kept_nodes) if kept_nodes else None
             except PartitionError:
-                final = []
-        if cache is not None:
-            cache[cap_key] = (subgraph, final)
+                final, final_subsets = [], None
+        cache[cap_key] = (subgraph, final, final_subsets)
     for p in final:
         if not build(p):
             return result
     result.partitions = final
+    # ReplaceNodeSubsetsWithDelegateKernels partitions the same nodes again: keep the result.
+    result.plan_subsets = final_subsets
     kept = {n for p in final for n in p.nodes}
     result.dropped = [p for p in previewed if not kept.intersection(p.nodes)]
     return result
 
 
-def _has_lstm(subgraph: Subgraph, cache: dict[Any, Any] | None) -> bool:
-    key = ("lstm", subgraph.index)
-    got = cache.get(key) if cache is not None else None
+def _has_lstm(subgraph: Subgraph, cache: dict[Any, Any]) -> bool:
+    return _memo(cache, "lstm", subgraph, lambda: any(op.op == "LSTM" for op in subgraph.operators))
+
+
+def _memo(cache: dict[Any, Any], kind: str, subgraph: Subgraph, work: Callable[[], bool]) -> bool:
+    """A per-subgraph fact kept in `cache` (it holds the subgraph, so a reused id never
+    answers for another)."""
+    key = (kind, subgraph.index)
+    got = cache.get(key)
     if got is None or got[0] is not subgraph:
-        got = (subgraph, any(op.op == "LSTM" for op in subgraph.operators))
-        if cache is not None:
-            cache[key] = got
+        got = cache[key] = (subgraph, work())
     return bool(got[1])
 
 

@@ -7,7 +7,7 @@ StatefulNnApiDelegate::DoPrepare), tflite/core/subgraph.cc (ModifyGraphWithDeleg
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any, NamedTuple
 
 from opcompat.model.graph import Model, Operator, Subgraph
@@ -166,12 +166,24 @@ class _Validator:
         """Validate's failures for `op` at `target`, from the memo when it can be."""
         return self._plain(self._keys(subgraph, op), subgraph, op, target)
 
-    def plain_levels(
-        self, subgraph: Subgraph, op: Operator, targets: Iterable[Target]
-    ) -> tuple[tuple[Reason, ...], ...]:
-        """`plain` at each of `targets` (the operator's keys are looked up once)."""
-        keys = self._keys(subgraph, op)
-        return tuple([self._plain(keys, subgraph, op, t) for t in targets])
+    def plain_subgraph(self, subgraph: Subgraph, target: Target) -> list[tuple[Reason, ...]]:
+        """`plain` for every operator of `subgraph`, in order: operators with equal keys share
+        one lookup (the level matrix asks this for every operator at every level)."""
+        ops = subgraph.operators
+        if not ops:
+            return []
+        self._keys(subgraph, ops[0])  # works out the whole subgraph's keys
+        keys = self._sigs.get(subgraph.index)
+        if keys is None or len(keys) != len(ops):
+            return [self.plain(subgraph, op, target) for op in ops]
+        seen: dict[tuple[Hashable, Hashable], tuple[Reason, ...]] = {}
+        out: list[tuple[Reason, ...]] = []
+        for key, op in zip(keys, ops, strict=True):
+            got = seen.get(key)
+            if got is None:
+                got = seen[key] = self._plain(key, subgraph, op, target)
+            out.append(got)
+        return out
 
     def _plain(
         self,
@@ -225,7 +237,7 @@ def _delegation(model: Model, validator: _Validator, target: Target, max_partiti
     got = validator.delegations.get(key)
     if got is not None:
         return got
-    plain = [[validator.plain(sg, op, target) for op in sg.operators] for sg in model.subgraphs]
+    plain = [validator.plain_subgraph(sg, target) for sg in model.subgraphs]
     got = validator.delegations[key] = (
         plain,
         modify_graph_with_delegate(
@@ -240,31 +252,25 @@ def _delegation(model: Model, validator: _Validator, target: Target, max_partiti
     return got
 
 
-def _fully_delegated(model: Model, delegation: Any) -> bool:
-    if delegation.status != OK:
-        return False
-    for sg, d in zip(model.subgraphs, delegation.subgraphs, strict=True):
-        if len(d.delegated_nodes) != len(sg.operators):
-            return False
-    return True
+LevelMasks = list[list[int]]
+"""Per subgraph, per operator: bit k set when it is delegated at API_LEVELS[k] (one small int
+per operator rather than a set of operators per level)."""
 
 
-def _delegated_nodes(delegation: Any) -> set[tuple[int, int]]:
-    """(subgraph, operator) of every node that runs on NNAPI after partitioning and refusals."""
+def _mark_delegated(delegation: Any, masks: LevelMasks, bit: int) -> int:
+    """Set `bit` in the mask of every node that runs on NNAPI after partitioning and refusals;
+    the number of such nodes."""
     if delegation.status in (DELEGATE_ERROR, LOAD_ERROR):
-        return set()
-    return {
-        (sg_index, n)
-        for sg_index, d in enumerate(delegation.subgraphs)
-        if d.status == OK
-        for p in d.partitions
-        for n in p.nodes
-    }
-
-
-LevelMasks = dict[tuple[int, int], int]
-"""(subgraph, operator) -> bit k set when it is delegated at API_LEVELS[k] (one small int per
-operator rather than a set of operators per level)."""
+        return 0
+    count = 0
+    for d, row in zip(delegation.subgraphs, masks, strict=True):
+        if d.status != OK:
+            continue
+        for p in d.partitions:
+            for n in p.nodes:
+                row[n] |= bit
+            count += len(p.nodes)
+    return count
 
 
 def _level_matrix(
@@ -274,7 +280,7 @@ def _level_matrix(
     level's counts. Levels that hand Validate and DoPrepare the same arguments share one
     delegation (the validator's cache)."""
     targets = _targets()
-    masks: LevelMasks = {}
+    masks: LevelMasks = [[0] * len(sg.operators) for sg in model.subgraphs]
     rows: list[LevelResult] = []
     keep = _delegation_key(checked, max_partitions)
     previous: tuple[int, bool, int, int] | None = None
@@ -287,14 +293,11 @@ def _level_matrix(
             validator.delegations.pop(previous, None)
         previous = level_key
         _, delegation = _delegation(model, validator, targets[api], max_partitions)
-        nodes = _delegated_nodes(delegation)
-        bit = 1 << k
-        for key in nodes:
-            masks[key] = masks.get(key, 0) | bit
+        delegated = _mark_delegated(delegation, masks, 1 << k)
         refused = delegation.refusal is not None
         parts = 0 if refused else sum(len(d.partitions) for d in delegation.subgraphs
                                       if d.status == OK)
-        rows.append(LevelResult(api, len(nodes), parts, refused))
+        rows.append(LevelResult(api, delegated, parts, refused))
     if previous is not None and previous != keep:
         validator.delegations.pop(previous, None)
     return masks, tuple(rows)
@@ -363,7 +366,7 @@ def _subgraph_result(
             warnings.append(hazard)
     else:
         parts = []
-    plan = execution_plan(sg, parts, d.rewired_inputs)
+    plan = execution_plan(sg, parts, d.rewired_inputs, d.plan_subsets if parts else None)
     result = SubgraphResult(sg.index, sg.name, tuple(parts), tuple(dropped), status=d.status,
                             execution_plan=plan)
     return result, warnings
@@ -384,7 +387,8 @@ def _operator_result(
 
     reasons = ctx.plain[sg.index][op.index]
     supported = not reasons
-    levels = _levels_of(ctx.level_masks.get((sg.index, op.index), 0))
+    row = ctx.level_masks[sg.index]
+    levels = _levels_of(row[op.index] if 0 <= op.index < len(row) else 0)
     extra: list[Reason] = []
     if d.fp16 is not None and supported and d.fp16.remapped_reasons.get(op.index):
         extra.extend(
