@@ -9,7 +9,8 @@ import pytest
 import synthetic as syn
 
 from opcompat.cli import main
-from opcompat.diff import diff_models, render_json, render_markdown, render_text
+from opcompat.diff import diff_models
+from opcompat.formats.diff import render_json, render_markdown, render_text
 
 
 def test_identical_models_have_no_changes() -> None:
@@ -148,3 +149,21 @@ def test_new_fallbacks_make_one_policy_line() -> None:
     assert line.startswith(f"{newly} new fallbacks: ")
     assert line.endswith(f"; and {newly - 5} more") and line.count(" at subgraph ") == 5
     assert new_fallback_failures(diff_models(old, old)) == []
+
+
+def test_a_gpu_diff_names_the_gpu(capsys: pytest.CaptureFixture[str]) -> None:
+    # The shipped chain example: fewer partitions under a cap of 1 than with no limit.
+    from opcompat.examples import example_path
+
+    path = str(example_path("chain"))
+    assert main(["diff", path, path, "--target", "gpu"]) == 0
+    text = capsys.readouterr().out
+    assert "ops on GPU" in text and "NNAPI" not in text
+    from opcompat.analysis import check
+
+    old = check(path, target="gpu", max_partitions=0)
+    new = check(path, target="gpu", max_partitions=1)
+    d = diff_models(old, new)
+    assert d.new_fallbacks
+    shown = render_text(d) + render_markdown(d)
+    assert "GPU p" in shown and "NNAPI" not in shown

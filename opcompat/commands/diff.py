@@ -60,8 +60,9 @@ def new_fallback_failures(d: Any) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from opcompat.diff import diff_models, render_json, render_markdown, render_text
+    from opcompat.diff import diff_models
     from opcompat.errors import EXIT_OK, EXIT_POLICY
+    from opcompat.formats.diff import render_json, render_markdown, render_text
     from opcompat.gate import FailOn, evaluate, make_policy
     from opcompat.inputs import check_inputs, expand
     from opcompat.output import emit_text, refuse_overwriting

@@ -70,7 +70,7 @@ td.num,th.num{text-align:right}
 td.op{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
 tr.hl td{background:#fff8c5}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}
-.badge.nnapi{background:#dafbe1;color:#116329}.badge.cpu{background:#ffe7d1;color:#9a3412}
+.badge.delegated{background:#dafbe1;color:#116329}.badge.cpu{background:#ffe7d1;color:#9a3412}
 .badge.sup{background:#fff1c2;color:#7d4e00}
 .tools{display:flex;gap:8px;align-items:center;margin:8px 0;flex-wrap:wrap}
 .tools input{flex:1 1 260px;padding:6px 10px;border:1px solid var(--line);border-radius:6px;font:inherit}
@@ -83,6 +83,8 @@ tr.hl td{background:#fff8c5}
 .graph svg .edges path{stroke:#8c959f;stroke-width:1}
 .graph svg .edges path.cross{stroke:#c2410c;stroke-width:1.4}
 .graph svg .edges path.far{stroke-opacity:.45}
+.graph svg .edges path.wrap{stroke-dasharray:3 3}
+.graph svg .band{stroke:#d0d7de;stroke-dasharray:2 4}
 .zoom{display:flex;gap:6px;align-items:center;margin:6px 0;font-size:12px;color:var(--muted)}
 .zoom button{padding:2px 9px;border:1px solid var(--line);border-radius:6px;background:#fff;font:inherit;cursor:pointer}
 table.overview td.name a{color:var(--fg);word-break:break-all}
@@ -225,7 +227,7 @@ def _strip(model: ModelReport, subgraph: int) -> str:
         n = len(seg.ops)
         tip = f"{label}: {s.plural(n, 'op')} ({s.span(seg.ops)})" + _macs_tip(macs, model)
         out.append(
-            f'<g class="seg" data-where="{"nnapi" if seg.delegated else "cpu"}"><title>{esc(tip)}</title>'
+            f'<g class="seg" data-where="{"delegated" if seg.delegated else "cpu"}"><title>{esc(tip)}</title>'
             f'<rect x="{x:.1f}" y="0" width="{max(w - 1, 1):.1f}" height="{STRIP_H}" rx="4" '
             f'fill="{fill_attr}" stroke="{stroke}" stroke-width="1.5"/>'
         )
@@ -270,6 +272,8 @@ OPEN_LIMIT = 1000  # the drawing starts collapsed above this many operators
 PAD = 5  # a partition group's margin around its boxes
 TOP = 16  # room above the first row for a group's label
 LONG_EDGE = 3  # an edge over more columns is drawn lighter
+BAND_WIDTH = 1000  # a wider drawing wraps into bands of columns stacked top to bottom
+BAND_GAP = 14  # between two bands, besides the room for group labels (TOP)
 
 
 
@@ -301,15 +305,15 @@ def _dataflow(model: ModelReport, subgraph: int, mi: int) -> str:
     size = COMPACT if len(ops) > COMPACT_ABOVE else FULL
     lay = g.layout([o.index for o in ops], edges)
     by_index = {o.index: o for o in ops}
-    width = lay.columns * (size.box_w + size.gap_x) - size.gap_x + 2 * PAD + 2
-    height = int(lay.rows * (size.box_h + size.gap_y)) - size.gap_y + TOP + PAD + 2
+    at = _Bands.of(lay, size)
     out = [
-        f'<svg class="flow" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" style="font-size:{size.font}px">'
+        f'<svg class="flow" role="img" width="{at.width}" height="{at.height}" '
+        f'viewBox="0 0 {at.width} {at.height}" style="font-size:{size.font}px">'
         f"<title>{esc(s.target_label(model))} dataflow, {s.plural(len(ops), 'operator')}</title>",
-        _groups(model, lay, by_index, size),
-        _edges(lay, by_index, size) if known else "",
-        _boxes(model, lay, ops, size, mi),
+        at.separators(),
+        _groups(model, at, by_index),
+        _edges(at, by_index) if known else "",
+        _boxes(model, at, ops, mi),
         "</svg>",
     ]
     note = ("" if known else '<p class="note">No dataflow recorded in this report: the '
@@ -326,26 +330,94 @@ def _zoom(ops: int) -> str:
     return f'<div class="zoom">zoom {buttons}<span>100 %</span></div>'
 
 
-def _xy(lay: g.Layout, n: int, size: _Sizes) -> tuple[float, float]:
-    """The top-left corner of node `n`'s box."""
-    return (PAD + 1 + lay.column[n] * (size.box_w + size.gap_x),
-            TOP + lay.row[n] * (size.box_h + size.gap_y))
+class _Bands(NamedTuple):
+    """Where a layout's columns go on the page: in bands of `per_band` columns, stacked top to
+    bottom, so that a long chain wraps like text instead of running thousands of pixels wide.
+    A drawing of one band is placed as the layout says."""
+
+    lay: g.Layout
+    size: _Sizes
+    per_band: int
+    tops: tuple[float, ...]
+    """The y of each band's first row."""
+    first_rows: tuple[float, ...]
+    """The smallest layout row in each band (a band is as tall as its own rows)."""
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, lay: g.Layout, size: _Sizes) -> _Bands:
+        pitch_x, pitch_y = size.box_w + size.gap_x, size.box_h + size.gap_y
+        per = max(1, (BAND_WIDTH - 2 * PAD) // pitch_x)
+        count = max(1, -(-lay.columns // per))
+        low, high = [float("inf")] * count, [float("-inf")] * count
+        for n, c in lay.column.items():
+            b, r = c // per, lay.row[n]
+            low[b], high[b] = min(low[b], r), max(high[b], r)
+        tops: list[float] = []
+        firsts: list[float] = []
+        y = float(TOP)
+        for b in range(count):
+            first, last = (low[b], high[b]) if low[b] <= high[b] else (0.0, 0.0)
+            tops.append(y)
+            firsts.append(first)
+            y += (last - first + 1) * pitch_y - size.gap_y + PAD + BAND_GAP + TOP
+        shown = min(lay.columns, per)
+        width = shown * pitch_x - size.gap_x + 2 * PAD + 2
+        if count == 1:
+            height = int(lay.rows * pitch_y) - size.gap_y + TOP + PAD + 2
+        else:
+            height = int(y - BAND_GAP - TOP) + 2
+        return cls(lay, size, per, tuple(tops), tuple(firsts), width, height)
+
+    def band(self, column: int) -> int:
+        return column // self.per_band
+
+    def x(self, column: int) -> float:
+        """The left side of a box in `column`."""
+        return PAD + 1 + column % self.per_band * (self.size.box_w + self.size.gap_x)
+
+    def y(self, column: int, row: float) -> float:
+        """The top of a box at `row` in `column`."""
+        b = self.band(column)
+        return self.tops[b] + (row - self.first_rows[b]) * (self.size.box_h + self.size.gap_y)
+
+    def xy(self, n: int) -> tuple[float, float]:
+        """The top-left corner of node `n`'s box."""
+        c = self.lay.column[n]
+        return self.x(c), self.y(c, self.lay.row[n])
+
+    def separators(self) -> str:
+        """A faint line between two bands."""
+        lines = "".join(
+            f'<line class="band" x1="0" x2="{self.width}" y1="{t - TOP - BAND_GAP / 2:.0f}" '
+            f'y2="{t - TOP - BAND_GAP / 2:.0f}"/>' for t in self.tops[1:])
+        return f"<g>{lines}</g>" if lines else ""
 
 
-def _edges(lay: g.Layout, by_index: dict[int, OperatorResult], size: _Sizes) -> str:
+def _edges(at: _Bands, by_index: dict[int, OperatorResult]) -> str:
     """One path per edge, producer's right side to consumer's left side; orange where the
-    tensor crosses between the CPU and a partition (or two partitions)."""
+    tensor crosses between the CPU and a partition (or two partitions). An edge into a later
+    band is a dashed stub out of the producer's band and one into the consumer's."""
+    size, lay = at.size, at.lay
     out = ['<g class="edges" fill="none">']
     half = size.box_h / 2
     for p, c in lay.edges:
-        x1, y1 = _xy(lay, p, size)
-        x2, y2 = _xy(lay, c, size)
+        x1, y1 = at.xy(p)
+        x2, y2 = at.xy(c)
         x1 += size.box_w
-        bend = max(size.gap_x * 0.7, (x2 - x1) * 0.25) if x2 > x1 else 2.0 * size.gap_x
         cross = _place(by_index[p]) != _place(by_index[c])
         far = abs(lay.column[c] - lay.column[p]) > LONG_EDGE
-        cls = " ".join(k for k, on in (("cross", cross), ("far", far)) if on)
+        wrap = at.band(lay.column[p]) != at.band(lay.column[c])
+        cls = " ".join(k for k, on in (("cross", cross), ("far", far), ("wrap", wrap)) if on)
         colour = f' class="{cls}"' if cls else ""
+        if wrap:
+            out.append(
+                f'<path d="M{x1:.0f},{y1 + half:.0f} H{at.width - 1} '
+                f'M1,{y2 + half:.0f} H{x2:.0f}"{colour}/>'
+            )
+            continue
+        bend = max(size.gap_x * 0.7, (x2 - x1) * 0.25) if x2 > x1 else 2.0 * size.gap_x
         out.append(
             f'<path d="M{x1:.0f},{y1 + half:.0f} C{x1 + bend:.0f},{y1 + half:.0f} '
             f'{x2 - bend:.0f},{y2 + half:.0f} {x2:.0f},{y2 + half:.0f}"{colour}/>'
@@ -354,48 +426,60 @@ def _edges(lay: g.Layout, by_index: dict[int, OperatorResult], size: _Sizes) -> 
     return "".join(out)
 
 
-def _groups(model: ModelReport, lay: g.Layout, by_index: dict[int, OperatorResult],
-            size: _Sizes) -> str:
+def _band_runs(at: _Bands, outline: g.Outline) -> list[list[g.Span]]:
+    """An outline's spans, cut where its columns wrap into the next band."""
+    runs: list[list[g.Span]] = []
+    for span in outline.spans:
+        if runs and at.band(span.column) == at.band(runs[-1][-1].column):
+            runs[-1].append(span)
+        else:
+            runs.append([span])
+    return runs
+
+
+def _groups(model: ModelReport, at: _Bands, by_index: dict[int, OperatorResult]) -> str:
     """Each partition as a translucent outline around its boxes, column by column where its
-    boxes are in consecutive columns, labelled at its left end."""
+    boxes are in consecutive columns of one band, labelled at its left end."""
     target = s.target_label(model)
+    size = at.size
     out = ['<g class="groups">']
-    pitch_y = size.box_h + size.gap_y
-    for outline in g.outlines(lay, {n: _place(o) for n, o in by_index.items()}):
+    for outline in g.outlines(at.lay, {n: _place(o) for n, o in by_index.items()}):
         part = int(str(outline.key))
         fill, stroke = _colours(part)
-        top_pts, bottom_pts = [], []
-        last = len(outline.spans) - 1
-        for i, span in enumerate(outline.spans):
-            x = PAD + 1 + span.column * (size.box_w + size.gap_x)
-            left = x - (PAD if i == 0 else size.gap_x / 2)
-            right = x + size.box_w + (PAD if i == last else size.gap_x / 2)
-            top = TOP + span.top * pitch_y - PAD
-            bottom = TOP + span.bottom * pitch_y + size.box_h + PAD
-            top_pts += [f"{left:.0f},{top:.0f}", f"{right:.0f},{top:.0f}"]
-            bottom_pts += [f"{left:.0f},{bottom:.0f}", f"{right:.0f},{bottom:.0f}"]
-        first = outline.spans[0]
-        out.append(
-            f'<g class="group" data-partition="{part}"><title>{esc(target)} partition {part}'
-            f"</title><polygon points=\"{' '.join(top_pts + bottom_pts[::-1])}\" fill=\"{fill}\" "
-            f'fill-opacity=".55" stroke="{stroke}" stroke-opacity=".6" stroke-linejoin="round"/>'
-            f'<text x="{PAD + 1 + first.column * (size.box_w + size.gap_x) - PAD + 2:.0f}" '
-            f'y="{TOP + first.top * pitch_y - PAD - 3:.0f}" fill="{stroke}" class="glabel">'
-            f"{esc(target)} p{part}</text></g>"
-        )
+        for spans in _band_runs(at, outline):
+            top_pts, bottom_pts = [], []
+            last = len(spans) - 1
+            for i, span in enumerate(spans):
+                x = at.x(span.column)
+                left = x - (PAD if i == 0 else size.gap_x / 2)
+                right = x + size.box_w + (PAD if i == last else size.gap_x / 2)
+                top = at.y(span.column, span.top) - PAD
+                bottom = at.y(span.column, span.bottom) + size.box_h + PAD
+                top_pts += [f"{left:.0f},{top:.0f}", f"{right:.0f},{top:.0f}"]
+                bottom_pts += [f"{left:.0f},{bottom:.0f}", f"{right:.0f},{bottom:.0f}"]
+            first = spans[0]
+            out.append(
+                f'<g class="group" data-partition="{part}"><title>{esc(target)} partition '
+                f"{part}</title><polygon points=\"{' '.join(top_pts + bottom_pts[::-1])}\" "
+                f'fill="{fill}" fill-opacity=".55" stroke="{stroke}" stroke-opacity=".6" '
+                f'stroke-linejoin="round"/>'
+                f'<text x="{at.x(first.column) - PAD + 2:.0f}" '
+                f'y="{at.y(first.column, first.top) - PAD - 3:.0f}" fill="{stroke}" '
+                f'class="glabel">{esc(target)} p{part}</text></g>'
+            )
     out.append("</g>")
     return "".join(out)
 
 
-def _boxes(model: ModelReport, lay: g.Layout, ops: list[OperatorResult], size: _Sizes,
-           mi: int) -> str:
+def _boxes(model: ModelReport, at: _Bands, ops: list[OperatorResult], mi: int) -> str:
     """The operator boxes, coloured by partition (the CPU hatched), each with its MACs bar
     and a tooltip, linked to its table row."""
     target = s.target_label(model)
     heaviest = max((o.macs for o in ops if o.macs), default=0)
     out = []
+    size = at.size
     for op in ops:
-        x, y = _xy(lay, op.index, size)
+        x, y = at.xy(op.index)
         fill, stroke = _colours(_place(op))
         dash = ' stroke-dasharray="4 2"' if (not op.delegated and op.supported) else ""
         where = f"{target} partition {op.partition}" if op.delegated else s.verdict(op, model)
@@ -415,7 +499,7 @@ def _boxes(model: ModelReport, lay: g.Layout, ops: list[OperatorResult], size: _
                  if size.name_x else "")
         label += f'<text x="{x + (size.name_x or 3):.0f}" y="{base:.0f}">{esc(name)}</text>'
         out.append(
-            f'<g class="op" data-row="{_row_id(mi, op)}" data-where="{"nnapi" if op.delegated else "cpu"}">'
+            f'<g class="op" data-row="{_row_id(mi, op)}" data-where="{"delegated" if op.delegated else "cpu"}">'
             f"<title>{esc(tip)}</title>"
             f'<rect x="{x:.0f}" y="{y:.0f}" width="{size.box_w}" height="{size.box_h}" rx="4" '
             f'fill="{fill}" stroke="{stroke}" stroke-width="1.3"{dash}/>{bar}{label}</g>'
@@ -553,9 +637,9 @@ def _op_table(model: ModelReport, mi: int) -> str:
     for op in sorted(model.operators, key=lambda o: (o.subgraph, o.index)):
         if op.delegated:
             badge = (
-                f'<span class="badge nnapi">{target} p{esc(op.partition)}</span>'
+                f'<span class="badge delegated">{target} p{esc(op.partition)}</span>'
                 if op.partition is not None
-                else f'<span class="badge nnapi">{target}</span>'
+                else f'<span class="badge delegated">{target}</span>'
             )
         elif op.one_time:
             badge = '<span class="badge sup">CPU (one-time)</span>'
@@ -568,7 +652,7 @@ def _op_table(model: ModelReport, mi: int) -> str:
         reason = s.shown_reason(op, model)
         first = s.levels_cell(op, model)
         rows.append(
-            f'<tr id="{_row_id(mi, op)}" data-where="{"nnapi" if op.delegated else "cpu"}">'
+            f'<tr id="{_row_id(mi, op)}" data-where="{"delegated" if op.delegated else "cpu"}">'
             f'<td class="num">{op.subgraph}</td><td class="num">{op.index}</td><td class="op">{esc(op.op)}</td>'
             f'<td class="num">{op.version}</td>'
             f'<td class="num" data-v="{-1 if op.macs is None else op.macs}" title="{esc(op.macs if op.macs is not None else "unknown")}">{esc(v.macs_cell(op))}</td>'
@@ -580,7 +664,7 @@ def _op_table(model: ModelReport, mi: int) -> str:
     return (
         f'<div class="tools"><input class="search" type="search" placeholder="Search operators, reasons, {target} operations…" '
         'aria-label="search operators">'
-        f'<button class="on" data-f="all">All</button><button data-f="nnapi">{target}</button>'
+        f'<button class="on" data-f="all">All</button><button data-f="delegated">{target}</button>'
         '<button data-f="cpu">CPU</button><span class="count"></span></div>'
         '<div class="scroll"><table class="ops"><thead><tr><th class="num">subgraph</th><th class="num">index</th>'
         f'<th>op</th><th class="num">version</th><th class="num">MACs</th><th>{target} operation</th><th>verdict</th>'

@@ -133,7 +133,7 @@ def flowchart(model: ModelReport, subgraph: int) -> str:
             prev = ""
             for op in seg.ops:
                 oid = f"o{subgraph}_{op.index}"
-                cls = "nnapi" if op.delegated else "cpu"
+                cls = "delegated" if op.delegated else "cpu"
                 lines.append(f'    {oid}["{mermaid_label(f"{op.index}: {op.op}")}"]:::{cls}')
                 if prev:
                     lines.append(f"    {prev} --> {oid}")
@@ -151,11 +151,11 @@ def flowchart(model: ModelReport, subgraph: int) -> str:
             if isinstance(item, int):
                 lines.append(f'  {sid}["{item} more partitions and CPU runs"]')
                 continue
-            cls = "nnapi" if item.delegated else "cpu"
+            cls = "delegated" if item.delegated else "cpu"
             lines.append(f'  {sid}["{_label(_segment_label(item, label))}"]:::{cls}')
     for a, b in zip(ids, ids[1:], strict=False):
         lines.append(f"  {a} --> {b}")
-    lines.append(f"  classDef nnapi {DELEGATED_STYLE}")
+    lines.append(f"  classDef delegated {DELEGATED_STYLE}")
     lines.append(f"  classDef cpu {CPU_STYLE}")
     lines.append("```")
     return "\n".join(lines)

@@ -133,8 +133,25 @@ def reason_text(op: OperatorResult) -> str:
 
 def shown_reason(op: OperatorResult, model: ModelReport) -> str:
     """The reason column of an operator: its reasons, else its cause when it is on the CPU,
-    else the spec cross-check's findings on a delegated op."""
+    else the spec cross-check's findings on a delegated op. A delegated op that the rules
+    refuse as it stands says first why it is delegated (`delegated_although_refused`)."""
+    if op.delegated and op.reasons:
+        return delegated_although_refused(op)
     return reason_text(op) or (spec_text(op) if op.delegated else cause(op, model))
+
+
+def delegated_although_refused(op: OperatorResult) -> str:
+    """A delegated operator with reasons: the fp16 weight helper took it into a partition with
+    its consumers (`FP16GraphPartitionHelper`), although the rules refuse it as it stands. Its
+    warning comes first and the refusal's codes after it, so the row does not read as a
+    fallback; the spec findings, if any, last."""
+    from opcompat.reasons import FP16_DELEGATED_WITH_WEIGHTS
+
+    why = [one_reason(w) for w in op.warnings if w.code == FP16_DELEGATED_WITH_WEIGHTS]
+    head = "; ".join(why) or "delegated, although the rules refuse it as it stands"
+    text = f"{head} (as it stands: {', '.join(r.code for r in op.reasons)})"
+    spec = spec_text(op)
+    return f"{text}; {spec}" if spec else text
 
 
 def spec_text(op: OperatorResult) -> str:

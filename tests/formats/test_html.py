@@ -51,7 +51,7 @@ def test_colours_by_partition_and_cpu(partial_report: Report) -> None:
     text = HtmlFormat().render(partial_report)
     tags = parse(text)
     segs = [a["data-where"] for t, a in tags if t == "g" and a.get("class") == "seg"]
-    assert segs == ["nnapi", "cpu", "nnapi", "cpu", "nnapi", "cpu"]
+    assert segs == ["delegated", "cpu", "delegated", "cpu", "delegated", "cpu"]
     assert "NNAPI partition 2" in text and "CPU, although supported" in text
     assert 'stroke-dasharray="4 2"' in text  # the supported op left on the CPU
 
@@ -129,3 +129,48 @@ def test_overview_lists_every_model_with_a_link(mixed_report: Report) -> None:
     assert "4/8" in overview and "unreadable: not a TFLite flatbuffer" in overview
     one = HtmlFormat().render(SYNTHETIC["partial"]())
     assert 'class="overview"' not in one
+
+
+def _chain_flow(n: int) -> list[tuple[str, dict[str, str | None]]]:
+    from synthetic import big_model, report_of
+
+    edges = tuple((i, i + 1) for i in range(n - 1))
+    return parse(_flow(HtmlFormat().render(report_of(_with_edges(big_model(n), edges)))))
+
+
+def test_a_long_chain_wraps_into_bands_within_the_page_width() -> None:
+    from opcompat.formats.html import BAND_WIDTH, FULL, PAD
+
+    tags = _chain_flow(40)  # 40 columns of full-size boxes: far wider than one band
+    svg = next(a for t, a in tags if t == "svg")
+    per = (BAND_WIDTH - 2 * PAD) // (FULL.box_w + FULL.gap_x)
+    assert int(svg["width"] or 0) <= BAND_WIDTH
+    boxes = [a for t, a in tags if t == "rect" and a.get("rx") == "4"]
+    assert len(boxes) == 40
+    assert all(float(b["x"] or 0) + FULL.box_w <= int(svg["width"] or 0) for b in boxes)
+    tops = sorted({float(b["y"] or 0) for b in boxes})
+    assert len(tops) == -(-40 // per)  # one row of boxes per band, bands stacked downwards
+    lines = [a for t, a in tags if t == "line" and a.get("class") == "band"]
+    assert len(lines) == len(tops) - 1
+    # Each edge is still one path; those into the next band are two dashed stubs.
+    paths = [a for t, a in tags if t == "path"]
+    assert len(paths) == 39
+    wraps = [p for p in paths if "wrap" in (p.get("class") or "")]
+    assert len(wraps) == len(tops) - 1
+    assert all((p["d"] or "").count("M") == 2 for p in wraps)
+
+
+def test_a_drawing_of_one_band_is_not_wrapped() -> None:
+    tags = _chain_flow(5)
+    assert not [a for t, a in tags if t == "line" and a.get("class") == "band"]
+    assert not [a for t, a in tags if t == "path" and "wrap" in (a.get("class") or "")]
+    boxes = [a for t, a in tags if t == "rect" and a.get("rx") == "4"]
+    assert len({b["y"] for b in boxes}) == 1
+
+
+def test_a_partition_outline_is_cut_where_its_columns_wrap() -> None:
+    tags = _chain_flow(40)
+    labels = [a for t, a in tags if t == "g" and a.get("class") == "group"]
+    # big_model: partitions of 9 ops, each cut into a piece per band it spans (>= 1 each).
+    parts = {a["data-partition"] for a in labels}
+    assert len(labels) > len(parts)

@@ -42,7 +42,7 @@ def test_flowchart_nodes_follow_partitions(partial_report: Report) -> None:
         "CPU",
     ]
     assert 'o0_7["7: LOGISTIC"]:::cpu' in chart
-    assert 'o0_0["0: CONV_2D"]:::nnapi' in chart
+    assert 'o0_0["0: CONV_2D"]:::delegated' in chart
     # Segments are chained in execution order.
     assert [
         line.strip() for line in chart.splitlines() if re.fullmatch(r"\s+s0_\d+ --> s0_\d+", line)
@@ -56,7 +56,7 @@ def test_large_graphs_collapse_to_partition_level() -> None:
     assert "o0_" not in chart  # no per-operator nodes
     nodes = re.findall(r'^\s+(s0_\d+)\["', chart, flags=re.M)
     assert len(nodes) == 24  # 12 partitions and 12 CPU runs
-    assert 's0_0["NNAPI partition 0<br/>9 ops (ops 0-8)"]:::nnapi' in chart
+    assert 's0_0["NNAPI partition 0<br/>9 ops (ops 0-8)"]:::delegated' in chart
     assert 's0_1["CPU<br/>1 op (op 9)<br/>CUSTOM:Foo"]:::cpu' in chart
 
 
