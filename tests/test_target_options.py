@@ -86,3 +86,28 @@ def test_options_without_levels_render() -> None:
     o = CheckOptions(None, None, None, None, False, 1, (("quant", True),))
     assert options_to_dict(o)["api_level"] is None and options_to_dict(o)["quant"] is True
     assert summary.checked_at.__doc__
+
+
+@pytest.mark.parametrize(
+    ("args", "notes"),
+    [
+        (["--gpu-no-quant"], ["--gpu-no-quant is an option of --target gpu"]),
+        (["--target", "gpu", "--api-level", "30", "--nnapi-cpu"],
+         ["--api-level is an option of --target nnapi",
+          "--nnapi-cpu is an option of --target nnapi"]),
+        (["--target", "all", "--api-level", "30", "--gpu-no-opencl"], []),
+        (["--target", "gpu", "--gpu-no-quant"], []),
+        (["--api-level", "30"], []),
+    ],
+)
+def test_a_flag_of_a_target_not_checked_is_noted(
+    args: list[str], notes: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from opcompat.cli import main
+
+    assert main(["check", "--example", "chain", "--summary", *args]) == 0
+    err = capsys.readouterr().err
+    shown = [line for line in err.splitlines() if line.startswith("opcompat: note: ")]
+    assert len(shown) == len(notes), err
+    for line, note in zip(shown, notes, strict=True):
+        assert line.startswith(f"opcompat: note: {note}") and line.endswith(": ignored")

@@ -6,6 +6,7 @@ Standard library only at module level (see `opcompat.cli`).
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from opcompat.targets.nnapi import DEFAULT_API_LEVEL  # noqa: F401  (the CLI's default, tested)
@@ -59,8 +60,18 @@ def add_level_arguments(parser: Any) -> None:
         + ", ".join(f"{i.name} {i.default_max_partitions}" for i in infos)
         + "; 0 = no limit)",
     )
+    flags: dict[str, list[tuple[str, str, Any]]] = {}
     for t in TargetChoice:
+        # argparse keeps every action in order: those a target adds are its own flags.
+        before = len(parser._actions)
         t.cli().add_arguments(parser)
+        flags[t.value] = [(a.dest, a.option_strings[0], a.default)
+                          for a in parser._actions[before:] if a.option_strings]
+    parser.set_defaults(**{_TARGET_FLAGS: flags})
+
+
+_TARGET_FLAGS = "_opcompat_target_flags"
+"""The parsed namespace's record of which target each target flag belongs to."""
 
 
 def level_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -68,7 +79,26 @@ def level_options(args: argparse.Namespace) -> dict[str, Any]:
     the partition cap and every target's own options."""
     from opcompat.targets import TargetChoice
 
+    for note in ignored_flags(args):
+        print(f"opcompat: note: {note}", file=sys.stderr)
     out: dict[str, Any] = {"target": args.target, "max_partitions": args.max_partitions}
     for t in TargetChoice:
         out.update(t.cli().options(args))
     return out
+
+
+def ignored_flags(args: argparse.Namespace) -> list[str]:
+    """One note per flag of a target that this check does not run (`--gpu-no-quant` with
+    `--target nnapi`): the check ignores it, and a user should know that it did."""
+    from opcompat.targets import expand
+
+    checked = set(expand(args.target))
+    notes = []
+    for target, flags in getattr(args, _TARGET_FLAGS, {}).items():
+        if target in checked:
+            continue
+        for dest, flag, default in flags:
+            if getattr(args, dest, default) != default:
+                notes.append(f"{flag} is an option of --target {target}, which this check does "
+                             f"not run (--target {args.target}): ignored")
+    return notes
