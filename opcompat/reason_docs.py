@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from opcompat.reasons import CODES, DELEGATE_CODES, DELEGATE_HEADER, OPCOMPAT_CODES, Code
+from opcompat.reasons import CODES, DELEGATE_CODES, FAILURE_TYPE_SOURCES, OPCOMPAT_CODES, Code
 from opcompat.remedies import generic_remedy, remedy_table_markdown
 from opcompat.targets import TargetChoice
 
@@ -34,13 +34,13 @@ def schema_with_codes(schema: dict[str, Any]) -> dict[str, Any]:
     registries."""
     defs = schema["$defs"]
     defs["model"]["properties"]["target"]["enum"] = [t.value for t in TargetChoice]
-    defs["delegateCode"]["description"] = (
-        f"The delegate's NNAPIValidationFailureType names ({DELEGATE_HEADER})."
-    )
+    defs["delegateCode"]["description"] = "The delegates' own failure-type names: " + "; ".join(
+        f"{enum} ({header})" for enum, header in FAILURE_TYPE_SOURCES
+    ) + "."
     defs["delegateCode"]["enum"] = list(DELEGATE_CODES)
     defs["opcompatCode"]["description"] = (
         "opcompat's own codes: model-wide refusals, why a supported operator is not delegated, "
-        "and warnings (opcompat/reasons.py, reports/reason_codes.md)."
+        "and warnings (opcompat/reasons.py and each target's reasons.py; reports/reason_codes.md)."
     )
     defs["opcompatCode"]["enum"] = list(OPCOMPAT_CODES)
     return schema

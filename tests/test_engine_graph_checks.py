@@ -8,6 +8,7 @@ from engine_graphs import G, model_of
 
 from opcompat import reasons
 from opcompat.model.graph import Model, TensorType
+from opcompat.targets.nnapi import reasons as nnapi_reasons
 from opcompat.targets.nnapi.delegation import (
     APPLICATION_ERROR,
     DELEGATE_ERROR,
@@ -134,7 +135,7 @@ def test_int64_tensor_in_a_partition_fails_the_delegate() -> None:
     g.inputs, g.outputs = [x], [y]
     d = delegate(model_of(g), 30)
     assert d.status == DELEGATE_ERROR
-    assert d.refusal is not None and d.refusal.code == reasons.NNAPI_MODEL_BUILD_FAILS
+    assert d.refusal is not None and d.refusal.code == nnapi_reasons.NNAPI_MODEL_BUILD_FAILS
     assert "type INT64 is not supported" in d.refusal.message
     assert d.refusal.tensors == ((0, 2),)
     assert parts(d) == []
@@ -249,7 +250,7 @@ def test_empty_output_pool_fails() -> None:
 def test_opcompat_codes_are_listed_once() -> None:
     codes = reasons.OPCOMPAT_CODES
     assert len(codes) == len(set(codes))
-    assert reasons.DYNAMIC_TENSORS in codes and reasons.NNAPI_MODEL_BUILD_FAILS in codes
+    assert reasons.DYNAMIC_TENSORS in codes and nnapi_reasons.NNAPI_MODEL_BUILD_FAILS in codes
     assert all(c.startswith("opcompat") for c in codes)
 
 

@@ -141,13 +141,13 @@ def shown_reason(op: OperatorResult, model: ModelReport) -> str:
 
 
 def delegated_although_refused(op: OperatorResult) -> str:
-    """A delegated operator with reasons: the fp16 weight helper took it into a partition with
-    its consumers (`FP16GraphPartitionHelper`), although the rules refuse it as it stands. Its
-    warning comes first and the refusal's codes after it, so the row does not read as a
-    fallback; the spec findings, if any, last."""
-    from opcompat.reasons import FP16_DELEGATED_WITH_WEIGHTS
+    """A delegated operator with reasons: a delegate helper took it into a partition although
+    the rules refuse it as it stands (NNAPI's fp16 weight remapping takes a constant fp16
+    DEQUANTIZE with its consumers). Its warnings, which say why, come first and the refusal's
+    codes after them, so the row does not read as a fallback; the spec findings, if any, last."""
+    from opcompat.reasons import SPEC_CODES
 
-    why = [one_reason(w) for w in op.warnings if w.code == FP16_DELEGATED_WITH_WEIGHTS]
+    why = [one_reason(w) for w in op.warnings if w.code not in SPEC_CODES]
     head = "; ".join(why) or "delegated, although the rules refuse it as it stands"
     text = f"{head} (as it stands: {', '.join(r.code for r in op.reasons)})"
     spec = spec_text(op)

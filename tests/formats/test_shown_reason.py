@@ -7,8 +7,8 @@ from __future__ import annotations
 from opcompat.analysis import check
 from opcompat.formats import summary as s
 from opcompat.formats.table import TableFormat
-from opcompat.reasons import FP16_DELEGATED_WITH_WEIGHTS
 from opcompat.report import OperatorResult, Reason, Report
+from opcompat.targets.nnapi.reasons import FP16_DELEGATED_WITH_WEIGHTS
 from tests.conftest import shared_model
 
 

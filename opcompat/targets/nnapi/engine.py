@@ -11,12 +11,7 @@ from collections.abc import Hashable, Mapping
 from typing import Any, NamedTuple
 
 from opcompat.model.graph import Model, Operator, Subgraph
-from opcompat.reasons import (
-    FP16_DELEGATED_WITH_WEIGHTS,
-    FP16_REWIRED_ON_CPU,
-    PARTITION_DROPPED,
-    reason,
-)
+from opcompat.reasons import PARTITION_DROPPED, reason
 from opcompat.report import CheckOptions, LevelResult, OperatorResult, Reason, SubgraphResult
 from opcompat.signature import operator_signature
 from opcompat.targets.base import (
@@ -29,6 +24,7 @@ from opcompat.targets.base import (
 )
 from opcompat.targets.nnapi import DEFAULT_API_LEVEL, DEFAULT_MAX_PARTITIONS
 from opcompat.targets.nnapi.levels import API_LEVELS, Target, make_target
+from opcompat.targets.nnapi.reasons import FP16_DELEGATED_WITH_WEIGHTS, FP16_REWIRED_ON_CPU
 from opcompat.tflite.interpreter import DELEGATE_ERROR, LOAD_ERROR, OK
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from opcompat import reasons as R
 from opcompat.remedies import DYNAMIC, FIXED_SHAPES, INT8, OPV, PTQ, UNROLL, X16, Remedy
 from opcompat.remedies import Row as _Row
+from opcompat.targets.nnapi import reasons as NR
 
 NN = "tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate"
 OP_VERSION_CODE = "kUnsupportedOperatorVersion"
@@ -160,28 +161,28 @@ ROWS: tuple[_Row, ...] = (
          "`keep_num_dims` needs API 30: feed FULLY_CONNECTED 2-D input (RESHAPE to "
          "[batch * steps, features] and back) for older devices.",
          f"{NN}, case kTfLiteBuiltinFullyConnected"),
-    _Row(R.NNAPI_MODEL_BUILD_FAILS, None, r"INT64",
+    _Row(NR.NNAPI_MODEL_BUILD_FAILS, None, r"INT64",
          f"An int64 tensor (the bias of 16x8 convolutions, or int64 indices) cannot be an NNAPI "
          f"operand: use {INT8} instead of 16x8, and int32 indices.",
          "tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIOpBuilder::AddTensor; " + PTQ),
-    _Row(R.NNAPI_MODEL_BUILD_FAILS, None, r"no input data",
+    _Row(NR.NNAPI_MODEL_BUILD_FAILS, None, r"no input data",
          "The partition computes from constants only: fold it at conversion (constant folding) "
          "or keep a runtime input in it.",
          "tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::BuildGraph"),
-    _Row(f"{R.SPEC_OPERAND_TYPE}|{R.SPEC_CONFIGURATION}", None, r"QUANT16",
+    _Row(f"{NR.SPEC_OPERAND_TYPE}|{NR.SPEC_CONFIGURATION}", None, r"QUANT16",
          f"int16 tensors become TENSOR_QUANT16_SYMM operands the spec does not allow here: "
          f"use {INT8} instead of 16x8.", "NNAPI NeuralNetworks.h operation specifications"),
-    _Row(R.SPEC_OPERAND_TYPE, "FULLY_CONNECTED", r"PER_CHANNEL",
+    _Row(NR.SPEC_OPERAND_TYPE, "FULLY_CONNECTED", r"PER_CHANNEL",
          "NNAPI's FULLY_CONNECTED has no per-channel weights: convert with "
          "`converter._experimental_disable_per_channel_quantization_for_dense_layers = True`.",
          "NNAPI NeuralNetworks.h, ANEURALNETWORKS_FULLY_CONNECTED; TFLiteConverter option"),
-    _Row(R.SPEC_OPERAND_TYPE, None, r"TENSOR_INT32",
+    _Row(NR.SPEC_OPERAND_TYPE, None, r"TENSOR_INT32",
          "Keep int32 tensors away from this op (CAST to float32 first, or float indices math).",
          "NNAPI NeuralNetworks.h operation specifications"),
 )
 
 GENERIC: dict[str, Remedy] = {
-    R.SILENT_REFUSAL: Remedy(
+    NR.SILENT_REFUSAL: Remedy(
         "Validate refuses this form without a message (e.g. DENSIFY outside the fp16/sparse "
         "weight pattern): densify the weights at conversion (no sparsity optimization).",
         f"{NN}, case kTfLiteBuiltinDensify"),
@@ -241,35 +242,35 @@ GENERIC: dict[str, Remedy] = {
     "kUnsupportedQuantizationParameters": Remedy(
         "Requantize with valid parameters (scale > 0; for the basic LSTM the fixed scales it "
         "needs) using a representative dataset, or use float32.", f"{NN}; {PTQ}"),
-    R.NNAPI_MODEL_BUILD_FAILS: Remedy(
+    NR.NNAPI_MODEL_BUILD_FAILS: Remedy(
         "A tensor of the partition cannot become an NNAPI operand (the message names it): "
         f"change its type (e.g. int64 -> int32, or {INT8} instead of 16x8).",
         "tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::BuildGraph"),
-    R.FP16_WEIGHTS_HAZARD: Remedy(
+    NR.FP16_WEIGHTS_HAZARD: Remedy(
         "Avoid constant fp16 weights on NNAPI: convert without "
         "`target_spec.supported_types = [tf.float16]` (float32 or int8 weights).",
         "tflite/delegates/nnapi/nnapi_delegate.cc, NNAPIOpBuilder::AddTensor"),
-    R.FP16_REWIRED_ON_CPU: Remedy(
+    NR.FP16_REWIRED_ON_CPU: Remedy(
         "Make this node delegable too, or convert without fp16 weights so no node is rewired.",
         "tflite/delegates/nnapi/nnapi_delegate.cc, GetSupportedOpsWithFp16WeightRemapping"),
-    R.FP16_WEIGHTS_REVALIDATED: Remedy(
+    NR.FP16_WEIGHTS_REVALIDATED: Remedy(
         "No change needed; for predictable delegation on NNAPI convert without fp16 weights "
         "(float32 or int8).",
         "tflite/delegates/nnapi/nnapi_delegate.cc, GetSupportedOpsWithFp16WeightRemapping"),
-    R.FP16_DELEGATED_WITH_WEIGHTS: Remedy(
+    NR.FP16_DELEGATED_WITH_WEIGHTS: Remedy(
         "No change needed: it is delegated through the fp16 weight remapping.",
         "tflite/delegates/nnapi/nnapi_delegate.cc, GetSupportedOpsWithFp16WeightRemapping"),
-    R.SPEC_CONFIGURATION: Remedy(
+    NR.SPEC_CONFIGURATION: Remedy(
         f"Drivers may reject this type combination at compile time: use float32 or {INT8} "
         "(int8 input, int8 filter, int32 bias).",
         "NNAPI NeuralNetworks.h operation specifications"),
-    R.SPEC_NOT_IN_FEATURE_LEVEL: Remedy(
+    NR.SPEC_NOT_IN_FEATURE_LEVEL: Remedy(
         "The operation is newer than the device's NNAPI feature level: target a newer "
         "level or replace the op.", "NNAPI NeuralNetworks.h (Available since ...)"),
-    R.SPEC_OPERAND_TYPE: Remedy(
+    NR.SPEC_OPERAND_TYPE: Remedy(
         f"Use an operand type the spec allows for this operation (usually float32 or {INT8}).",
         "NNAPI NeuralNetworks.h operation specifications"),
-    R.SPEC_RANK: Remedy(
+    NR.SPEC_RANK: Remedy(
         "Reshape to rank <= 4 around the op: the spec allows no more.",
         "NNAPI NeuralNetworks.h operation specifications"),
 }

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from opcompat import reasons
 from opcompat.model.graph import Model, Operator, Subgraph, Tensor
 from opcompat.report import Reason
+from opcompat.targets.nnapi import reasons as nnapi_reasons
 from opcompat.targets.nnapi.levels import API_LEVELS, DEFAULT_FEATURE_LEVEL, Target, make_target
 from opcompat.targets.nnapi.rules.context import RULES, OpContext
 
@@ -23,7 +24,7 @@ UNSUPPORTED_OPERATOR = Reason(
     "kUnsupportedOperator", "Unsupported operation type.", f"{VALIDATE_SOURCE}, default:"
 )
 
-SILENT_REFUSAL_CODE = reasons.SILENT_REFUSAL
+SILENT_REFUSAL_CODE = nnapi_reasons.SILENT_REFUSAL
 """Validate returned false without recording a failure (DENSIFY below its level)."""
 
 RULE_ERROR_CODE = reasons.RULE_ERROR

@@ -25,9 +25,13 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from opcompat.model.graph import OPTIONAL_TENSOR, Operator, Subgraph, Tensor, TensorType
-from opcompat.reasons import FP16_WEIGHTS_HAZARD, FP16_WEIGHTS_REVALIDATED, NNAPI_MODEL_BUILD_FAILS
 from opcompat.report import Reason, Refusal
 from opcompat.targets.nnapi.levels import FEATURE_LEVEL_CODE, SDK_NNAPI13, Target
+from opcompat.targets.nnapi.reasons import (
+    FP16_WEIGHTS_HAZARD,
+    FP16_WEIGHTS_REVALIDATED,
+    NNAPI_MODEL_BUILD_FAILS,
+)
 from opcompat.tflite.types import byte_size, type_name
 from opcompat.tflite.types import tensor_at as _tensor
 

@@ -24,15 +24,15 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
 
 from opcompat.model.graph import OPTIONAL_TENSOR, Model, Operator, Subgraph, Tensor, TensorType
-from opcompat.reasons import (
+from opcompat.reasons import describe
+from opcompat.report import Reason
+from opcompat.targets.nnapi.levels import Target
+from opcompat.targets.nnapi.reasons import (
     SPEC_CONFIGURATION,
     SPEC_NOT_IN_FEATURE_LEVEL,
     SPEC_OPERAND_TYPE,
     SPEC_RANK,
-    describe,
 )
-from opcompat.report import Reason
-from opcompat.targets.nnapi.levels import Target
 from opcompat.tflite.types import tensor_at as _tensor
 
 SPEC_REASON_CODES: dict[str, str] = {
