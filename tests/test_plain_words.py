@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from opcompat.plain_words import OPERAND_TYPE_WORDS, plain_words
+from opcompat.plain_words import plain_words
 from opcompat.targets.nnapi.levels import (
     ANDROID_VERSION,
     API_LEVELS,
     FEATURE_LEVEL_CODE,
     first_api_level,
 )
+from opcompat.targets.nnapi.plain_words import OPERAND_TYPE_WORDS
 
 CASES = [
     # ExpectMinAndroidSdkVersion: an updatable-module feature level, and a raw API level.
