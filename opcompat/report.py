@@ -17,8 +17,8 @@ class Reason(NamedTuple):
     """Why an operator is not delegated, or a finding about it."""
 
     code: str
-    """The delegate's NNAPIValidationFailureType name (`kUnsupportedOperatorVersion`), or one of
-    opcompat's own codes (listed in the report schema)."""
+    """The delegate's own failure type where it has an enum of them (NNAPI's
+    `kUnsupportedOperatorVersion`), or one of opcompat's codes (listed in the report schema)."""
     message: str
     source: str = ""
     """Where the rule comes from: file and function in the TFLite or AOSP source."""
@@ -38,16 +38,19 @@ class OperatorResult(NamedTuple):
     (`opcompat.targets.nnapi.rules.nnapi_ops`); its counterpart
     when refused; empty when none."""
     supported: bool
-    """What `NNAPIDelegateKernel::Validate` returns."""
+    """What the target's per-operator check returns (NNAPI: `NNAPIDelegateKernel::Validate`;
+    GPU: the node-support function of `GetOpsToReplace`)."""
     delegated: bool
-    """Whether it really runs on NNAPI, after partitioning and whole-model refusals."""
+    """Whether it really runs on the target's delegate, after partitioning and whole-model
+    refusals."""
     reasons: tuple[Reason, ...] = ()
-    """Validate's failures, then why a supported op is not delegated."""
+    """The per-operator check's failures, then why a supported op is not delegated."""
     partition: int | None = None
     """Index into its subgraph's `partitions`, when delegated."""
     first_api_level: int | None = None
-    """Lowest API level (under default feature levels) at which it is delegated: Validate accepts
-    it, its partition is kept and the model is not refused; None: at no level 27-35."""
+    """For a target with device levels, the lowest API level (under default feature levels) at
+    which it is delegated: the check accepts it, its partition is kept and the model is not
+    refused; None: at no level, or a target without levels."""
     warnings: tuple[Reason, ...] = ()
     """Findings that do not change the delegate's verdict (spec cross-check, hazards)."""
     macs: int | None = None
@@ -69,7 +72,7 @@ class OperatorResult(NamedTuple):
 
 
 class Partition(NamedTuple):
-    """One delegated partition: the nodes an NNAPI delegate kernel replaces."""
+    """One delegated partition: the nodes one delegate kernel replaces."""
 
     subgraph: int
     nodes: tuple[int, ...]
@@ -97,10 +100,10 @@ class SubgraphResult(NamedTuple):
     partitions: tuple[Partition, ...]
     """Delegated partitions, in the delegate's order."""
     dropped_partitions: tuple[Partition, ...] = ()
-    """Supported partitions left on the CPU by the max_number_delegated_partitions cap."""
+    """Supported partitions left on the CPU by the delegate's partition cap."""
     status: str = ""
     """The delegate's status here: kTfLiteOk, kTfLiteApplicationError (dynamic tensors),
-    kTfLiteDelegateError (the NNAPI model could not be built), or notApplied."""
+    kTfLiteDelegateError (the delegate's model or graph could not be built), or notApplied."""
     execution_plan: tuple[PlanEntry, ...] = ()
     """The order the interpreter runs this subgraph in after delegation (empty: not known,
     e.g. a report built by a library user; then the operators' index order)."""
