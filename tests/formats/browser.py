@@ -70,25 +70,25 @@ class _DevTools:
         os.close(to_child)
         os.close(from_child)
         self._log_path = tmp_path / "chromium.log"
-        self._deadline = deadline
+        self.deadline = deadline
         self._buffer = b""
         self._next_id = 0
 
     def _message(self) -> dict[str, Any]:
         while b"\0" not in self._buffer:
-            left = self._deadline - time.monotonic()
+            left = self.deadline - time.monotonic()
             ready, _, _ = select.select([self._in], [], [], max(left, 0))
             if not ready:
-                raise TimeoutError(f"Chromium did not answer in time: {self._log()}")
+                raise TimeoutError(f"Chromium did not answer in time: {self.log()}")
             chunk = os.read(self._in, 1 << 16)
             if not chunk:
-                raise RuntimeError(f"Chromium closed the DevTools pipe: {self._log()}")
+                raise RuntimeError(f"Chromium closed the DevTools pipe: {self.log()}")
             self._buffer += chunk
         raw, self._buffer = self._buffer.split(b"\0", 1)
         message: dict[str, Any] = json.loads(raw)
         return message
 
-    def _log(self) -> str:
+    def log(self) -> str:
         return self._log_path.read_text(errors="replace")[-1500:]
 
     def send(self, method: str, session: str | None = None, **params: Any) -> int:
@@ -137,9 +137,8 @@ def evaluate(tmp_path: Path, url: str, expression: str, timeout: float = 120) ->
     try:
         target = tools.call("Target.createTarget", url="about:blank")["targetId"]
         session = tools.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        tools.call("Page.enable", session)
         tools.call("Page.navigate", session, url=url)
-        tools.wait_for("Page.loadEventFired")
+        _wait_until_loaded(tools, session, url.split("#", 1)[0])
         reply = tools.call(
             "Runtime.evaluate",
             session,
@@ -152,3 +151,21 @@ def evaluate(tmp_path: Path, url: str, expression: str, timeout: float = 120) ->
     if "exceptionDetails" in reply:
         raise AssertionError(f"the page's script failed: {reply['exceptionDetails']}")
     return reply["result"].get("value")
+
+
+def _wait_until_loaded(tools: _DevTools, session: str, page: str) -> None:
+    """Poll until the document is `page` and has loaded: a load event may still be the blank
+    page's, and while the navigation commits an evaluation can fail (its context is gone)."""
+    ready = (f"location.href.split('#')[0] === {json.dumps(page)} "
+             "&& document.readyState === 'complete'")
+    while True:
+        try:
+            reply = tools.call("Runtime.evaluate", session, expression=ready, returnByValue=True)
+            if reply.get("result", {}).get("value") is True:
+                return
+        except RuntimeError as exc:
+            if "closed the DevTools pipe" in str(exc):
+                raise
+        time.sleep(0.05)  # the deadline of _DevTools._message bounds the loop
+        if time.monotonic() > tools.deadline:
+            raise TimeoutError(f"{page} did not load in time: {tools.log()}")

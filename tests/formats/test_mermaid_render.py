@@ -47,4 +47,8 @@ def test_flowcharts_render(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     # Waits for the renders' promise itself: a virtual-time budget was outrun on a slow machine.
-    assert evaluate(tmp_path, page.as_uri(), "window.rendered") == ["OK"] * len(sources)
+    # Without the promise, the page's state says why (the script did not run, or ran elsewhere).
+    why = ("['no window.rendered: mermaid is ' + typeof mermaid + ', ' + document.readyState"
+           " + ', ' + location.href]")
+    got = evaluate(tmp_path, page.as_uri(), f"window.rendered || {why}")
+    assert got == ["OK"] * len(sources)
