@@ -185,18 +185,19 @@ def test_cli_check_of_50k_operators(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "small", "large"),
-    [("fan_out", 500, 2_000), ("fan_in", 1_000, 4_000)],
+    [("fan_out", 500, 8_000), ("fan_in", 1_000, 16_000)],
 )
 def test_check_cost_is_linear_in_fan_out_and_fan_in(name: str, small: int, large: int) -> None:
     """One tensor read by n operators, one operator reading n tensors: a per-consumer walk over
-    every other consumer (or every earlier input) is quadratic, 4000 consumers took a minute."""
+    every other consumer (or every earlier input) is quadratic, 4000 consumers took a minute.
+    Sizes 16x apart (linear 16x, quadratic 256x): a busy machine's 2x cannot blur the two."""
     analysis = pytest.importorskip("opcompat.analysis")
     build = getattr(crafted, name)
     data_small, data_large = build(small), build(large)
     analysis.check(data_small, api_level=30)  # warm the caches and imports
     t_small = _best_of(3, lambda: analysis.check(data_small, api_level=30))
     t_large = _best_of(3, lambda: within(60, lambda: analysis.check(data_large, api_level=30)))
-    assert t_large / max(t_small, 0.02) < 8, (t_small, t_large)  # linear: 4; quadratic: 16
+    assert t_large / max(t_small, 0.02) < 60, (t_small, t_large)
 
 
 @pytest.mark.parametrize(
