@@ -9,8 +9,6 @@ opcompat puts before a delegate message). `plain_words` tries them all.
 from __future__ import annotations
 
 import functools
-import importlib
-import importlib.util
 import re
 from collections.abc import Callable
 from types import ModuleType
@@ -49,10 +47,9 @@ def word_list(names: str) -> str:
 @functools.cache
 def _target_modules() -> tuple[ModuleType, ...]:
     """The `plain_words` module of every target that has one."""
-    from opcompat.targets import TargetChoice
+    from opcompat.targets import target_modules
 
-    names = (f"opcompat.targets.{t.value}.plain_words" for t in TargetChoice)
-    return tuple(importlib.import_module(n) for n in names if importlib.util.find_spec(n))
+    return target_modules("plain_words")
 
 
 def _inline(message: str) -> str:

@@ -15,8 +15,6 @@ Imports only `opcompat.report`, `opcompat.targets` and those modules: importing 
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from types import ModuleType
 from typing import NamedTuple
 
@@ -64,11 +62,9 @@ _OPCOMPAT = (
 
 
 def _target_modules() -> tuple[ModuleType, ...]:
-    """The `reasons` module of every target that has one (`opcompat.targets.<name>.reasons`)."""
-    from opcompat.targets import TargetChoice
+    from opcompat.targets import target_modules
 
-    names = (f"opcompat.targets.{t.value}.reasons" for t in TargetChoice)
-    return tuple(importlib.import_module(n) for n in names if importlib.util.find_spec(n))
+    return target_modules("reasons")
 
 
 _MODULES = _target_modules()

@@ -12,7 +12,6 @@ Every remedy names its source. Standard library only at import.
 from __future__ import annotations
 
 import functools
-import importlib
 import re
 from types import ModuleType
 from typing import NamedTuple
@@ -110,16 +109,10 @@ _GENERIC: dict[str, Remedy] = {
 UNKNOWN = Remedy("No remedy is known for this code.", "opcompat/remedies.py")
 
 
-def _target_modules() -> list[ModuleType]:
-    from opcompat.targets import TargetChoice
+def _target_modules() -> tuple[ModuleType, ...]:
+    from opcompat.targets import target_modules
 
-    out = []
-    for t in TargetChoice:
-        try:
-            out.append(importlib.import_module(f"opcompat.targets.{t.value}.remedies"))
-        except ImportError:  # a target without remedies of its own
-            continue
-    return out
+    return target_modules("remedies")
 
 
 @functools.lru_cache(maxsize=1)

@@ -159,6 +159,7 @@ def test_a_gpu_diff_names_the_gpu(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", path, path, "--target", "gpu"]) == 0
     text = capsys.readouterr().out
     assert "ops on GPU" in text and "NNAPI" not in text
+    assert "not fully delegated)" in text  # no API level to be "never fully delegated" at
     from opcompat.analysis import check
 
     old = check(path, target="gpu", max_partitions=0)

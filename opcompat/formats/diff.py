@@ -8,7 +8,7 @@ from typing import Any
 
 from opcompat.diff import ModelDiff, reason_codes
 from opcompat.formats.markdown import cell, code
-from opcompat.formats.summary import target_label
+from opcompat.formats.summary import full_delegation_phrase, target_label
 from opcompat.names import model_name, plural
 from opcompat.report import ModelReport, OperatorResult
 
@@ -34,13 +34,7 @@ def _sizes(d: dict[int, list[int]]) -> str:
 def _side(label: str, m: ModelReport) -> str:
     return (
         f"{label}: {m.path} ({m.delegated_count}/{len(m.operators)} ops on {target_label(m)}, "
-        f"{plural(m.partition_count, 'partition')}, "
-        + (
-            "never fully delegated"
-            if m.min_api_level is None
-            else f"full delegation from API {m.min_api_level}"
-        )
-        + ")"
+        f"{plural(m.partition_count, 'partition')}, {full_delegation_phrase(m, never='')})"
     )
 
 

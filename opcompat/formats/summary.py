@@ -258,13 +258,18 @@ def one_line(entry: ModelReport | ModelError, name: str | None = None) -> str:
     ]
     if entry.refusal is not None:
         parts.append(f"whole model refused ({entry.refusal.code})")
-    if not has_levels(entry):
-        parts.append("fully delegated" if entry.fully_delegated else "not fully delegated")
-    elif entry.min_api_level is None:
-        parts.append("never fully delegated (API 27-35)")
-    else:
-        parts.append(f"full delegation from API {entry.min_api_level}")
+    parts.append(full_delegation_phrase(entry))
     return ", ".join(parts)
+
+
+def full_delegation_phrase(model: ModelReport, never: str = " (API 27-35)") -> str:
+    """`full delegation from API 29`, `never fully delegated` followed by `never`, or for a
+    target without levels `fully delegated` / `not fully delegated`."""
+    if not has_levels(model):
+        return "fully delegated" if model.fully_delegated else "not fully delegated"
+    if model.min_api_level is None:
+        return f"never fully delegated{never}"
+    return f"full delegation from API {model.min_api_level}"
 
 
 def span(ops: tuple[OperatorResult, ...] | list[OperatorResult]) -> str:

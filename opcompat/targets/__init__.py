@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 import functools
 import importlib
+import importlib.util
+from types import ModuleType
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -61,6 +63,13 @@ class TargetChoice(TargetName, enum.Enum):
 
     NNAPI = "nnapi"
     GPU = "gpu"
+
+
+def target_modules(name: str) -> tuple[ModuleType, ...]:
+    """The `opcompat.targets.<target>.<name>` module of every target that has one, in
+    TargetChoice order (the registries of reason codes, remedies and plain words)."""
+    full = (f"opcompat.targets.{t.value}.{name}" for t in TargetChoice)
+    return tuple(importlib.import_module(m) for m in full if importlib.util.find_spec(m))
 
 
 DEFAULT_TARGET = TargetChoice.NNAPI

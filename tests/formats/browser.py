@@ -109,10 +109,6 @@ class _DevTools:
                 result: dict[str, Any] = message.get("result", {})
                 return result
 
-    def wait_for(self, event: str) -> None:
-        while self._message().get("method") != event:
-            pass
-
     def close(self) -> None:
         try:
             self.send("Browser.close")
@@ -166,6 +162,6 @@ def _wait_until_loaded(tools: _DevTools, session: str, page: str) -> None:
         except RuntimeError as exc:
             if "closed the DevTools pipe" in str(exc):
                 raise
-        time.sleep(0.05)  # the deadline of _DevTools._message bounds the loop
+        time.sleep(0.05)
         if time.monotonic() > tools.deadline:
             raise TimeoutError(f"{page} did not load in time: {tools.log()}")
